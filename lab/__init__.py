@@ -1,0 +1,1 @@
+"""Optimizer Lab core: objectives, optimizers, curvature, gradient check and race engine, in pure NumPy."""

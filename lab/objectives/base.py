@@ -1,0 +1,116 @@
+"""What an objective is: f, its exact gradient and Hessian, on batches of points."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from lab.errors import LabError
+from lab.params import Param, check_all
+
+
+class Objective:
+    """f: R^d -> R with exact gradient and Hessian.
+
+    Every method takes x of shape (..., d) and returns values (...), gradients (..., d)
+    or Hessians (..., d, d), so that thousands of points evaluate in one NumPy call.
+    """
+
+    name: str = ""
+    dim: int = 2
+    stochastic: bool = False
+
+    def __init__(self, params: dict, domain, minima, min_value: float | None, start, notes: str = ""):
+        self.params = dict(params)
+        self.domain = np.asarray(domain, dtype=float).reshape(self.dim, 2)
+        self.minima = np.asarray(minima, dtype=float).reshape(-1, self.dim)
+        self.min_value = None if min_value is None else float(min_value)
+        self.start = np.asarray(start, dtype=float).reshape(self.dim)
+        self.notes = notes
+
+    def value(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def grad(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def hessian(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def value_and_grad(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.value(x), self.grad(x)
+
+    def check_point(self, x, what: str = "point") -> np.ndarray:
+        """``x`` as a float array of shape (dim,), or LabError saying what is wrong."""
+        try:
+            arr = np.asarray(x, dtype=float)
+        except (TypeError, ValueError):
+            raise LabError(f"{what} must be {self.dim} numbers, got {x!r}") from None
+        if arr.shape != (self.dim,):
+            raise LabError(f"{what} must have {self.dim} coordinates for {self.name}, got {arr.size}")
+        if not np.all(np.isfinite(arr)):
+            raise LabError(f"{what} must be finite numbers, got {arr.tolist()}")
+        return arr
+
+    def __repr__(self) -> str:
+        ps = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"{type(self).__name__}({self.name}{', ' if ps else ''}{ps})"
+
+
+class Function2D(Objective):
+    """A 2-D objective written once as formulas in the coordinates (x, y).
+
+    Subclasses give ``f(x, y)``, ``g(x, y) -> (fx, fy)`` and ``h(x, y) -> (fxx, fxy, fyy)``
+    using NumPy ufuncs; x and y are arrays of any (matching) shape.
+    """
+
+    dim = 2
+
+    def f(self, x, y):
+        raise NotImplementedError
+
+    def g(self, x, y):
+        raise NotImplementedError
+
+    def h(self, x, y):
+        raise NotImplementedError
+
+    def value(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        return np.asarray(self.f(x[..., 0], x[..., 1]), dtype=float)
+
+    def grad(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        gx, gy = self.g(x[..., 0], x[..., 1])
+        out = np.empty(x.shape, dtype=float)
+        out[..., 0] = gx
+        out[..., 1] = gy
+        return out
+
+    def hessian(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        hxx, hxy, hyy = self.h(x[..., 0], x[..., 1])
+        out = np.empty(x.shape + (2,), dtype=float)
+        out[..., 0, 0] = hxx
+        out[..., 0, 1] = hxy
+        out[..., 1, 0] = hxy
+        out[..., 1, 1] = hyy
+        return out
+
+
+@dataclass(frozen=True)
+class ObjectiveSpec:
+    """A named objective: its parameters and how to build it."""
+
+    name: str
+    dim: int
+    params: tuple[Param, ...]
+    build: Callable[..., Objective] = field(repr=False)
+    summary: str = ""
+
+    def make(self, **params) -> Objective:
+        values = check_all(self.params, params, f"objective {self.name!r}")
+        obj = self.build(**values)
+        obj.name = self.name
+        return obj
