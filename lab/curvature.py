@@ -1,0 +1,72 @@
+"""The Hessian's story at a point: eigenvalues, eigenvectors, condition number, what kind of point it is."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+KIND_TOL = 1e-8
+"""An eigenvalue counts as zero when |λ| ≤ KIND_TOL·max(1, max|λ|)."""
+
+MINIMUM, MAXIMUM, SADDLE, DEGENERATE = "minimum", "maximum", "saddle", "degenerate"
+
+
+class Curvature(NamedTuple):
+    """eigenvalues ascending (..., d); eigenvectors as columns (..., d, d); condition_number max|λ|/min|λ|; kind."""
+
+    eigenvalues: np.ndarray
+    eigenvectors: np.ndarray
+    condition_number: np.ndarray
+    kind: np.ndarray
+
+    def __repr__(self) -> str:
+        return f"Curvature(eigenvalues={self.eigenvalues}, condition_number={self.condition_number}, kind={self.kind})"
+
+
+def condition_number(eigenvalues: np.ndarray) -> np.ndarray:
+    """κ = max|λ| / min|λ| (the ratio of the symmetric matrix's singular values); inf when singular or not finite."""
+    a = np.abs(np.asarray(eigenvalues, dtype=float))
+    big, small = a.max(axis=-1), a.min(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kappa = np.where(small > 0, big / np.where(small > 0, small, 1.0), np.inf)
+    return np.where(np.isfinite(a).all(axis=-1), kappa, np.inf)
+
+
+def point_kind(eigenvalues: np.ndarray, tol: float = KIND_TOL) -> np.ndarray:
+    """'minimum' (all λ > 0), 'maximum' (all λ < 0), 'saddle' (λ of both signs), else 'degenerate'.
+
+    λ within tol·max(1, max|λ|) of zero counts as zero; a point with a zero eigenvalue and no sign change
+    is 'degenerate' (the second-order test cannot tell). Says nothing about the gradient: the kind is the
+    kind of the quadratic model, which is the kind of the point where the gradient vanishes.
+    """
+    lam = np.asarray(eigenvalues, dtype=float)
+    zero = tol * np.maximum(1.0, np.abs(lam).max(axis=-1, keepdims=True))
+    pos = (lam > zero).sum(axis=-1)
+    neg = (lam < -zero).sum(axis=-1)
+    d = lam.shape[-1]
+    kind = np.full(lam.shape[:-1], DEGENERATE, dtype=object)
+    kind = np.where(pos == d, MINIMUM, kind)
+    kind = np.where(neg == d, MAXIMUM, kind)
+    kind = np.where((pos > 0) & (neg > 0), SADDLE, kind)
+    kind = np.where(np.isfinite(lam).all(axis=-1), kind, DEGENERATE)
+    return kind if kind.ndim else str(kind)
+
+
+def curvature(hessian: np.ndarray, tol: float = KIND_TOL) -> Curvature:
+    """Eigen-analysis of a symmetric Hessian of shape (..., d, d); a non-finite one gives NaN eigenvalues."""
+    h = np.asarray(hessian, dtype=float)
+    finite = np.isfinite(h).all(axis=(-1, -2))
+    safe = np.where(finite[..., None, None], h, 0.0)
+    lam, vec = np.linalg.eigh(0.5 * (safe + np.swapaxes(safe, -1, -2)))
+    lam = np.where(finite[..., None], lam, np.nan)
+    vec = np.where(finite[..., None, None], vec, np.nan)
+    kappa = condition_number(lam)
+    return Curvature(lam, vec, kappa if kappa.ndim else float(kappa), point_kind(lam, tol))
+
+
+def stability_bound(eigenvalues: np.ndarray) -> np.ndarray:
+    """Gradient descent on the local quadratic model is stable only for lr < 2/λmax (inf when λmax ≤ 0)."""
+    top = np.asarray(eigenvalues, dtype=float).max(axis=-1)
+    with np.errstate(divide="ignore"):
+        bound = np.where(top > 0, 2.0 / np.where(top > 0, top, 1.0), np.inf)
+    return bound if bound.ndim else float(bound)

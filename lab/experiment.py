@@ -1,0 +1,189 @@
+"""Experiment files: a race written down in JSON, so that it re-runs bit for bit."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from lab.errors import LabError
+from lab.files import atomic_write
+from lab.objectives import make_objective
+from lab.objectives.base import Objective
+from lab.race import Race, RacerSpec
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Experiment:
+    """One objective, one start point, one seed, a step budget and the racers.
+
+    JSON: {"objective": "rosenbrock", "params": {"b": 100}, "start": [-1.5, 2.0], "seed": 0, "steps": 1000,
+    "racers": [{"optimizer": "adam", "hyperparameters": {"lr": 0.01}, "label": "Adam", "color": "#1f77b4"}],
+    "tol": 1e-8, "bound": 1e6, "format_version": 1}; keys other than objective, start and racers are optional.
+    """
+
+    objective: str
+    start: list
+    racers: list[RacerSpec]
+    params: dict = field(default_factory=dict)
+    seed: int = 0
+    steps: int = 1000
+    tol: float = 1e-8
+    bound: float = 1e6
+
+    def make_objective(self) -> Objective:
+        return make_objective(self.objective, **self.params)
+
+    def build_race(self, objective: Objective | None = None) -> Race:
+        """The race this experiment describes (every name and value checked: LabError otherwise)."""
+        obj = objective or self.make_objective()
+        return Race(obj, self.start, self.racers, seed=self.seed, max_steps=self.steps, tol=self.tol,
+                    bound=self.bound)
+
+    def validate(self) -> "Experiment":
+        """Check everything a race would check, without running; returns self."""
+        obj = self.make_objective()
+        obj.check_point(self.start, "start")
+        for i, r in enumerate(self.racers):
+            try:
+                r.build()
+            except LabError as exc:
+                raise LabError(f"racers[{i}]: {exc}") from None
+        return self
+
+    def to_dict(self) -> dict:
+        racers = []
+        for r in self.racers:
+            d = {"optimizer": r.optimizer, "hyperparameters": dict(r.hyperparameters), "label": r.label}
+            if r.color:
+                d["color"] = r.color
+            if not r.enabled:
+                d["enabled"] = False
+            racers.append(d)
+        return {"format_version": FORMAT_VERSION, "objective": self.objective, "params": dict(self.params),
+                "start": [float(v) for v in self.start], "seed": self.seed, "steps": self.steps,
+                "tol": self.tol, "bound": self.bound, "racers": racers}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, allow_nan=False)
+
+    def save(self, path) -> Path:
+        """Write to ``path`` atomically (a temporary file renamed over it)."""
+        text = self.to_json()
+        return atomic_write(path, lambda fh: fh.write(text + "\n"))
+
+    @classmethod
+    def from_dict(cls, data, where: str = "experiment") -> "Experiment":
+        """Read and check a parsed experiment; LabError says where it is broken."""
+        if not isinstance(data, dict):
+            raise LabError(f"{where}: expected a JSON object at the top, got {_type(data)}")
+        version = data.get("format_version", FORMAT_VERSION)
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise LabError(f"{where}: format_version must be a whole number >= 1, got {version!r}")
+        if version > FORMAT_VERSION:
+            raise LabError(f"{where}: format_version {version} is newer than this Optimizer Lab reads "
+                           f"(up to {FORMAT_VERSION}); update Optimizer Lab")
+        for key in ("objective", "start", "racers"):
+            if key not in data:
+                raise LabError(f"{where}: missing key {key!r}")
+        objective = _get(data, "objective", str, where)
+        params = _get(data, "params", dict, where, {})
+        start = _numbers(data["start"], f"{where}: start")
+        seed = _get(data, "seed", int, where, 0)
+        steps = _get(data, "steps", int, where, 1000)
+        if steps < 0:
+            raise LabError(f"{where}: steps must be >= 0, got {steps}")
+        tol = _number(data.get("tol", 1e-8), f"{where}: tol")
+        bound = _number(data.get("bound", 1e6), f"{where}: bound")
+        if tol < 0 or bound <= 0:
+            raise LabError(f"{where}: tol must be >= 0 and bound > 0")
+        raw = data["racers"]
+        if not isinstance(raw, list):
+            raise LabError(f"{where}: racers must be a list, got {_type(raw)}")
+        racers = [_racer(r, f"{where}: racers[{i}]") for i, r in enumerate(raw)]
+        exp = cls(objective, start, racers, params, seed, steps, tol, bound)
+        try:
+            obj = exp.make_objective()
+            obj.check_point(start, "start")
+        except LabError as exc:
+            raise LabError(f"{where}: {exc}") from None
+        for i, r in enumerate(racers):
+            try:
+                r.build()
+            except LabError as exc:
+                raise LabError(f"{where}: racers[{i}]: {exc}") from None
+        return exp
+
+    @classmethod
+    def load(cls, path) -> "Experiment":
+        """Read an experiment file; LabError for a missing, unreadable or broken one, saying where."""
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise LabError(f"{p}: no such file") from None
+        except IsADirectoryError:
+            raise LabError(f"{p}: is a folder, not an experiment file") from None
+        except UnicodeDecodeError:
+            raise LabError(f"{p}: not a text file (expected JSON)") from None
+        except OSError as exc:
+            raise LabError(f"{p}: cannot read: {exc.strerror or exc}") from None
+        try:
+            data = json.loads(text, parse_constant=_reject_constant)
+        except json.JSONDecodeError as exc:
+            raise LabError(f"{p}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        except ValueError as exc:
+            raise LabError(f"{p}: {exc}") from None
+        return cls.from_dict(data, str(p))
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not allowed in an experiment file (numbers must be finite)")
+
+
+def _type(v) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}.get(
+        type(v), "a number" if isinstance(v, (int, float)) else type(v).__name__)
+
+
+def _get(data: dict, key: str, kind: type, where: str, default=None):
+    if key not in data:
+        return default
+    v = data[key]
+    ok = isinstance(v, kind) and not (kind is int and isinstance(v, bool))
+    if kind is int and isinstance(v, float) and v.is_integer():
+        return int(v)
+    if not ok:
+        names = {str: "text", dict: "an object", int: "a whole number", list: "a list", bool: "true/false"}
+        raise LabError(f"{where}: {key} must be {names[kind]}, got {_type(v)}")
+    return v
+
+
+def _number(v, where: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise LabError(f"{where} must be a finite number, got {v!r}")
+    return float(v)
+
+
+def _numbers(v, where: str) -> list:
+    if not isinstance(v, list) or not v:
+        raise LabError(f"{where} must be a list of numbers, got {_type(v)}")
+    return [_number(x, f"{where}[{i}]") for i, x in enumerate(v)]
+
+
+def _racer(r, where: str) -> RacerSpec:
+    if not isinstance(r, dict):
+        raise LabError(f"{where}: expected an object, got {_type(r)}")
+    if "optimizer" not in r:
+        raise LabError(f"{where}: missing key 'optimizer'")
+    optimizer = _get(r, "optimizer", str, where)
+    hyper = _get(r, "hyperparameters", dict, where, {})
+    label = _get(r, "label", str, where, "")
+    color = _get(r, "color", str, where, None)
+    enabled = _get(r, "enabled", bool, where, True)
+    return RacerSpec(optimizer, dict(hyper), label, color, enabled)
+
+
+__all__ = ["Experiment", "FORMAT_VERSION", "asdict"]

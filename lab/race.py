@@ -1,0 +1,247 @@
+"""The race engine: several racers step in lockstep from one start on one objective, and every step is recorded."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from lab.errors import LabError
+from lab.objectives.base import Objective
+from lab.optimizers import Optimizer, make_optimizer
+
+RUNNING, CONVERGED, DIVERGED, MAX_STEPS, ERROR = "running", "converged", "diverged", "max_steps", "error"
+
+
+@dataclass(frozen=True)
+class RacerSpec:
+    """One racer as a user describes it: an optimizer, its hyperparameters, a label and a colour."""
+
+    optimizer: str
+    hyperparameters: dict = field(default_factory=dict)
+    label: str = ""
+    color: str | None = None
+    enabled: bool = True
+
+    def build(self) -> Optimizer:
+        """The optimizer, every hyperparameter checked (LabError otherwise)."""
+        return make_optimizer(self.optimizer, **self.hyperparameters)
+
+    @property
+    def name(self) -> str:
+        return self.label or self.optimizer
+
+
+class Track:
+    """One racer's record: positions (n, d), losses (n,), gradient norms (n,), row k being step k.
+
+    Buffers grow by doubling (capped at max_steps + 1 rows); the properties are views of the filled part.
+    """
+
+    def __init__(self, spec: RacerSpec, optimizer: Optimizer, dim: int, capacity: int, max_rows: int):
+        self.spec, self.optimizer = spec, optimizer
+        self._max_rows = max_rows
+        cap = max(1, min(capacity, max_rows))
+        self._x = np.empty((cap, dim))
+        self._loss = np.empty(cap)
+        self._gnorm = np.empty(cap)
+        self.n = 0
+        self.status, self.status_step, self.reason = RUNNING, None, ""
+        self.notes: list[tuple[int, str]] = []
+        self.state = None
+        self.grad: np.ndarray | None = None  # the gradient at the current point (full-data)
+
+    def append(self, x: np.ndarray, loss: float, gnorm: float) -> None:
+        if self.n == len(self._loss):
+            cap = min(2 * self.n, self._max_rows) if self.n < self._max_rows else 2 * self.n
+            self._x = np.concatenate([self._x, np.empty((cap - self.n, self._x.shape[1]))])
+            self._loss = np.concatenate([self._loss, np.empty(cap - self.n)])
+            self._gnorm = np.concatenate([self._gnorm, np.empty(cap - self.n)])
+        self._x[self.n] = x
+        self._loss[self.n] = loss
+        self._gnorm[self.n] = gnorm
+        self.n += 1
+
+    @property
+    def positions(self) -> np.ndarray:
+        return self._x[: self.n]
+
+    @property
+    def losses(self) -> np.ndarray:
+        return self._loss[: self.n]
+
+    @property
+    def grad_norms(self) -> np.ndarray:
+        return self._gnorm[: self.n]
+
+    @property
+    def x(self) -> np.ndarray:
+        return self._x[self.n - 1]
+
+    @property
+    def steps(self) -> int:
+        """Steps taken (the start is step 0)."""
+        return self.n - 1
+
+    @property
+    def running(self) -> bool:
+        return self.status == RUNNING
+
+    def finish(self, status: str, step: int, reason: str = "") -> None:
+        self.status, self.status_step, self.reason = status, step, reason
+
+    def describe_status(self) -> str:
+        """'running', 'converged at step 12', 'diverged at step 40: loss is not finite', ..."""
+        if self.status == RUNNING:
+            return RUNNING
+        text = f"{self.status.replace('_', ' ')} at step {self.status_step}"
+        return f"{text}: {self.reason}" if self.reason else text
+
+    def __repr__(self) -> str:
+        return f"Track({self.spec.name}, steps={self.steps}, {self.describe_status()})"
+
+
+class Race:
+    """Racers stepping in lockstep from one start on one objective.
+
+    Each step k records, per racer: x_k, f(x_k), |∇f(x_k)| and the status. A racer stops when it converges
+    (|∇f| < tol), diverges (a non-finite value, gradient or position, or |x|∞ > bound), errs (its optimizer or
+    the objective raised: the message is kept) or reaches max_steps. The others go on; nothing raises.
+    ``gradient_source(x, k) -> g``, if given, supplies the gradient the optimizers step on (minibatches, noise);
+    the record keeps the exact full-data loss and gradient norm.
+    """
+
+    def __init__(self, objective: Objective, start, racers: list[RacerSpec], *, seed: int = 0,
+                 max_steps: int = 1000, tol: float = 1e-8, bound: float = 1e6,
+                 gradient_source: Callable[[np.ndarray, int], np.ndarray] | None = None):
+        if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 0:
+            raise LabError(f"steps must be a whole number >= 0, got {max_steps!r}")
+        if not tol >= 0 or not bound > 0:
+            raise LabError(f"tol must be >= 0 and bound > 0, got tol={tol!r}, bound={bound!r}")
+        self.objective = objective
+        self.start = objective.check_point(start, "start")
+        self.specs = [r for r in racers if r.enabled]
+        self.seed, self.max_steps, self.tol, self.bound = int(seed), int(max_steps), float(tol), float(bound)
+        self.gradient_source = gradient_source
+        self.step_count = 0
+        self.tracks = [Track(s, s.build(), objective.dim, 1024, self.max_steps + 1) for s in self.specs]
+        self._record_start()
+
+    def _record_start(self) -> None:
+        x = self.start
+        for tr in self.tracks:
+            try:
+                tr.state = tr.optimizer.init(x.copy())
+            except Exception as exc:  # an optimizer that cannot start is that racer's error
+                tr.append(x, np.nan, np.nan)
+                tr.finish(ERROR, 0, _why(exc))
+        alive = [tr for tr in self.tracks if tr.running]
+        if alive:
+            self._evaluate(alive, np.repeat(x[None], len(alive), axis=0), 0)
+        self._settle_max_steps()
+
+    @property
+    def done(self) -> bool:
+        return all(not tr.running for tr in self.tracks)
+
+    def step(self, n: int = 1) -> int:
+        """Take up to n lockstep steps; return how many were taken (fewer when every racer has stopped)."""
+        taken = 0
+        while taken < n and not self.done:
+            self._one_step()
+            taken += 1
+        return taken
+
+    def run(self) -> "Race":
+        """Step until every racer has stopped."""
+        while not self.done:
+            self._one_step()
+        return self
+
+    def _one_step(self) -> None:
+        k = self.step_count + 1
+        alive, points = [], []
+        for tr in self.tracks:
+            if not tr.running:
+                continue
+            x = tr.x
+            try:
+                g = tr.grad if self.gradient_source is None else self.gradient_source(x, k - 1)
+                step, tr.state = tr.optimizer.update(g, tr.state, x, self.objective)
+                new = x + step
+            except Exception as exc:
+                tr.finish(ERROR, k, _why(exc))
+                continue
+            if tr.optimizer.note is not None:
+                self._note(tr, k, tr.optimizer.note(tr.state))
+            alive.append(tr)
+            points.append(new)
+        self.step_count = k
+        if alive:
+            self._evaluate(alive, np.array(points, dtype=float), k)
+        self._settle_max_steps()
+
+    def _evaluate(self, tracks: list[Track], points: np.ndarray, k: int) -> None:
+        """Evaluate f and ∇f at the racers' new points (one batched call), record them and settle statuses."""
+        try:
+            with np.errstate(all="ignore"):
+                values, grads = self.objective.value_and_grad(points)
+        except Exception:
+            values, grads = np.full(len(tracks), np.nan), np.full(points.shape, np.nan)
+            for i, tr in enumerate(tracks):  # find who makes it raise
+                try:
+                    with np.errstate(all="ignore"):
+                        values[i], grads[i] = self.objective.value_and_grad(points[i])
+                except Exception as exc:
+                    tr.append(points[i], np.nan, np.nan)
+                    tr.finish(ERROR, k, "objective failed: " + _why(exc))
+        with np.errstate(all="ignore"):
+            gnorms = np.sqrt(np.einsum("ij,ij->i", grads, grads))
+            far = np.abs(points).max(axis=1) > self.bound
+        for i, tr in enumerate(tracks):
+            if not tr.running:
+                continue
+            x, value, gnorm = points[i], float(values[i]), float(gnorms[i])
+            tr.append(x, value, gnorm)
+            tr.grad = grads[i]
+            if not np.all(np.isfinite(x)):
+                tr.finish(DIVERGED, k, "position is not finite")
+            elif not np.isfinite(value):
+                tr.finish(DIVERGED, k, "loss is not finite")
+            elif not np.isfinite(gnorm):
+                tr.finish(DIVERGED, k, "gradient is not finite")
+            elif far[i]:
+                tr.finish(DIVERGED, k, f"|x| went past {self.bound:g}")
+            elif gnorm < self.tol:
+                tr.finish(CONVERGED, k)
+
+    def _settle_max_steps(self) -> None:
+        if self.step_count >= self.max_steps:
+            for tr in self.tracks:
+                if tr.running:
+                    tr.finish(MAX_STEPS, self.step_count)
+
+    @staticmethod
+    def _note(tr: Track, k: int, text: str) -> None:
+        if text and (not tr.notes or tr.notes[-1][1] != text):
+            tr.notes.append((k, text))
+
+    def details(self, i: int) -> dict:
+        """What to draw at racer i's current point: its gradient and the optimizer's own arrows and points."""
+        tr = self.tracks[i]
+        out = {"x": tr.x.copy(), "grad": None if tr.grad is None else tr.grad.copy()}
+        if tr.state is not None and tr.grad is not None:
+            try:
+                out.update(tr.optimizer.details(tr.grad, tr.state, tr.x))
+            except Exception:  # drawing aids never stop a race
+                pass
+        return out
+
+    def __repr__(self) -> str:
+        return (f"Race({self.objective!r}, start={self.start.tolist()}, racers={len(self.tracks)}, "
+                f"step={self.step_count}/{self.max_steps})")
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
