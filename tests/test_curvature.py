@@ -1,0 +1,69 @@
+import numpy as np
+import pytest
+
+from lab.curvature import curvature, condition_number, point_kind, stability_bound
+from lab.objectives import make_objective
+
+
+def rotation(deg):
+    t = np.deg2rad(deg)
+    return np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+
+
+@pytest.mark.parametrize("kappa,angle", [(1.0, 0.0), (10.0, 0.0), (10.0, 30.0), (250.0, -75.0)])
+def test_quadratic_bowl_has_eigenvalues_one_and_kappa(kappa, angle):
+    obj = make_objective("quadratic", kappa=kappa, angle=angle)
+    c = curvature(obj.hessian(np.array([0.3, -0.7])))
+    np.testing.assert_allclose(c.eigenvalues, [1.0, kappa], rtol=1e-12)
+    assert c.condition_number == pytest.approx(kappa, rel=1e-12)
+    assert c.kind == "minimum"
+    # the top eigenvector is the rotated y axis (up to sign)
+    top = c.eigenvectors[:, 1]
+    assert abs(top @ (rotation(angle) @ [0.0, 1.0])) == pytest.approx(1.0, abs=1e-12)
+    assert stability_bound(c.eigenvalues) == pytest.approx(2.0 / kappa)
+
+
+def test_kinds_by_hand():
+    assert point_kind(np.array([1.0, 2.0])) == "minimum"
+    assert point_kind(np.array([-3.0, -1.0])) == "maximum"
+    assert point_kind(np.array([-2.0, 2.0])) == "saddle"
+    assert point_kind(np.array([0.0, 2.0])) == "degenerate"
+    assert point_kind(np.array([-1e-12, 5.0])) == "degenerate"  # within the stated tolerance of zero
+    assert point_kind(np.array([0.0, 0.0])) == "degenerate"
+    assert point_kind(np.array([np.nan, 1.0])) == "degenerate"
+    np.testing.assert_array_equal(point_kind(np.array([[1.0, 2.0], [-1.0, 1.0]])), ["minimum", "saddle"])
+
+
+def test_condition_number_singular_and_signed():
+    assert condition_number(np.array([-4.0, 2.0])) == 2.0  # ratio of |λ|: the singular values
+    assert condition_number(np.array([0.0, 3.0])) == np.inf
+    assert condition_number(np.array([np.nan, 3.0])) == np.inf
+
+
+def test_saddle_objectives():
+    c = curvature(make_objective("rosenbrock").hessian(np.array([1.0, 1.0])))
+    assert c.kind == "minimum"
+    # rosenbrock at (1, 1): H = [[802, -400], [-400, 200]], by hand
+    h = np.array([[802.0, -400.0], [-400.0, 200.0]])
+    np.testing.assert_allclose(c.eigenvalues, np.linalg.eigvalsh(h), rtol=1e-12)
+    assert c.condition_number == pytest.approx(np.linalg.cond(h), rel=1e-9)
+
+
+def test_batched_and_nonfinite_hessians():
+    hs = np.array([np.diag([1.0, 4.0]), np.diag([-1.0, 1.0]), np.full((2, 2), np.nan)])
+    c = curvature(hs)
+    np.testing.assert_allclose(c.eigenvalues[:2], [[1.0, 4.0], [-1.0, 1.0]])
+    assert np.isnan(c.eigenvalues[2]).all()
+    assert list(c.kind) == ["minimum", "saddle", "degenerate"]
+    np.testing.assert_array_equal(c.condition_number, [4.0, 1.0, np.inf])
+
+
+def test_stability_bound_is_where_gradient_descent_diverges():
+    """On f = ½ xᵀAx, gradient descent contracts iff lr < 2/λmax (the lecture's step-size limit)."""
+    obj = make_objective("quadratic", kappa=20.0, angle=15.0)
+    bound = stability_bound(curvature(obj.A).eigenvalues)
+    x0 = np.array([1.0, 1.0])
+    for lr, grows in [(0.98 * bound, False), (1.02 * bound, True)]:
+        xt = np.linalg.matrix_power(np.eye(2) - lr * obj.A, 2000) @ x0
+        assert (np.linalg.norm(xt) > 1.0) == grows
+    assert stability_bound(np.array([-1.0, -2.0])) == np.inf
