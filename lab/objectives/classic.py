@@ -59,4 +59,419 @@ class Rosenbrock(Function2D):
         return 2 - 4 * b * (y - x * x) + 8 * b * x * x, -4 * b * x, 2 * b * np.ones_like(y)
 
 
-ALL = (Quadratic, Rosenbrock)
+def _newton_polish(obj: Function2D, seed, steps: int = 60) -> np.ndarray:
+    """A critical point of ``obj`` near ``seed``: Newton's method on the gradient, run to full float precision."""
+    p = np.asarray(seed, dtype=float)
+    for _ in range(steps):
+        gx, gy = obj.g(p[0], p[1])
+        hxx, hxy, hyy = obj.h(p[0], p[1])
+        step = np.linalg.solve(np.array([[hxx, hxy], [hxy, hyy]], dtype=float), np.array([gx, gy], dtype=float))
+        p = p - step
+        if np.all(np.abs(step) <= 1e-17 * np.maximum(1.0, np.abs(p))):
+            break
+    return p
+
+
+def _full(x, value: float) -> np.ndarray:
+    return np.full(np.shape(x), value, dtype=float)
+
+
+class Saddle(Function2D):
+    """The plain saddle: f = x² − y², no minimum (unbounded below along y); the origin is a saddle point."""
+
+    name = "saddle"
+    PARAMS = ()
+
+    def __init__(self):
+        super().__init__({}, [[-2, 2], [-2, 2]], [], None, [-1.5, 0.01])
+
+    def f(self, x, y):
+        return x * x - y * y
+
+    def g(self, x, y):
+        return 2 * x, -2 * y
+
+    def h(self, x, y):
+        return _full(x, 2.0), _full(x, 0.0), _full(x, -2.0)
+
+
+class MonkeySaddle(Function2D):
+    """The monkey saddle: f = x³ − 3xy², no minimum; at the origin gradient and Hessian both vanish."""
+
+    name = "monkey_saddle"
+    PARAMS = ()
+
+    def __init__(self):
+        super().__init__({}, [[-2, 2], [-2, 2]], [], None, [1.5, 0.1])
+
+    def f(self, x, y):
+        return x ** 3 - 3 * x * y * y
+
+    def g(self, x, y):
+        return 3 * x * x - 3 * y * y, -6 * x * y
+
+    def h(self, x, y):
+        return 6 * x, -6 * y, -6 * x
+
+
+class Beale(Function2D):
+    """Beale: f = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)², minimum 0 at (3, ½)."""
+
+    name = "beale"
+    PARAMS = ()
+
+    def __init__(self):
+        super().__init__({}, [[-4.5, 4.5], [-4.5, 4.5]], [[3.0, 0.5]], self.f(3.0, 0.5), [1.0, 1.5])
+
+    def f(self, x, y):
+        return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y ** 2) ** 2 + (2.625 - x + x * y ** 3) ** 2
+
+    def g(self, x, y):
+        t1, t2, t3 = 1.5 - x + x * y, 2.25 - x + x * y ** 2, 2.625 - x + x * y ** 3
+        fx = 2 * (t1 * (y - 1) + t2 * (y ** 2 - 1) + t3 * (y ** 3 - 1))
+        fy = 2 * x * (t1 + 2 * t2 * y + 3 * t3 * y ** 2)
+        return fx, fy
+
+    def h(self, x, y):
+        t1, t2, t3 = 1.5 - x + x * y, 2.25 - x + x * y ** 2, 2.625 - x + x * y ** 3
+        fxx = 2 * ((y - 1) ** 2 + (y ** 2 - 1) ** 2 + (y ** 3 - 1) ** 2)
+        fxy = 2 * (x * (y - 1) + t1 + 2 * y * (x * (y ** 2 - 1) + t2) + 3 * y ** 2 * (x * (y ** 3 - 1) + t3))
+        fyy = 2 * (x * x * (1 + 4 * y ** 2 + 9 * y ** 4) + 2 * x * t2 + 6 * x * y * t3)
+        return fxx, fxy, fyy
+
+
+class Booth(Function2D):
+    """Booth: f = (x + 2y − 7)² + (2x + y − 5)², minimum 0 at (1, 3)."""
+
+    name = "booth"
+    PARAMS = ()
+
+    def __init__(self):
+        super().__init__({}, [[-10, 10], [-10, 10]], [[1.0, 3.0]], self.f(1.0, 3.0), [-8.0, 8.0])
+
+    def f(self, x, y):
+        return (x + 2 * y - 7) ** 2 + (2 * x + y - 5) ** 2
+
+    def g(self, x, y):
+        p, q = x + 2 * y - 7, 2 * x + y - 5
+        return 2 * p + 4 * q, 4 * p + 2 * q
+
+    def h(self, x, y):
+        return _full(x, 10.0), _full(x, 8.0), _full(x, 10.0)
+
+
+class Himmelblau(Function2D):
+    """Himmelblau: f = (x² + y − 11)² + (x + y² − 7)², four minima of value 0, e.g. at (3, 2)."""
+
+    name = "himmelblau"
+    PARAMS = ()
+    #: the published 6-digit locations, polished by Newton's method in ``__init__``
+    SEEDS = ((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126))
+
+    def __init__(self):
+        minima = [_newton_polish(self, s) for s in self.SEEDS]
+        min_value = min(float(self.f(*m)) for m in minima)
+        super().__init__({}, [[-5, 5], [-5, 5]], minima, min_value, [-0.3, -0.7])
+
+    def f(self, x, y):
+        return (x * x + y - 11) ** 2 + (x + y * y - 7) ** 2
+
+    def g(self, x, y):
+        p, q = x * x + y - 11, x + y * y - 7
+        return 4 * x * p + 2 * q, 2 * p + 4 * y * q
+
+    def h(self, x, y):
+        p, q = x * x + y - 11, x + y * y - 7
+        return 4 * p + 8 * x * x + 2, 4 * (x + y), 4 * q + 8 * y * y + 2
+
+
+class Rastrigin(Function2D):
+    """Rastrigin: f = 2A + x² − A·cos 2πx + y² − A·cos 2πy, minimum 0 at (0, 0) amid a grid of local minima."""
+
+    name = "rastrigin"
+    PARAMS = (Param("A", 10.0, lo=0.0, hi=100.0, doc="height of the cosine ripples"),)
+
+    def __init__(self, A: float):
+        self.A = A
+        super().__init__({"A": A}, [[-5.12, 5.12], [-5.12, 5.12]], [[0.0, 0.0]], self.f(0.0, 0.0), [-3.3, 2.6])
+
+    def f(self, x, y):
+        a, w = self.A, 2 * np.pi
+        return 2 * a + x * x - a * np.cos(w * x) + y * y - a * np.cos(w * y)
+
+    def g(self, x, y):
+        a, w = self.A, 2 * np.pi
+        return 2 * x + a * w * np.sin(w * x), 2 * y + a * w * np.sin(w * y)
+
+    def h(self, x, y):
+        a, w = self.A, 2 * np.pi
+        return 2 + a * w * w * np.cos(w * x), _full(x, 0.0), 2 + a * w * w * np.cos(w * y)
+
+
+class Ackley(Function2D):
+    """Ackley: f = −a·exp(−b·√((x² + y²)/2)) − exp((cos cx + cos cy)/2) + a + e, a=20, b=0.2, c=2π; minimum 0 at (0, 0).
+
+    The first term is a cone: at the origin it has no gradient and no Hessian (its Hessian grows like
+    1/|(x, y)| nearby). There we return finite values: the gradient 0 (the cosine term's gradient is 0
+    and 0 is a subgradient of the cone) and, as the Hessian, the smooth cosine term's Hessian e·c²/2·I
+    alone (the cone's contribution taken as 0).
+    """
+
+    name = "ackley"
+    PARAMS = ()
+    a, b, c = 20.0, 0.2, 2 * np.pi
+
+    def __init__(self):
+        super().__init__({}, [[-5, 5], [-5, 5]], [[0.0, 0.0]], self.f(0.0, 0.0), [3.5, -2.5])
+
+    def _radius(self, x, y):
+        """r = √((x² + y²)/2) and its gradient (x, y)/(2r), taken as 0 at the origin."""
+        r = np.hypot(x, y) / np.sqrt(2.0)
+        safe = np.where(r > 0, r, 1.0)
+        rx = np.where(r > 0, x / (2 * safe), 0.0)
+        ry = np.where(r > 0, y / (2 * safe), 0.0)
+        return r, safe, rx, ry
+
+    def f(self, x, y):
+        a, b, c = self.a, self.b, self.c
+        r = np.hypot(x, y) / np.sqrt(2.0)
+        s = 0.5 * (np.cos(c * x) + np.cos(c * y))
+        # a·(1 − e^{−br}) + (e − e^s): the same formula, written to be exactly 0 at the origin
+        return -a * np.expm1(-b * r) + (np.e - np.exp(s))
+
+    def g(self, x, y):
+        a, b, c = self.a, self.b, self.c
+        r, _, rx, ry = self._radius(x, y)
+        k = a * b * np.exp(-b * r)
+        es = 0.5 * c * np.exp(0.5 * (np.cos(c * x) + np.cos(c * y)))
+        return k * rx + es * np.sin(c * x), k * ry + es * np.sin(c * y)
+
+    def h(self, x, y):
+        a, b, c = self.a, self.b, self.c
+        r, safe, rx, ry = self._radius(x, y)
+        k = a * b * np.exp(-b * r)
+        # cone: a·b·e^{−br}·(∇²r − b·∇r∇rᵀ), with ∇²r = (I − 2∇r∇rᵀ)/(2r); 0 at the origin
+        inv = np.where(r > 0, 1 / (2 * safe), 0.0)
+        cxx = k * (inv * (1 - 2 * rx * rx) - b * rx * rx)
+        cxy = k * (-inv * 2 * rx * ry - b * rx * ry)
+        cyy = k * (inv * (1 - 2 * ry * ry) - b * ry * ry)
+        # cosine term −e^s: −e^s·(∇²s + ∇s∇sᵀ), ∇s = −(c/2)(sin cx, sin cy)
+        es = np.exp(0.5 * (np.cos(c * x) + np.cos(c * y)))
+        sx, sy = -0.5 * c * np.sin(c * x), -0.5 * c * np.sin(c * y)
+        sxx, syy = -0.5 * c * c * np.cos(c * x), -0.5 * c * c * np.cos(c * y)
+        return cxx - es * (sxx + sx * sx), cxy - es * sx * sy, cyy - es * (syy + sy * sy)
+
+
+def _product_hessian(u, ux, uy, P, Px, Py, Pxx, Pxy, Pyy):
+    """Value, gradient and Hessian of u²·P for an affine u (constant ux, uy) and a quadratic P."""
+    val = u * u * P
+    gx = 2 * u * ux * P + u * u * Px
+    gy = 2 * u * uy * P + u * u * Py
+    hxx = 2 * ux * ux * P + 4 * u * ux * Px + u * u * Pxx
+    hxy = 2 * ux * uy * P + 2 * u * (ux * Py + uy * Px) + u * u * Pxy
+    hyy = 2 * uy * uy * P + 4 * u * uy * Py + u * u * Pyy
+    return val, gx, gy, hxx, hxy, hyy
+
+
+class GoldsteinPrice(Function2D):
+    """Goldstein–Price: f = [1 + (x+y+1)²(19 − 14x + 3x² − 14y + 6xy + 3y²)]·[30 + (2x−3y)²(18 − 32x + 12x² + 48y − 36xy + 27y²)], minimum 3 at (0, −1)."""
+
+    name = "goldstein_price"
+    PARAMS = ()
+
+    def __init__(self):
+        super().__init__({}, [[-2, 2], [-2, 2]], [[0.0, -1.0]], self.f(0.0, -1.0), [0.2, 0.2])
+
+    @staticmethod
+    def _parts(x, y):
+        """A = 1 + u²P and B = 30 + v²Q, each as (value, ∂x, ∂y, ∂xx, ∂xy, ∂yy)."""
+        u = x + y + 1
+        P = 19 - 14 * x + 3 * x * x - 14 * y + 6 * x * y + 3 * y * y
+        Pxy = -14 + 6 * x + 6 * y
+        A = _product_hessian(u, 1.0, 1.0, P, Pxy, Pxy, 6.0, 6.0, 6.0)
+        v = 2 * x - 3 * y
+        Q = 18 - 32 * x + 12 * x * x + 48 * y - 36 * x * y + 27 * y * y
+        B = _product_hessian(v, 2.0, -3.0, Q, -32 + 24 * x - 36 * y, 48 - 36 * x + 54 * y, 24.0, -36.0, 54.0)
+        return (1 + A[0],) + A[1:], (30 + B[0],) + B[1:]
+
+    def f(self, x, y):
+        (a, *_), (b, *_) = self._parts(x, y)
+        return a * b
+
+    def g(self, x, y):
+        (a, ax, ay, *_), (b, bx, by, *_) = self._parts(x, y)
+        return ax * b + a * bx, ay * b + a * by
+
+    def h(self, x, y):
+        (a, ax, ay, axx, axy, ayy), (b, bx, by, bxx, bxy, byy) = self._parts(x, y)
+        return (axx * b + 2 * ax * bx + a * bxx,
+                axy * b + ax * by + ay * bx + a * bxy,
+                ayy * b + 2 * ay * by + a * byy)
+
+
+class SixHumpCamel(Function2D):
+    """Six-hump camel: f = (4 − 2.1x² + x⁴/3)x² + xy + (−4 + 4y²)y², two minima ≈ −1.0316 at ±(0.0898, −0.7127)."""
+
+    name = "six_hump_camel"
+    PARAMS = ()
+
+    def __init__(self):
+        m = _newton_polish(self, (0.0898, -0.7126))
+        super().__init__({}, [[-2, 2], [-1, 1]], [m, -m], self.f(*m), [1.9, 0.9])
+
+    def f(self, x, y):
+        x2 = x * x
+        return (4 - 2.1 * x2 + x2 * x2 / 3) * x2 + x * y + (-4 + 4 * y * y) * y * y
+
+    def g(self, x, y):
+        x2 = x * x
+        return 8 * x - 8.4 * x2 * x + 2 * x2 * x2 * x + y, x - 8 * y + 16 * y ** 3
+
+    def h(self, x, y):
+        x2 = x * x
+        return 8 - 25.2 * x2 + 10 * x2 * x2, _full(x, 1.0), -8 + 48 * y * y
+
+
+class StyblinskiTang(Function2D):
+    """Styblinski–Tang: f = ½(x⁴ − 16x² + 5x + y⁴ − 16y² + 5y), minimum −78.3323… at x = y = −2.9035…"""
+
+    name = "styblinski_tang"
+    PARAMS = ()
+
+    def __init__(self):
+        m = _newton_polish(self, (-2.9, -2.9))
+        super().__init__({}, [[-5, 5], [-5, 5]], [m], self.f(*m), [0.2, 4.5])
+
+    def f(self, x, y):
+        return 0.5 * (x ** 4 - 16 * x * x + 5 * x + y ** 4 - 16 * y * y + 5 * y)
+
+    def g(self, x, y):
+        return 2 * x ** 3 - 16 * x + 2.5, 2 * y ** 3 - 16 * y + 2.5
+
+    def h(self, x, y):
+        return 6 * x * x - 16, _full(x, 0.0), 6 * y * y - 16
+
+
+class Matyas(Function2D):
+    """Matyas: f = 0.26(x² + y²) − 0.48xy, minimum 0 at (0, 0) at the bottom of a flat diagonal valley."""
+
+    name = "matyas"
+    PARAMS = ()
+
+    def __init__(self):
+        super().__init__({}, [[-10, 10], [-10, 10]], [[0.0, 0.0]], self.f(0.0, 0.0), [8.0, -3.0])
+
+    def f(self, x, y):
+        return 0.26 * (x * x + y * y) - 0.48 * x * y
+
+    def g(self, x, y):
+        return 0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x
+
+    def h(self, x, y):
+        return _full(x, 0.52), _full(x, -0.48), _full(x, 0.52)
+
+
+class ThreeHumpCamel(Function2D):
+    """Three-hump camel: f = 2x² − 1.05x⁴ + x⁶/6 + xy + y², minimum 0 at (0, 0) and two local minima."""
+
+    name = "three_hump_camel"
+    PARAMS = ()
+
+    def __init__(self):
+        super().__init__({}, [[-2, 2], [-2, 2]], [[0.0, 0.0]], self.f(0.0, 0.0), [1.9, 1.9])
+
+    def f(self, x, y):
+        x2 = x * x
+        return 2 * x2 - 1.05 * x2 * x2 + x2 * x2 * x2 / 6 + x * y + y * y
+
+    def g(self, x, y):
+        x2 = x * x
+        return 4 * x - 4.2 * x2 * x + x2 * x2 * x + y, x + 2 * y
+
+    def h(self, x, y):
+        x2 = x * x
+        return 4 - 12.6 * x2 + 5 * x2 * x2, _full(x, 1.0), _full(x, 2.0)
+
+
+class Levi13(Function2D):
+    """Lévi N.13: f = sin²(3πx) + (x − 1)²(1 + sin²(3πy)) + (y − 1)²(1 + sin²(2πy)), minimum 0 at (1, 1)."""
+
+    name = "levi13"
+    PARAMS = ()
+
+    def __init__(self):
+        super().__init__({}, [[-4, 6], [-4, 6]], [[1.0, 1.0]], self.f(1.0, 1.0), [-3.5, 3.0])
+
+    def f(self, x, y):
+        p = np.pi
+        return (np.sin(3 * p * x) ** 2 + (x - 1) ** 2 * (1 + np.sin(3 * p * y) ** 2)
+                + (y - 1) ** 2 * (1 + np.sin(2 * p * y) ** 2))
+
+    def g(self, x, y):
+        p = np.pi
+        fx = 3 * p * np.sin(6 * p * x) + 2 * (x - 1) * (1 + np.sin(3 * p * y) ** 2)
+        fy = (3 * p * (x - 1) ** 2 * np.sin(6 * p * y) + 2 * (y - 1) * (1 + np.sin(2 * p * y) ** 2)
+              + 2 * p * (y - 1) ** 2 * np.sin(4 * p * y))
+        return fx, fy
+
+    def h(self, x, y):
+        p = np.pi
+        fxx = 18 * p * p * np.cos(6 * p * x) + 2 * (1 + np.sin(3 * p * y) ** 2)
+        fxy = 6 * p * (x - 1) * np.sin(6 * p * y)
+        fyy = (18 * p * p * (x - 1) ** 2 * np.cos(6 * p * y) + 2 * (1 + np.sin(2 * p * y) ** 2)
+               + 8 * p * (y - 1) * np.sin(4 * p * y) + 8 * p * p * (y - 1) ** 2 * np.cos(4 * p * y))
+        return fxx, fxy, fyy
+
+
+class McCormick(Function2D):
+    """McCormick: f = sin(x + y) + (x − y)² − 1.5x + 2.5y + 1, minimum −√3/2 − π/3 at (½ − π/3, −½ − π/3)."""
+
+    name = "mccormick"
+    PARAMS = ()
+
+    def __init__(self):
+        m = (0.5 - np.pi / 3, -0.5 - np.pi / 3)
+        super().__init__({}, [[-1.5, 4], [-3, 4]], [m], self.f(*m), [-1.0, 3.0])
+
+    def f(self, x, y):
+        return np.sin(x + y) + (x - y) ** 2 - 1.5 * x + 2.5 * y + 1
+
+    def g(self, x, y):
+        c = np.cos(x + y)
+        return c + 2 * (x - y) - 1.5, c - 2 * (x - y) + 2.5
+
+    def h(self, x, y):
+        s = np.sin(x + y)
+        return 2 - s, -2 - s, 2 - s
+
+
+class Easom(Function2D):
+    """Easom: f = −cos x·cos y·exp(−(x − π)² − (y − π)²), minimum −1 at (π, π) in a hole in a flat plateau."""
+
+    name = "easom"
+    PARAMS = ()
+
+    def __init__(self):
+        super().__init__({}, [[-2, 8], [-2, 8]], [[np.pi, np.pi]], self.f(np.pi, np.pi), [1.5, 4.5])
+
+    def f(self, x, y):
+        return -np.cos(x) * np.cos(y) * np.exp(-((x - np.pi) ** 2 + (y - np.pi) ** 2))
+
+    def g(self, x, y):
+        dx, dy = x - np.pi, y - np.pi
+        e = np.exp(-(dx * dx + dy * dy))
+        cx, cy, sx, sy = np.cos(x), np.cos(y), np.sin(x), np.sin(y)
+        return cy * e * (sx + 2 * dx * cx), cx * e * (sy + 2 * dy * cy)
+
+    def h(self, x, y):
+        dx, dy = x - np.pi, y - np.pi
+        e = np.exp(-(dx * dx + dy * dy))
+        cx, cy, sx, sy = np.cos(x), np.cos(y), np.sin(x), np.sin(y)
+        fxx = cy * e * (3 * cx - 4 * dx * sx - 4 * dx * dx * cx)
+        fxy = -e * (sx + 2 * dx * cx) * (sy + 2 * dy * cy)
+        fyy = cx * e * (3 * cy - 4 * dy * sy - 4 * dy * dy * cy)
+        return fxx, fxy, fyy
+
+
+ALL = (Quadratic, Saddle, MonkeySaddle, Rosenbrock, Beale, Booth, Himmelblau, Rastrigin, Ackley, GoldsteinPrice,
+       SixHumpCamel, StyblinskiTang, Matyas, ThreeHumpCamel, Levi13, McCormick, Easom)
