@@ -314,3 +314,11 @@ def test_start_is_inside_the_domain_and_not_a_minimum(name: str, params: dict) -
     if obj.min_value is not None:
         assert float(obj.value(obj.start)) > obj.min_value
     assert np.linalg.norm(obj.grad(obj.start)) > 1e-6  # not a critical point either
+
+
+@pytest.mark.parametrize("a", [-10.0, -3.0, 1.0, 2.5, 10.0])
+def test_rosenbrock_domain_follows_its_minimum(a):
+    obj = make_objective("rosenbrock", a=a)
+    (x_lo, x_hi), (y_lo, y_hi) = obj.domain
+    assert x_lo < a < x_hi and y_lo < a * a < y_hi
+    assert x_lo <= obj.start[0] <= x_hi and y_lo <= obj.start[1] <= y_hi

@@ -45,7 +45,8 @@ class Rosenbrock(Function2D):
 
     def __init__(self, a: float, b: float):
         self.a, self.b = a, b
-        super().__init__({"a": a, "b": b}, [[-2, 2], [-1, 3]], [[a, a * a]], 0.0, [-1.5, 2.0])
+        domain = [[min(-2.0, a - 1.0), max(2.0, a + 1.0)], [min(-1.0, a * a - 1.0), max(3.0, a * a + 1.0)]]
+        super().__init__({"a": a, "b": b}, domain, [[a, a * a]], 0.0, [-1.5, 2.0])
 
     def f(self, x, y):
         return (self.a - x) ** 2 + self.b * (y - x * x) ** 2
