@@ -1,0 +1,152 @@
+"""What every subcommand shares: parsing numbers and k=v lists, checking names and values, printing tables and JSON.
+
+Everything here raises LabError for bad input; ``lab.cli.main`` turns it into one ``error: ...`` line and exit 2.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Iterable, Sequence
+
+from lab.errors import LabError
+from lab.params import check_all
+
+# --- numbers -----------------------------------------------------------------------------------------------
+
+
+def parse_number(text: str, what: str) -> float:
+    """One finite number, or LabError naming ``what`` and the bad text."""
+    t = text.strip()
+    try:
+        value = float(t)
+    except ValueError:
+        raise LabError(f"{what}: {t!r} is not a number") from None
+    if not math.isfinite(value):
+        raise LabError(f"{what}: {t!r} is not a finite number")
+    return value
+
+
+def parse_numbers(text: str, what: str) -> list[float]:
+    """Numbers separated by commas, e.g. '-1.5,2' -> [-1.5, 2.0]; LabError for an empty, malformed or non-finite one."""
+    if not text.strip():
+        raise LabError(f"{what}: expected numbers separated by commas, e.g. -1.5,2; got nothing")
+    parts = text.split(",")
+    if any(not p.strip() for p in parts):
+        raise LabError(f"{what}: expected numbers separated by commas, e.g. -1.5,2; got {text!r}")
+    return [parse_number(p, what) for p in parts]
+
+
+def parse_whole(text: str, what: str, lo: int = 0) -> int:
+    """A whole number >= lo (``'100'``, ``'1e3'``), or LabError."""
+    bad = LabError(f"{what} must be a whole number >= {lo}, got {text.strip()!r}")
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise bad from None
+    if not math.isfinite(value) or value != int(value) or value < lo:
+        raise bad
+    return int(value)
+
+
+def parse_assignments(items: Iterable[str], what: str = "") -> dict[str, str]:
+    """``['k=v', ...]`` -> {k: v} (text values; the parameter's own check converts them); LabError for a
+    missing '=', an empty name or a name given twice, prefixed by ``what``."""
+    where = f"{what}: " if what else ""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise LabError(f"{where}expected name=value, got {item!r}")
+        if key in out:
+            raise LabError(f"{where}{key} is given twice")
+        out[key] = value.strip()
+    return out
+
+
+def checked_values(params, given: dict, owner: str) -> dict:
+    """The ``given`` values converted by their Params (only those given; defaults stay implicit), or LabError
+    naming the unknown or out-of-range one."""
+    values = check_all(params, given, owner)
+    return {name: values[name] for name in given}
+
+
+# --- negative numbers as option values ---------------------------------------------------------------------
+
+_NEGATIVE = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
+
+
+def join_negative_values(argv: Sequence[str], value_options: set[str]) -> list[str]:
+    """Join ``--start -1.5,2`` into ``--start=-1.5,2`` for options that take a value.
+
+    argparse reads a token such as '-1.5,2' as an unknown option; a token after a value-taking option that
+    starts with '-' and a digit (or '.5', 'inf', 'nan') is that option's value. Only long options are joined.
+    """
+    out: list[str] = []
+    i = 0
+    argv = list(argv)
+    while i < len(argv):
+        tok = argv[i]
+        if tok == "--":
+            out.extend(argv[i:])
+            break
+        if tok in value_options and i + 1 < len(argv) and _NEGATIVE.match(argv[i + 1]):
+            out.append(f"{tok}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(tok)
+        i += 1
+    return out
+
+
+# --- output ------------------------------------------------------------------------------------------------
+
+
+def fmt(value, digits: int | None = 6) -> str:
+    """A number for people: ``digits`` significant digits (None: exact, as repr), 'nan', 'inf', '-' for None."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) or hasattr(value, "__float__"):
+        return repr(float(value)) if digits is None else f"{float(value):.{digits}g}"
+    return str(value)
+
+
+def fmt_point(values, digits: int | None = 6) -> str:
+    return "(" + ", ".join(fmt(float(v), digits) for v in values) + ")"
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
+    """An aligned text table, two spaces between columns; columns listed in ``right`` are right-aligned."""
+    cells = [list(header)] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[j]) for r in cells) for j in range(len(header))]
+    lines = []
+    for r in cells:
+        parts = [c.rjust(w) if j in right else c.ljust(w) for j, (c, w) in enumerate(zip(r, widths))]
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)
+
+
+def json_safe(obj):
+    """``obj`` with NumPy scalars and arrays as plain Python, and non-finite floats as 'nan', 'inf', '-inf'."""
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if hasattr(obj, "tolist"):
+        return json_safe(obj.tolist())
+    if isinstance(obj, bool) or obj is None or isinstance(obj, (int, str)):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else repr(obj)
+    return obj
+
+
+def print_json(obj) -> None:
+    """Print ``obj`` as strict JSON, indented, with lists of plain values on one line."""
+    from lab.export import compact_json
+
+    print(compact_json(json_safe(obj)))
