@@ -93,7 +93,7 @@ def momentum(lr: float, rho: float = 0.9) -> Optimizer:
             x = x - lr * v
 
     The lecture writes v ← ρv − α·g, x ← x + v: the same iterates, with its v equal to −lr times this v.
-    Example: on f = ½x², x₀ = 1, lr = 0.1, rho = 0.9: v = 1, 1.8, 2.43; x = 0.9, 0.72, 0.477.
+    Example: on f = ½x², x₀ = 1, lr = 0.1, rho = 0.9: v = 1, 1.8, 2.34; x = 0.9, 0.72, 0.486.
     """
     return _momentum("momentum", lr, rho, nesterov=False)
 
