@@ -115,8 +115,22 @@ def fmt(value, digits: int | None = 6) -> str:
     return str(value)
 
 
-def fmt_point(values, digits: int | None = 6) -> str:
-    return "(" + ", ".join(fmt(float(v), digits) for v in values) + ")"
+def fmt_point(values, digits: int | None = 6, limit: int = 4) -> str:
+    """'(x, y)'; past ``limit`` coordinates the first three and how many more, '(1, 2, 3, ... 79 more)'."""
+    values = [float(v) for v in values]
+    shown = values if len(values) <= limit else values[:3]
+    more = f", ... {len(values) - len(shown)} more" if len(shown) < len(values) else ""
+    return "(" + ", ".join(fmt(v, digits) for v in shown) + more + ")"
+
+
+def fmt_box(domain, digits: int = 4) -> str:
+    """'[-2, 2] × [-1, 3]'; the same interval in every coordinate of a high-dimensional box as '[-1, 1]^82'."""
+    boxes = [f"[{fmt(float(lo), digits)}, {fmt(float(hi), digits)}]" for lo, hi in domain]
+    if len(boxes) > 3 and len(set(boxes)) == 1:
+        return f"{boxes[0]}^{len(boxes)}"
+    if len(boxes) > 3:
+        return " × ".join(boxes[:2]) + f" × ... ({len(boxes)} coordinates)"
+    return " × ".join(boxes)
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:

@@ -58,8 +58,7 @@ def run(args) -> int:
         ["value", fmt(report["value"], None)],
         ["gradient", fmt_point(report["grad"], 10)],
         ["|gradient|", fmt(float(np.linalg.norm(report["grad"])), 10)],
-        ["Hessian", "[" + ", ".join(fmt_point(r, 10).replace("(", "[").replace(")", "]")
-                          for r in report["hessian"]) + "]"],
+        ["Hessian", hessian_text(report["hessian"])],
         ["eigenvalues", fmt_point(report["eigenvalues"], 10)],
         ["condition number", fmt(report["condition_number"], 10)],
         ["kind", report["kind"] + "  (from the Hessian; a true minimum, maximum or saddle also needs gradient 0)"],
@@ -68,3 +67,11 @@ def run(args) -> int:
     ]
     print(table(["", ""], rows).split("\n", 1)[1])
     return 0
+
+
+def hessian_text(hessian) -> str:
+    """'[[a, b], [b, c]]' for a small Hessian; its shape for a large one (the numbers are in --json)."""
+    d = len(hessian)
+    if d > 4:
+        return f"{d}×{d} matrix (see --json)"
+    return "[" + ", ".join("[" + ", ".join(fmt(v, 10) for v in row) + "]" for row in hessian) + "]"

@@ -1,7 +1,7 @@
 """``objectives [--json]``: every built-in objective with its parameters, domain, minima and start."""
 from __future__ import annotations
 
-from lab.cli.common import fmt, fmt_point, print_json, table
+from lab.cli.common import fmt, fmt_box, fmt_point, print_json, table
 
 NAME = "objectives"
 
@@ -44,6 +44,6 @@ def run(args) -> int:
         rows.append([it["name"], str(it["dim"]),
                      ", ".join(f"{k}={fmt(v)}" for k, v in it["params"].items()) or "-",
                      fmt(it["min_value"], 6), shown, fmt_point(it["start"], 4),
-                     " × ".join(f"[{fmt(lo, 4)}, {fmt(hi, 4)}]" for lo, hi in it["domain"])])
+                     fmt_box(it["domain"])])
     print(table(["NAME", "DIM", "PARAMS (defaults)", "MIN VALUE", "MINIMA", "START", "DOMAIN"], rows, right=(1,)))
     return 0
