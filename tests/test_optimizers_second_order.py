@@ -376,3 +376,19 @@ def test_lbfgs_note_is_the_last_message():
     for s in states:
         assert opt.note(s) == s.message
         assert isinstance(s.message, str)
+
+
+def test_lbfgs_at_a_zero_gradient_takes_no_step_and_keeps_no_alias():
+    opt = make_optimizer("lbfgs")
+    quad = make_objective("quadratic", kappa=3.0)
+    x = np.array([0.0, 0.0])
+    step, state = opt.update(np.zeros(2), opt.init(x), x, quad)
+    np.testing.assert_array_equal(step, [0.0, 0.0])
+    assert opt.note(state) == "gradient is zero: no step" and state.evaluations == 0
+    x = np.array([1.0, -1.0])
+    g = quad.grad(x)
+    _, state = opt.update(g, opt.init(x), x, quad)
+    x += 5.0  # a caller that moves x in place must not change the remembered point
+    g *= 2.0
+    np.testing.assert_array_equal(state.x_prev, [1.0, -1.0])
+    np.testing.assert_array_equal(state.g_prev, quad.grad(np.array([1.0, -1.0])))

@@ -63,9 +63,11 @@ def lbfgs(lr: float = 1.0, history_size: int = 10, line_search: str = "strong_wo
         return LBFGSState((), (), None, None, 0, "")
 
     def update(grad, state, x, oracle=None):
-        x = np.asarray(x, dtype=float)
-        g = np.asarray(grad, dtype=float)
+        x = np.array(x, dtype=float)  # copies: the state must not alias the caller's arrays
+        g = np.array(grad, dtype=float)
         s, y, notes = state.s, state.y, []
+        if not np.any(g):
+            return np.zeros_like(x), LBFGSState(s, y, x, g, state.evaluations, "gradient is zero: no step")
         if state.x_prev is not None:
             si, yi = x - state.x_prev, g - state.g_prev
             if si @ yi > 1e-10:
