@@ -26,6 +26,8 @@ def atomic_write(path: str | os.PathLike, write: Callable[[object], None], binar
         raise LabError(f"cannot write {target}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
+            # mkstemp makes the file private (0600): give it the mode open(path, "w") would, or the old file's
+            os.chmod(tmp, _mode_for(target))
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
@@ -37,6 +39,16 @@ def atomic_write(path: str | os.PathLike, write: Callable[[object], None], binar
         _remove(tmp)
         raise
     return target
+
+
+def _mode_for(target: Path) -> int:
+    """The existing file's permission bits, else 0666 minus the umask (what open(path, "w") would give)."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def _remove(tmp: str) -> None:

@@ -158,3 +158,18 @@ def test_export_takes_a_list_of_tracks_and_a_partly_run_race(tmp_path):
     race.step(3)  # the window may export mid-race: status 'running'
     back = read_trajectories(export_race(tmp_path / "p.json", exp, race.tracks))
     assert back[0].status == "running" and back[0].status_step is None and len(back[0].losses) == 4
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_written_files_get_ordinary_permissions(tmp_path):
+    exp, race = race_experiment()
+    mask = os.umask(0o022)
+    try:
+        fresh = export_race(tmp_path / "fresh.csv", exp, race)
+        assert fresh.stat().st_mode & 0o777 == 0o644  # not mkstemp's private 0600
+        old = tmp_path / "old.json"
+        old.write_text("{}")
+        old.chmod(0o640)
+        assert export_race(old, exp, race).stat().st_mode & 0o777 == 0o640  # an overwritten file keeps its mode
+    finally:
+        os.umask(mask)
