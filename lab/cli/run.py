@@ -140,7 +140,8 @@ def run(args) -> int:
         for tr in race.tracks:
             counts[tr.status] = counts.get(tr.status, 0) + 1
         summary = ", ".join(f"{v} {k}" for k, v in counts.items())
-        print(f"wrote {path}: {len(race.tracks)} racers, {race.step_count} steps ({summary})")
+        n = len(race.tracks)
+        print(f"wrote {path}: {n} racer{'' if n == 1 else 's'}, {race.step_count} steps ({summary})")
         return 0
     print(headline(exp, obj, race))
     print(leaderboard(obj, race.tracks, racer_names(race.tracks)))
