@@ -320,6 +320,7 @@ def test_bad_experiment_files_say_where(capsys, tmp_path):
         "badstart.json": json.dumps(dict(good, start=[1, 2, 3])),
         "steps.json": json.dumps(dict(good, steps=-1)),
         "binary.json": b"\xff\xfe\x00",
+        "noracers.json": json.dumps(dict(good, racers=[{"optimizer": "sgd", "enabled": False}])),
     }
     expected = {
         "missing.json": "missing.json: no such file",
@@ -330,6 +331,7 @@ def test_bad_experiment_files_say_where(capsys, tmp_path):
         "badstart.json": "badstart.json: start must have 2 coordinates",
         "steps.json": "steps.json: steps must be >= 0",
         "binary.json": "binary.json: not a text file",
+        "noracers.json": "noracers.json: no enabled racers, nothing to run",
     }
     for name, text in files.items():
         if isinstance(text, bytes):

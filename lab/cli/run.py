@@ -97,6 +97,8 @@ def experiment_from_args(args):
             raise LabError(f"run: --config cannot be combined with {', '.join(clash)} (the experiment file sets "
                            "them; only --steps, --seed, --tol, --bound, --out go with --config)")
         exp = Experiment.load(args.config)
+        if not any(r.enabled for r in exp.racers):
+            raise LabError(f"{args.config}: no enabled racers, nothing to run")
     else:
         if args.objective is None:
             raise LabError("run: give --objective NAME and --racer SPEC, or --config EXPERIMENT.json "
