@@ -92,6 +92,8 @@ class Experiment:
         params = _get(data, "params", dict, where, {})
         start = _numbers(data["start"], f"{where}: start")
         seed = _get(data, "seed", int, where, 0)
+        if not 0 <= seed < 2**63:
+            raise LabError(f"{where}: seed must be a whole number from 0 to 2**63 - 1, got {seed}")
         steps = _get(data, "steps", int, where, 1000)
         if steps < 0:
             raise LabError(f"{where}: steps must be >= 0, got {steps}")

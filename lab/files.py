@@ -19,7 +19,8 @@ def atomic_write(path: str | os.PathLike, write: Callable[[object], None], binar
     if target.is_dir():
         raise LabError(f"cannot write {target}: it is a folder")
     if not folder.is_dir():
-        raise LabError(f"cannot write {target}: folder {folder} does not exist")
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise LabError(f"cannot write {target}: {folder} {what}")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:

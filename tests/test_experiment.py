@@ -54,6 +54,7 @@ BROKEN = [
     (dict(GOOD, format_version=99), "format_version 99 is newer"),
     (dict(GOOD, format_version="1"), "format_version must be a whole number"),
     (dict(GOOD, tol=-1), "tol must be >= 0"),
+    (dict(GOOD, seed=-1), "seed must be a whole number from 0 to 2**63 - 1, got -1"),
 ]
 
 

@@ -18,7 +18,7 @@ def test_numeric_hessian_of_a_gradient_by_hand():
 
 
 def test_relative_error_definition():
-    assert relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.2])) == pytest.approx(0.2 / 2.2)
+    assert relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.2])) == pytest.approx(0.2 / np.hypot(1.0, 2.2))
     assert relative_error(np.zeros(2), np.zeros(2)) == 0.0
     assert relative_error(np.array([np.nan]), np.array([1.0])) == np.inf
 
@@ -49,3 +49,19 @@ def test_check_catches_wrong_derivatives():
     assert grad_check(good, x) < 1e-7 and hessian_check(good, x) < 1e-7
     assert grad_check(WrongGradient(), x) > 0.5
     assert hessian_check(WrongGradient(), x) > 1e-3
+
+
+def test_no_false_alarm_where_the_gradient_vanishes():
+    """At the monkey saddle's origin both the gradient and Hessian are 0; a 2-point stencil would report 1e-4."""
+    obj = make_objective("monkey_saddle")
+    assert grad_check(obj, np.zeros(2)) < 1e-9
+    assert hessian_check(obj, np.zeros(2)) < 1e-9
+
+
+@pytest.mark.parametrize("name", ["rastrigin", "levi13", "ackley", "rosenbrock", "easom"])
+def test_default_step_checks_rippled_objectives(name):
+    obj = make_objective(name)
+    rng = np.random.default_rng(7)
+    lo, hi = obj.domain[:, 0], obj.domain[:, 1]
+    x = lo + (hi - lo) * rng.random((40, 2))
+    assert grad_check(obj, x) < 1e-6 and hessian_check(obj, x) < 1e-6
