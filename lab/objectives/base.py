@@ -76,9 +76,28 @@ class Function2D(Objective):
     def h(self, x, y):
         raise NotImplementedError
 
+    def fg(self, x, y):
+        """``(f, fx, fy)`` in one pass: bit for bit ``f(x, y)`` and ``g(x, y)``; override to share terms."""
+        fx, fy = self.g(x, y)
+        return self.f(x, y), fx, fy
+
+    #: True (declared by a class itself, not inherited) when ``fg`` and ``h`` use only + − × ÷ (``t*t``, never
+    #: ``**``) and no NumPy function but ``ones``/``full``, so that on Python floats they give the same bits as on arrays; the race
+    #: then steps 2-D racers on floats (lab/twins.py). CPython's ``x ** 2`` calls pow(), which differs from
+    #: NumPy's ``x * x`` in the last bit for about 1 point in 1 000.
+    float_safe = False
+
     def value(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         return np.asarray(self.f(x[..., 0], x[..., 1]), dtype=float)
+
+    def value_and_grad(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = np.asarray(x, dtype=float)
+        f, gx, gy = self.fg(x[..., 0], x[..., 1])
+        out = np.empty(x.shape, dtype=float)
+        out[..., 0] = gx
+        out[..., 1] = gy
+        return np.asarray(f, dtype=float), out
 
     def grad(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)

@@ -11,6 +11,7 @@ class Quadratic(Function2D):
     """The lecture's ill-conditioned bowl: f = ½ xᵀAx, A = R(angle)·diag(1, kappa)·R(angle)ᵀ (angle in degrees)."""
 
     name = "quadratic"
+    float_safe = True  # fg and h use + − × ÷ only: the race may step it on Python floats (see Function2D)
     PARAMS = (
         Param("kappa", 10.0, lo=1.0, doc="condition number of A (its eigenvalues are 1 and kappa)"),
         Param("angle", 0.0, lo=-360.0, hi=360.0, doc="rotation of the bowl's axes, in degrees"),
@@ -31,6 +32,11 @@ class Quadratic(Function2D):
         a = self.A
         return a[0, 0] * x + a[0, 1] * y, a[0, 1] * x + a[1, 1] * y
 
+    def fg(self, x, y):
+        a00, a01, a11 = float(self.A[0, 0]), float(self.A[0, 1]), float(self.A[1, 1])  # floats stay floats
+        return (0.5 * (a00 * x * x + 2 * a01 * x * y + a11 * y * y),
+                a00 * x + a01 * y, a01 * x + a11 * y)
+
     def h(self, x, y):
         a = self.A
         one = np.ones_like(x)
@@ -41,6 +47,7 @@ class Rosenbrock(Function2D):
     """Rosenbrock's banana valley: f = (a − x)² + b(y − x²)², minimum 0 at (a, a²)."""
 
     name = "rosenbrock"
+    float_safe = True  # fg and h use + − × ÷ only: the race may step it on Python floats (see Function2D)
     PARAMS = (Param("a", 1.0, lo=-10.0, hi=10.0), Param("b", 100.0, lo=0.0, hi=1e4, lo_open=True))
 
     def __init__(self, a: float, b: float):
@@ -54,6 +61,10 @@ class Rosenbrock(Function2D):
     def g(self, x, y):
         r = y - x * x
         return -2 * (self.a - x) - 4 * self.b * x * r, 2 * self.b * r
+
+    def fg(self, x, y):
+        t, r = self.a - x, y - x * x  # NumPy's t ** 2 is t * t
+        return t * t + self.b * (r * r), -2 * t - 4 * self.b * x * r, 2 * self.b * r
 
     def h(self, x, y):
         b = self.b
@@ -81,6 +92,7 @@ class Saddle(Function2D):
     """The plain saddle: f = x² − y², no minimum (unbounded below along y); the origin is a saddle point."""
 
     name = "saddle"
+    float_safe = True  # fg and h use + − × ÷ only: the race may step it on Python floats (see Function2D)
     PARAMS = ()
 
     def __init__(self):
@@ -145,6 +157,7 @@ class Booth(Function2D):
     """Booth: f = (x + 2y − 7)² + (2x + y − 5)², minimum 0 at (1, 3)."""
 
     name = "booth"
+    float_safe = True  # fg and h use + − × ÷ only: the race may step it on Python floats (see Function2D)
     PARAMS = ()
 
     def __init__(self):
@@ -157,6 +170,10 @@ class Booth(Function2D):
         p, q = x + 2 * y - 7, 2 * x + y - 5
         return 2 * p + 4 * q, 4 * p + 2 * q
 
+    def fg(self, x, y):
+        p, q = x + 2 * y - 7, 2 * x + y - 5
+        return p * p + q * q, 2 * p + 4 * q, 4 * p + 2 * q
+
     def h(self, x, y):
         return _full(x, 10.0), _full(x, 8.0), _full(x, 10.0)
 
@@ -165,6 +182,7 @@ class Himmelblau(Function2D):
     """Himmelblau: f = (x² + y − 11)² + (x + y² − 7)², four minima of value 0, e.g. at (3, 2)."""
 
     name = "himmelblau"
+    float_safe = True  # fg and h use + − × ÷ only: the race may step it on Python floats (see Function2D)
     PARAMS = ()
     #: the published 6-digit locations, polished by Newton's method in ``__init__``
     SEEDS = ((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126))
@@ -180,6 +198,10 @@ class Himmelblau(Function2D):
     def g(self, x, y):
         p, q = x * x + y - 11, x + y * y - 7
         return 4 * x * p + 2 * q, 2 * p + 4 * y * q
+
+    def fg(self, x, y):
+        p, q = x * x + y - 11, x + y * y - 7
+        return p * p + q * q, 4 * x * p + 2 * q, 2 * p + 4 * y * q
 
     def h(self, x, y):
         p, q = x * x + y - 11, x + y * y - 7
@@ -278,6 +300,7 @@ class GoldsteinPrice(Function2D):
     """Goldstein–Price: f = [1 + (x+y+1)²(19 − 14x + 3x² − 14y + 6xy + 3y²)]·[30 + (2x−3y)²(18 − 32x + 12x² + 48y − 36xy + 27y²)], minimum 3 at (0, −1)."""
 
     name = "goldstein_price"
+    float_safe = True  # fg and h use + − × ÷ only: the race may step it on Python floats (see Function2D)
     PARAMS = ()
 
     def __init__(self):
@@ -302,6 +325,10 @@ class GoldsteinPrice(Function2D):
     def g(self, x, y):
         (a, ax, ay, *_), (b, bx, by, *_) = self._parts(x, y)
         return ax * b + a * bx, ay * b + a * by
+
+    def fg(self, x, y):
+        (a, ax, ay, *_), (b, bx, by, *_) = self._parts(x, y)
+        return a * b, ax * b + a * bx, ay * b + a * by
 
     def h(self, x, y):
         (a, ax, ay, axx, axy, ayy), (b, bx, by, bxx, bxy, byy) = self._parts(x, y)
@@ -357,6 +384,7 @@ class Matyas(Function2D):
     """Matyas: f = 0.26(x² + y²) − 0.48xy, minimum 0 at (0, 0) at the bottom of a flat diagonal valley."""
 
     name = "matyas"
+    float_safe = True  # fg and h use + − × ÷ only: the race may step it on Python floats (see Function2D)
     PARAMS = ()
 
     def __init__(self):
@@ -376,6 +404,7 @@ class ThreeHumpCamel(Function2D):
     """Three-hump camel: f = 2x² − 1.05x⁴ + x⁶/6 + xy + y², minimum 0 at (0, 0) and two local minima."""
 
     name = "three_hump_camel"
+    float_safe = True  # fg and h use + − × ÷ only: the race may step it on Python floats (see Function2D)
     PARAMS = ()
 
     def __init__(self):

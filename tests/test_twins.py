@@ -1,0 +1,220 @@
+"""The race's 2-D fast path: float twins and float formulas give the same bits as update() and the arrays."""
+import math
+
+import numpy as np
+import pytest
+
+from lab import twins
+from lab.objectives import classic, make_objective
+from lab.objectives.base import Function2D
+from lab.optimizers import make_optimizer
+from lab.race import CONVERGED, DIVERGED, ERROR, MAX_STEPS, Race, RacerSpec
+
+CLASSIC = [cls.name for cls in classic.ALL]
+FLOAT_SAFE = [n for n in CLASSIC if twins.float_safe(make_objective(n))]
+
+OPTIMIZERS = [
+    ("sgd", {"lr": 1e-3}), ("momentum", {"lr": 1e-3, "rho": 0.8}), ("nesterov", {"lr": 2e-3, "rho": 0.95}),
+    ("adagrad", {"lr": 0.1}), ("adagrad", {"lr": 0.3, "eps": 1e-3}), ("rmsprop", {"lr": 0.01, "decay_rate": 0.9}),
+    ("adam", {"lr": 0.05}), ("adam", {"lr": 0.05, "amsgrad": True}), ("adam", {"lr": 0.02, "bias_correction": False}),
+    ("adam", {"lr": 0.1, "beta1": 0.0, "beta2": 0.0}), ("adamw", {"lr": 0.05, "weight_decay": 0.3}),
+    ("adamw", {"lr": 0.05, "amsgrad": True, "bias_correction": False}),
+    ("newton", {}), ("newton", {"lr": 0.5, "damping": 0.1}), ("newton", {"lr": 0.7, "damping": 3.0}),
+]
+IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in hp.items())}" for n, hp in OPTIMIZERS]
+
+
+def test_the_float_safe_objectives_are_the_polynomials_written_without_powers():
+    assert FLOAT_SAFE == ["quadratic", "saddle", "rosenbrock", "booth", "himmelblau", "goldstein_price", "matyas",
+                          "three_hump_camel"]
+
+    class Subclass(type(make_objective("rosenbrock"))):
+        def f(self, x, y):
+            return (self.a - x) ** 3  # a subclass is not float_safe unless it says so itself
+
+    assert not twins.float_safe(Subclass(1.0, 100.0))
+
+
+@pytest.mark.parametrize("name", CLASSIC)
+def test_fused_value_and_grad_is_value_and_grad_bit_for_bit(name):
+    obj = make_objective(name)
+    rng = np.random.default_rng(7)
+    lo, hi = obj.domain[:, 0], obj.domain[:, 1]
+    pts = rng.uniform(lo - 1, hi + 1, (400, 2))
+    with np.errstate(all="ignore"):
+        value, grad = obj.value_and_grad(pts)
+        np.testing.assert_array_equal(value, obj.value(pts))
+        np.testing.assert_array_equal(grad, obj.grad(pts))
+        v1, g1 = obj.value_and_grad(pts[3])
+    assert v1.shape == () and g1.shape == (2,) and v1 == value[3] and np.array_equal(g1, grad[3])
+
+
+@pytest.mark.parametrize("name", FLOAT_SAFE)
+def test_float_safe_formulas_on_floats_equal_the_array_formulas(name):
+    obj = make_objective(name)
+    rng = np.random.default_rng(11)
+    lo, hi = obj.domain[:, 0], obj.domain[:, 1]
+    pts = np.concatenate([rng.uniform(lo - 1, hi + 1, (300, 2)), rng.normal(0, 1e3, (100, 2)),
+                          [[1e200, -1e200], [np.inf, 1.0], [np.nan, 0.0]]])
+    with np.errstate(all="ignore"):
+        value, grad, hess = obj.value(pts), obj.grad(pts), obj.hessian(pts)
+    for p, v, g, h in zip(pts.tolist(), value, grad, hess):
+        f, fx, fy = obj.fg(*p)
+        hxx, hxy, hyy = obj.h(*p)
+        np.testing.assert_array_equal([f, fx, fy], [v, g[0], g[1]])
+        np.testing.assert_array_equal([hxx, hxy, hyy], [h[0, 0], h[0, 1], h[1, 1]])
+
+
+@pytest.mark.parametrize(("name", "hp"), OPTIMIZERS, ids=IDS)
+def test_each_twin_steps_like_update_bit_for_bit(name, hp):
+    obj = make_objective("rosenbrock")
+    opt = make_optimizer(name, **hp)
+    twin = twins.twin_for(opt, obj)
+    assert twin is not None
+    rng = np.random.default_rng(3)
+    x = np.array([-1.2, 1.4])
+    state = opt.init(x)
+    scales = [1e-300, 1e-8, 1.0, 1e3, 1e150]
+    for t in range(60):  # gradients of every size, some zero, some huge; points from the update itself
+        g = rng.normal(size=2) * scales[t % len(scales)] if t % 7 else np.zeros(2)
+        step, state = opt.update(g, state, x, obj)
+        expected = x + step
+        got = twin.step(float(g[0]), float(g[1]), float(x[0]), float(x[1]))
+        np.testing.assert_array_equal(got, expected, err_msg=f"step {t}")
+        _assert_same_state(twin.state(), state)
+        if name == "newton":
+            assert twin.note() == opt.note(state)
+        x = expected if np.all(np.abs(expected) < 1e6) else rng.normal(size=2)
+
+
+def test_newton_twin_on_a_saddle_a_flat_direction_and_a_non_finite_hessian():
+    q = make_objective("quadratic", kappa=1.0)
+    opt = make_optimizer("newton", lr=0.5)
+    for a, x in [(np.diag([1.0, -1.0]), (0.5, 0.1)), (np.diag([2.0, 0.0]), (0.5, -2.0)),
+                 (np.array([[1.0, 3.0], [3.0, 2.0]]), (0.3, 0.4))]:
+        q.A = a
+        twin = twins.twin_for(opt, q)
+        xs = np.array(x)
+        step, state = opt.update(q.grad(xs), opt.init(xs), xs, q)
+        np.testing.assert_array_equal(twin.step(*q.g(*x), *x), xs + step)
+        assert twin.note() == opt.note(state) and int(state.fallback) == twin.code
+    q.A = np.array([[np.inf, 0.0], [0.0, 1.0]])
+    with pytest.raises(twins.Defer):
+        twins.twin_for(opt, q).step(1.0, 1.0, 0.5, 0.5)
+
+
+def test_lbfgs_and_foreign_optimizers_have_no_twin():
+    obj = make_objective("rosenbrock")
+    assert twins.twin_for(make_optimizer("lbfgs"), obj) is None
+    own = make_optimizer("sgd", lr=0.1)
+    assert twins.twin_for(own._replace(update=lambda g, s, x, o=None: (-g, s)), obj) is None
+    assert twins.twin_for(make_optimizer("newton"), make_objective("beale")) is None  # not float_safe
+
+
+def _assert_same_state(a, b):
+    assert type(a) is type(b)
+    if isinstance(b, tuple):
+        assert len(a) == len(b)
+        for u, v in zip(a, b):
+            _assert_same_state(u, v)
+    elif isinstance(b, np.ndarray):
+        np.testing.assert_array_equal(a, b)
+        assert a.shape == b.shape and a.dtype == b.dtype
+    else:
+        assert a == b
+
+
+def _exact_gradient(objective):
+    """A gradient source giving the exact gradient: the same numbers, but the race takes its general path."""
+    return lambda x, k: objective.grad(x)
+
+
+@pytest.mark.parametrize("name", FLOAT_SAFE)
+def test_fast_race_equals_the_general_race_bit_for_bit(name):
+    obj = make_objective(name)
+    specs = [RacerSpec(n, hp) for n, hp in OPTIMIZERS] + [RacerSpec("lbfgs")]
+    fast = Race(obj, obj.start, specs, max_steps=80, tol=1e-9, bound=1e4)
+    general = Race(obj, obj.start, specs, max_steps=80, tol=1e-9, bound=1e4,
+                   gradient_source=_exact_gradient(obj))
+    assert fast._floats and not general._floats
+    taken = [fast.step(n) for n in (1, 5, 100)]
+    general.run()
+    assert sum(taken) == general.step_count
+    for a, b in zip(fast.tracks, general.tracks):
+        np.testing.assert_array_equal(a.positions, b.positions, err_msg=a.spec.optimizer)
+        np.testing.assert_array_equal(a.losses, b.losses)
+        np.testing.assert_array_equal(a.grad_norms, b.grad_norms)
+        assert (a.status, a.status_step, a.reason, a.notes) == (b.status, b.status_step, b.reason, b.notes)
+        _assert_same_state(a.state, b.state)
+        np.testing.assert_array_equal(a.grad, b.grad)
+        assert set(fast.details(0)) == set(general.details(0))
+
+
+def test_fast_race_diverges_converges_and_runs_out_like_the_general_race():
+    q = make_objective("quadratic", kappa=10.0)
+    specs = [RacerSpec("sgd", {"lr": 0.25}), RacerSpec("sgd", {"lr": 0.15}), RacerSpec("sgd", {"lr": 1e-4}),
+             RacerSpec("momentum", {"lr": 0.5}), RacerSpec("newton")]
+    fast = Race(q, [1.0, 1.0], specs, max_steps=300, tol=1e-9, bound=1e3).run()
+    general = Race(q, [1.0, 1.0], specs, max_steps=300, tol=1e-9, bound=1e3,
+                   gradient_source=_exact_gradient(q)).run()
+    assert [(t.status, t.status_step, t.reason) for t in fast.tracks] == \
+        [(t.status, t.status_step, t.reason) for t in general.tracks]
+    assert [t.status for t in fast.tracks] == [DIVERGED, CONVERGED, MAX_STEPS, DIVERGED, CONVERGED]
+
+
+def test_a_non_finite_loss_on_the_fast_path_is_a_divergence():
+    rosen = make_objective("rosenbrock")
+    specs = [RacerSpec("sgd", {"lr": 1.0})]
+    fast = Race(rosen, [1e5, 1e5], specs, max_steps=5, tol=0.0, bound=1e300).run()
+    general = Race(rosen, [1e5, 1e5], specs, max_steps=5, tol=0.0, bound=1e300,
+                   gradient_source=_exact_gradient(rosen)).run()
+    tr = fast.tracks[0]
+    assert tr.status == DIVERGED and "not finite" in tr.reason
+    assert (tr.status_step, tr.reason) == (general.tracks[0].status_step, general.tracks[0].reason)
+    np.testing.assert_array_equal(tr.losses, general.tracks[0].losses)
+
+
+def test_a_twin_that_cannot_step_hands_over_to_update():
+    q = make_objective("quadratic", kappa=2.0)
+    race = Race(q, [1.0, 1.0], [RacerSpec("newton", {"lr": 0.5})], max_steps=6, tol=0.0)
+    race.step(2)
+    assert race.tracks[0]._twin is not None
+    q.A = np.array([[np.nan, 0.0], [0.0, 1.0]])  # the Hessian turns non-finite: update's NaN step
+    race.run()
+    tr = race.tracks[0]
+    assert tr._twin is None and tr.status == DIVERGED and tr.status_step == 3
+    assert any("not finite" in text for _, text in tr.notes)
+
+
+class Quartic(Function2D):
+    """f = x⁴ + y², written with ** (which raises OverflowError on big floats), failing for x < −10."""
+
+    name = "quartic"
+    float_safe = True  # not true to the bit (it uses **), but enough to test the fall-backs
+
+    def __init__(self):
+        super().__init__({}, [[-1, 1], [-1, 1]], [[0, 0]], 0.0, [0.5, 0.5])
+
+    def f(self, x, y):
+        if np.any(np.asarray(x) < -10):
+            raise RuntimeError("outside")
+        return x ** 4 + y * y
+
+    def g(self, x, y):
+        return 4 * x ** 3, 2 * y
+
+    def h(self, x, y):
+        return 12 * x * x, 0 * x, 2 + 0 * y
+
+
+def test_an_objective_that_raises_on_floats_falls_back_to_arrays_or_is_an_error():
+    obj = Quartic()
+    huge = Race(obj, [1e80, 0.5], [RacerSpec("sgd", {"lr": 1e-300})], max_steps=3)  # 1e80 ** 4 overflows
+    assert huge._floats and huge.tracks[0].status == DIVERGED and huge.tracks[0].status_step == 0
+    assert huge.tracks[0].reason == "loss is not finite"
+    race = Race(obj, [0.5, 0.5], [RacerSpec("sgd", {"lr": 1e-3}), RacerSpec("sgd", {"lr": 30.0})],
+                max_steps=3, tol=0.0).run()
+    ok, bad = race.tracks
+    assert ok.status == MAX_STEPS
+    np.testing.assert_array_equal(ok.losses, obj.value(ok.positions))
+    assert bad.status == ERROR and bad.status_step == 1 and bad.reason == "objective failed: RuntimeError: outside"
