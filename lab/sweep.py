@@ -1,0 +1,173 @@
+"""Learning-rate sweeps: the final loss after N steps against lr on a log grid, one curve per optimizer.
+
+    s = lr_sweep(make_objective("quadratic"), [-1.8, 1.2], ["sgd", "momentum", ("adam", {"beta1": 0.8})],
+                 lr_min=1e-3, lr_max=1.0, num=50, steps=200)
+    s.lrs          # (num,) the learning rates, log-spaced from lr_min to lr_max
+    s.loss[i]      # (num,) optimizer i's final loss at each lr (NaN/inf where it blew up)
+    s.edge         # 2/λmax of the Hessian at the start: where gradient descent turns unstable (mark it)
+    s.best(i)      # (lr, loss) with the lowest final loss that did not diverge, or None
+
+Every run starts from the same point; all lrs of one optimizer step together as one batch of identical
+starts with a learning rate per row (lab.multistart), each row taking the same bits as that lr alone.
+By default tol = 0, so every run takes all N steps unless it diverges (|x|∞ > bound or not finite): the
+loss is then the loss at the step it diverged, and ``status`` says DIVERGED. L-BFGS is not batched.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from lab.curvature import curvature, stability_bound
+from lab.errors import LabError
+from lab.files import atomic_write
+from lab.multistart import DIVERGED, RUNNING, STATUS_NAMES, multistart
+from lab.objectives.base import Objective
+from lab.optimizers import optimizer_spec
+
+MAX_NUM = 10000
+
+
+@dataclass
+class LRSweep:
+    """A learning-rate sweep (see the module docstring); row i of loss/status/step is optimizer i."""
+
+    objective: str
+    params: dict
+    start: np.ndarray
+    steps: int
+    tol: float
+    bound: float
+    lrs: np.ndarray
+    optimizers: list[tuple[str, dict]]  # (name, the hyperparameters other than lr, as given)
+    loss: np.ndarray  # (n, num) final loss
+    grad_norm: np.ndarray  # (n, num)
+    status: np.ndarray  # (n, num) int8 lab.multistart status codes
+    step: np.ndarray  # (n, num) the step of the status
+    eigenvalues: np.ndarray  # of the Hessian at the start, ascending
+    edge: float  # stability_bound(eigenvalues) = 2/λmax (inf when λmax <= 0)
+    cancelled: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def labels(self) -> list[str]:
+        """'sgd', 'adam(beta1=0.8)': one name per curve."""
+        return [name + (f"({', '.join(f'{k}={v:g}' if isinstance(v, float) else f'{k}={v}' for k, v in hp.items())})"
+                        if hp else "") for name, hp in self.optimizers]
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return self.status == DIVERGED
+
+    def best(self, i: int) -> tuple[float, float] | None:
+        """(lr, final loss) of optimizer i's lowest final loss among the runs that finished without diverging."""
+        ok = (self.status[i] != DIVERGED) & (self.status[i] != RUNNING) & np.isfinite(self.loss[i])
+        if not ok.any():
+            return None
+        j = int(np.flatnonzero(ok)[np.argmin(self.loss[i][ok])])
+        return float(self.lrs[j]), float(self.loss[i, j])
+
+    def settings(self) -> dict:
+        return {"objective": self.objective, "params": dict(self.params), "start": self.start.tolist(),
+                "steps": self.steps, "tol": self.tol, "bound": self.bound, "lr_min": float(self.lrs[0]),
+                "lr_max": float(self.lrs[-1]), "num": len(self.lrs),
+                "optimizers": [{"optimizer": n, "hyperparameters": hp} for n, hp in self.optimizers],
+                "edge": self.edge if np.isfinite(self.edge) else None, "cancelled": self.cancelled}
+
+    def save(self, path) -> Path:
+        """Write to ``path``: .npz (lrs, loss, grad_norm, status, step, labels, eigenvalues, edge, settings JSON)
+        or .csv (one row per optimizer and lr: optimizer, label, lr, loss, grad_norm, status, step). Atomic."""
+        suffix = Path(path).suffix.lower()
+        if suffix == ".npz":
+            buf = io.BytesIO()
+            np.savez(buf, lrs=self.lrs, loss=self.loss, grad_norm=self.grad_norm, status=self.status,
+                     step=self.step, labels=np.array(self.labels), eigenvalues=self.eigenvalues,
+                     edge=np.array(self.edge), status_names=np.array(STATUS_NAMES),
+                     settings=np.array(json.dumps(self.settings())))
+            data = buf.getvalue()
+            return atomic_write(path, lambda fh: fh.write(data), binary=True)
+        if suffix == ".csv":
+            text = self.csv_text()
+            return atomic_write(path, lambda fh: fh.write(text))
+        raise LabError(f"cannot write {path}: a learning-rate sweep is written as .npz or .csv")
+
+    def csv_text(self) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["optimizer", "label", "lr", "loss", "grad_norm", "status", "step"])
+        for i, ((name, _), label) in enumerate(zip(self.optimizers, self.labels)):
+            for j, lr in enumerate(self.lrs.tolist()):
+                w.writerow([name, label, repr(lr), repr(float(self.loss[i, j])), repr(float(self.grad_norm[i, j])),
+                            STATUS_NAMES[self.status[i, j]], int(self.step[i, j])])
+        return buf.getvalue()
+
+    def __repr__(self) -> str:
+        return (f"LRSweep({self.objective}, {', '.join(self.labels)}; lr {self.lrs[0]:g}..{self.lrs[-1]:g} "
+                f"× {len(self.lrs)}, {self.steps} steps, edge {self.edge:g}{', cancelled' if self.cancelled else ''})")
+
+
+def lr_grid(lr_min: float, lr_max: float, num: int) -> np.ndarray:
+    """``num`` learning rates log-spaced from lr_min to lr_max (both included)."""
+    if isinstance(num, bool) or not isinstance(num, (int, np.integer)) or not 1 <= num <= MAX_NUM:
+        raise LabError(f"num must be a whole number from 1 to {MAX_NUM}, got {num!r}")
+    try:
+        lo, hi = float(lr_min), float(lr_max)
+    except (TypeError, ValueError):
+        raise LabError(f"lr_min and lr_max must be numbers, got {lr_min!r} and {lr_max!r}") from None
+    if not (0 < lo <= hi < np.inf):
+        raise LabError(f"learning rates must satisfy 0 < lr_min <= lr_max (finite), got {lr_min!r} and {lr_max!r}")
+    if num > 1 and lo == hi:
+        raise LabError(f"lr_min equals lr_max ({lo:g}): give num 1 or a wider range")
+    return np.geomspace(lo, hi, num) if num > 1 else np.array([lo])
+
+
+def lr_sweep(objective: Objective, start, optimizers: Sequence[str | tuple[str, dict]], *, lr_min: float,
+             lr_max: float, num: int = 50, steps: int, tol: float = 0.0, bound: float = 1e6,
+             should_stop: Callable[[], bool] | None = None,
+             progress: Callable[[int, int], Any] | None = None) -> LRSweep:
+    """Sweep lr over ``num`` log-spaced values for each optimizer (a name, or (name, hyperparameters) without
+    lr), from ``start`` (default: the objective's start), ``steps`` steps each.
+
+    ``progress(done, total)`` counts point-steps over the whole sweep; ``should_stop()`` cancels it (the
+    result then has ``cancelled=True`` and RUNNING where no result was reached).
+    """
+    if not optimizers:
+        raise LabError("give at least one optimizer to sweep")
+    lrs = lr_grid(lr_min, lr_max, num)
+    x0 = objective.check_point(objective.start if start is None else start, "start")
+    opts: list[tuple[str, dict]] = []
+    for item in optimizers:
+        name, hp = (item, {}) if isinstance(item, str) else (item[0], dict(item[1]))
+        spec = optimizer_spec(name)
+        if "lr" in hp:
+            raise LabError(f"optimizer {spec.name!r}: the sweep sets lr; give the other hyperparameters only")
+        spec.make(**hp, lr=float(lrs[0]))  # every given value checked before any work
+        opts.append((spec.name, hp))
+    with np.errstate(all="ignore"):
+        lam = curvature(objective.hessian(x0)).eigenvalues
+    n, total = len(opts), len(opts) * len(lrs) * steps
+    out = LRSweep(objective=objective.name, params=dict(objective.params), start=x0, steps=int(steps),
+                  tol=float(tol), bound=float(bound), lrs=lrs, optimizers=opts,
+                  loss=np.full((n, len(lrs)), np.nan), grad_norm=np.full((n, len(lrs)), np.nan),
+                  status=np.zeros((n, len(lrs)), dtype=np.int8), step=np.zeros((n, len(lrs)), dtype=np.int64),
+                  eigenvalues=np.asarray(lam, dtype=float), edge=float(stability_bound(lam)))
+    starts = np.repeat(x0[None], len(lrs), axis=0)
+    for i, (name, hp) in enumerate(opts):
+        offset = i * len(lrs) * steps
+        report = None if progress is None else (lambda done, _total, o=offset: progress(o + done, total))
+        r = multistart(objective, name, starts, steps=steps, hyperparameters={**hp, "lr": lrs}, tol=tol,
+                       bound=bound, should_stop=should_stop, progress=report)
+        out.loss[i], out.grad_norm[i], out.status[i], out.step[i] = r.loss, r.grad_norm, r.status, r.step
+        out.errors.extend(f"{name}: {e}" for e in r.errors)
+        if r.cancelled:
+            out.cancelled = True
+            break
+    return out
+
+
+__all__ = ["LRSweep", "lr_grid", "lr_sweep"]
