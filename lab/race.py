@@ -176,7 +176,8 @@ class Race:
         self.step_count = 0
         self.tracks = [Track(s, s.build(), objective.dim, 1024, self.max_steps + 1) for s in self.specs]
         self._floats = gradient_source is None and twins.float_safe(objective)
-        self._record_start()
+        with np.errstate(all="ignore"):
+            self._record_start()
 
     def _record_start(self) -> None:
         x = self.start
@@ -204,9 +205,10 @@ class Race:
         """Take up to n lockstep steps; return how many were taken (fewer when every racer has stopped)."""
         taken = 0
         one_step = self._one_step_floats if self._floats else self._one_step
-        while taken < n and self._alive:
-            one_step()
-            taken += 1
+        with np.errstate(all="ignore"):  # overflow in a diverging racer is its status, never a printed warning
+            while taken < n and self._alive:
+                one_step()
+                taken += 1
         return taken
 
     def run(self) -> "Race":
