@@ -21,7 +21,8 @@ import sys
 
 from lab.errors import LabError
 
-COMMANDS = ("lab.cli.objectives", "lab.cli.optimizers", "lab.cli.evaluate", "lab.cli.run")
+COMMANDS = ("lab.cli.objectives", "lab.cli.optimizers", "lab.cli.evaluate", "lab.cli.run", "lab.cli.basin",
+            "lab.cli.sweep")
 
 PROG = "python main.py"
 
