@@ -11,6 +11,7 @@ from lab.files import atomic_write
 from lab.objectives import make_objective
 from lab.objectives.base import Objective
 from lab.race import Race, RacerSpec
+from lab.stochastic import check_noise, gradient_source
 
 FORMAT_VERSION = 1
 
@@ -21,7 +22,9 @@ class Experiment:
 
     JSON: {"objective": "rosenbrock", "params": {"b": 100}, "start": [-1.5, 2.0], "seed": 0, "steps": 1000,
     "racers": [{"optimizer": "adam", "hyperparameters": {"lr": 0.01}, "label": "Adam", "color": "#1f77b4"}],
-    "tol": 1e-8, "bound": 1e6, "format_version": 1}; keys other than objective, start and racers are optional.
+    "tol": 1e-8, "bound": 1e6, "noise": 0.0, "format_version": 1}; keys other than objective, start and racers
+    are optional. ``noise``: the scale of Gaussian noise added to every gradient the racers step on (seeded by
+    ``seed``, the same draw for every racer at step k; lab.stochastic).
     """
 
     objective: str
@@ -32,6 +35,7 @@ class Experiment:
     steps: int = 1000
     tol: float = 1e-8
     bound: float = 1e6
+    noise: float = 0.0
 
     def make_objective(self) -> Objective:
         return make_objective(self.objective, **self.params)
@@ -40,12 +44,13 @@ class Experiment:
         """The race this experiment describes (every name and value checked: LabError otherwise)."""
         obj = objective or self.make_objective()
         return Race(obj, self.start, self.racers, seed=self.seed, max_steps=self.steps, tol=self.tol,
-                    bound=self.bound)
+                    bound=self.bound, gradient_source=gradient_source(obj, self.noise, self.seed))
 
     def validate(self) -> "Experiment":
         """Check everything a race would check, without running; returns self."""
         obj = self.make_objective()
         obj.check_point(self.start, "start")
+        check_noise(self.noise)
         for i, r in enumerate(self.racers):
             try:
                 r.build()
@@ -64,7 +69,7 @@ class Experiment:
             racers.append(d)
         return {"format_version": FORMAT_VERSION, "objective": self.objective, "params": dict(self.params),
                 "start": [float(v) for v in self.start], "seed": self.seed, "steps": self.steps,
-                "tol": self.tol, "bound": self.bound, "racers": racers}
+                "tol": self.tol, "bound": self.bound, "noise": self.noise, "racers": racers}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)
@@ -101,11 +106,14 @@ class Experiment:
         bound = _number(data.get("bound", 1e6), f"{where}: bound")
         if tol < 0 or bound <= 0:
             raise LabError(f"{where}: tol must be >= 0 and bound > 0")
+        noise = _number(data.get("noise", 0.0), f"{where}: noise")
+        if noise < 0:
+            raise LabError(f"{where}: noise must be >= 0, got {noise!r}")
         raw = data["racers"]
         if not isinstance(raw, list):
             raise LabError(f"{where}: racers must be a list, got {_type(raw)}")
         racers = [_racer(r, f"{where}: racers[{i}]") for i, r in enumerate(raw)]
-        exp = cls(objective, start, racers, params, seed, steps, tol, bound)
+        exp = cls(objective, start, racers, params, seed, steps, tol, bound, noise)
         try:
             obj = exp.make_objective()
             obj.check_point(start, "start")
