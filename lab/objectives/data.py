@@ -1,0 +1,276 @@
+"""Data-driven losses with two parameters: linear and logistic regression on seeded, generated data sets.
+
+Their trajectories draw on the contour plot of the full-data loss, while the racers step on minibatch gradients.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from lab.errors import LabError
+from lab.objectives.base import Objective
+from lab.params import Param
+from lab.stochastic import DATA_STREAM, EPOCH, SAMPLINGS, Minibatches, stream
+
+REGRESSION, CLASSIFICATION = "regression", "classification"
+
+
+def n_param(default: int, lo: int = 2) -> Param:
+    return Param("n", default, lo=lo, hi=10_000, kind="int", doc="N, the number of data points")
+
+
+def minibatch_params(batch_size: int) -> tuple[Param, ...]:
+    """batch_size, sampling and seed: the parameters every data-driven objective shares."""
+    return (
+        Param("batch_size", batch_size, lo=1, hi=10_000, kind="int",
+              doc="B, samples per minibatch (1 ... N; N is the full batch: exact gradients)"),
+        Param("sampling", EPOCH, kind="choice", choices=SAMPLINGS,
+              doc="epoch: shuffle each epoch, without replacement; replacement: draw each minibatch independently"),
+        Param("seed", 0, lo=0, hi=2**32 - 1, kind="int", doc="seeds the data set and the minibatch sequence"),
+    )
+
+
+class DataObjective(Objective):
+    """f(x) = (1/N) Σᵢ ℓᵢ(x), a mean loss over a data set; at step k a racer steps on f_{Bₖ} = mean over Bₖ.
+
+    Subclasses give ``loss_on(x, idx)``, ``grad_on(x, idx)`` and ``hessian_on(x, idx)``: the mean of ℓᵢ and its
+    exact derivatives over the samples ``idx`` (None: all N), batched over x of shape (..., d).
+    ``stochastic`` is True unless every minibatch is the full batch.
+    """
+
+    task: str = ""
+
+    def __init__(self, params: dict, inputs: np.ndarray, targets: np.ndarray, minibatches: Minibatches,
+                 domain, minima, min_value: float | None, start, notes: str = ""):
+        self.inputs = np.asarray(inputs, dtype=float)
+        self.targets = np.asarray(targets)
+        self.inputs.flags.writeable = False
+        self.targets.flags.writeable = False
+        self.minibatches = minibatches
+        self.stochastic = not minibatches.full_batch
+        super().__init__(params, domain, minima, min_value, start, notes)
+
+    @property
+    def n(self) -> int:
+        return len(self.targets)
+
+    def loss_on(self, x: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+        raise NotImplementedError
+
+    def grad_on(self, x: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+        raise NotImplementedError
+
+    def hessian_on(self, x: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+        raise NotImplementedError
+
+    def loss_and_grad_on(self, x: np.ndarray, idx: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        return self.loss_on(x, idx), self.grad_on(x, idx)
+
+    def value(self, x: np.ndarray) -> np.ndarray:
+        return self.loss_on(x, None)
+
+    def grad(self, x: np.ndarray) -> np.ndarray:
+        return self.grad_on(x, None)
+
+    def hessian(self, x: np.ndarray) -> np.ndarray:
+        return self.hessian_on(x, None)
+
+    def value_and_grad(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.loss_and_grad_on(x, None)
+
+    def minibatch(self, k: int) -> np.ndarray:
+        """Bₖ, the sample indices of step k; a function of (seed, k) only."""
+        return self.minibatches.indices(k)
+
+    def minibatch_value(self, x: np.ndarray, k: int) -> np.ndarray:
+        """f_{Bₖ}(x) = (1/|Bₖ|) Σ_{i ∈ Bₖ} ℓᵢ(x), the loss on step k's minibatch."""
+        return self.loss_on(x, self.minibatch(k))
+
+    def minibatch_grad(self, x: np.ndarray, k: int) -> np.ndarray:
+        """∇f_{Bₖ}(x), the gradient the racers step on at step k."""
+        return self.grad_on(x, self.minibatch(k))
+
+
+def _check_batch(name: str, n: int, batch_size: int, sampling: str, seed: int) -> Minibatches:
+    if batch_size > n:
+        raise LabError(f"objective {name!r} parameter batch_size={batch_size} is not allowed: "
+                       f"expected 1 <= batch_size <= n={n}")
+    return Minibatches(n, batch_size, sampling, seed)
+
+
+def _box(centre: np.ndarray, half: float) -> tuple[np.ndarray, np.ndarray]:
+    """A square plotting domain around ``centre`` and a start towards its upper-left corner."""
+    domain = np.stack([centre - half, centre + half], axis=-1)
+    return domain, centre + half * np.array([-0.8, 0.6])
+
+
+class LinearRegression(DataObjective):
+    """Linear regression: f = (1/N) Σᵢ (w·tᵢ + b − yᵢ)², the mean squared error of the line y = w·t + b; x = (w, b).
+
+    Data: tᵢ ~ U[0, 2], yᵢ = 1·tᵢ + 0.5 + noise·εᵢ, εᵢ ~ N(0, 1), seeded. The t's are not centred, so the
+    Hessian 2·[[mean t², mean t], [mean t, 1]] (constant) has κ ≈ 15: a tilted, narrow valley.
+    """
+
+    name = "linear_regression"
+    task = REGRESSION
+    TRUE_LINE = (1.0, 0.5)
+    PARAMS = (n_param(50), Param("noise", 0.5, lo=0.0, hi=10.0, doc="σ of the Gaussian noise on y"),
+              *minibatch_params(5))
+
+    def __init__(self, n: int, noise: float, batch_size: int, sampling: str, seed: int):
+        rng = stream(seed, DATA_STREAM)
+        t = rng.uniform(0.0, 2.0, n)
+        y = self.TRUE_LINE[0] * t + self.TRUE_LINE[1] + noise * rng.standard_normal(n)
+        design = np.stack([t, np.ones(n)], axis=-1)
+        best = np.linalg.lstsq(design, y, rcond=None)[0]
+        r = best[0] * t + best[1] - y  # as loss_on computes it, so that min_value is f(minimum) to the bit
+        minimum = float(np.mean(r * r))
+        domain, start = _box(best, 2.5)
+        batches = _check_batch(self.name, n, batch_size, sampling, seed)
+        params = {"n": n, "noise": noise, "batch_size": batch_size, "sampling": sampling, "seed": seed}
+        super().__init__(params, t, y, batches, domain, [best], minimum, start,
+                         "minimum by least squares (np.linalg.lstsq)")
+
+    def _residuals(self, x: np.ndarray, idx) -> tuple[np.ndarray, np.ndarray]:
+        """r = w·t + b − y over the samples idx, shape (..., |idx|), and their t."""
+        t = self.inputs if idx is None else self.inputs[idx]
+        y = self.targets if idx is None else self.targets[idx]
+        x = np.asarray(x, dtype=float)
+        return x[..., 0, None] * t + x[..., 1, None] - y, t
+
+    def loss_on(self, x, idx):
+        r, _ = self._residuals(x, idx)
+        return np.mean(r * r, axis=-1)
+
+    def grad_on(self, x, idx):
+        r, t = self._residuals(x, idx)
+        return np.stack([2 * np.mean(r * t, axis=-1), 2 * np.mean(r, axis=-1)], axis=-1)
+
+    def loss_and_grad_on(self, x, idx):
+        r, t = self._residuals(x, idx)
+        return np.mean(r * r, axis=-1), np.stack([2 * np.mean(r * t, axis=-1), 2 * np.mean(r, axis=-1)], axis=-1)
+
+    def hessian_on(self, x, idx):
+        t = self.inputs if idx is None else self.inputs[idx]
+        mt, mtt = np.mean(t), np.mean(t * t)
+        h = 2 * np.array([[mtt, mt], [mt, 1.0]])
+        return np.broadcast_to(h, np.shape(x)[:-1] + (2, 2)).copy()
+
+    def predict(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """ŷ = w·t + b, the line of parameters x = (w, b), at inputs t."""
+        x = np.asarray(x, dtype=float)
+        return x[..., 0] * np.asarray(t, dtype=float) + x[..., 1]
+
+
+def _sigmoid_neg(m: np.ndarray) -> np.ndarray:
+    """σ(−m) = 1 / (1 + eᵐ), without overflow."""
+    e = np.exp(-np.abs(m))
+    return np.where(m >= 0, e / (1 + e), 1 / (1 + e))
+
+
+def _sigmoid_product(m: np.ndarray) -> np.ndarray:
+    """σ(m)·σ(−m) = e^−|m| / (1 + e^−|m|)², without overflow."""
+    e = np.exp(-np.abs(m))
+    return e / (1 + e) ** 2
+
+
+def _weighted_means(w: np.ndarray, *columns: np.ndarray) -> np.ndarray:
+    """mean over samples of w·c for each column c, stacked last: (..., len(columns)). Sums run along the last,
+    contiguous axis, so a point gives the same bits alone as in any batch."""
+    return np.stack([np.mean(w * c, axis=-1) for c in columns], axis=-1)
+
+
+def separable(q: np.ndarray) -> bool:
+    """True when some w ≠ 0 has w·qᵢ ≥ 0 for every row qᵢ (the points lie in a closed half-plane through 0).
+
+    Exact in 2-D: sort the directions of the qᵢ; they fit in a half-plane iff two neighbours are ≥ π apart.
+    """
+    q = q[np.any(q != 0, axis=-1)]
+    if len(q) == 0:
+        return True
+    angles = np.sort(np.arctan2(q[:, 1], q[:, 0]))
+    gaps = np.diff(np.append(angles, angles[0] + 2 * np.pi))
+    return bool(gaps.max() >= np.pi)
+
+
+class LogisticRegression(DataObjective):
+    """Logistic regression: f = (1/N) Σᵢ log(1 + exp(−sᵢ·w·pᵢ)), the mean cross-entropy of P(sᵢ | pᵢ) = σ(sᵢ·w·pᵢ).
+
+    Two weights x = w = (w₁, w₂) and no bias: the two classes (sᵢ = ±1, N/2 each) are unit Gaussians centred at
+    ±(separation/2)·(0.8, 0.6), symmetric about the origin, so the best boundary w·p = 0 passes through it.
+    The minimum exists when the classes overlap (the defaults); when they are separable by a line through
+    the origin the loss has none (it falls towards 0 as |w| → ∞) and ``minima`` is empty.
+    """
+
+    name = "logistic_regression"
+    task = CLASSIFICATION
+    AXIS = (0.8, 0.6)
+    PARAMS = (n_param(100),
+              Param("separation", 2.0, lo=0.0, hi=10.0, doc="distance between the two class centres (unit spread)"),
+              *minibatch_params(10))
+
+    def __init__(self, n: int, separation: float, batch_size: int, sampling: str, seed: int):
+        rng = stream(seed, DATA_STREAM)
+        labels = np.arange(n) % 2
+        s = 2.0 * labels - 1.0
+        points = s[:, None] * (0.5 * separation * np.array(self.AXIS)) + rng.standard_normal((n, 2))
+        self._q = s[:, None] * points  # rows sᵢ·pᵢ: the margin is mᵢ = w·qᵢ (all the loss needs)
+        self._q.flags.writeable = False
+        batches = _check_batch(self.name, n, batch_size, sampling, seed)
+        if separable(self._q):
+            centre, minima, minimum = np.zeros(2), np.empty((0, 2)), None
+            notes = ("the classes are separable by a line through the origin: no minimum "
+                     "(the loss falls towards 0 as |w| grows along a separating direction)")
+        else:
+            centre = _newton_minimum(self)
+            minima, minimum = centre[None], float(self.value(centre))
+            notes = "minimum by Newton's method to full precision (the loss is strictly convex here)"
+        domain, start = _box(centre, max(3.0, 1.5 * float(np.abs(centre).max())))
+        params = {"n": n, "separation": separation, "batch_size": batch_size, "sampling": sampling, "seed": seed}
+        super().__init__(params, points, labels, batches, domain, minima, minimum, start, notes)
+
+    def _margins(self, x: np.ndarray, idx) -> tuple[np.ndarray, np.ndarray]:
+        """mᵢ = sᵢ·w·pᵢ over the samples idx, shape (..., |idx|), and the rows qᵢ = sᵢ·pᵢ."""
+        q = self._q if idx is None else self._q[idx]
+        x = np.asarray(x, dtype=float)
+        return x[..., 0, None] * q[:, 0] + x[..., 1, None] * q[:, 1], q
+
+    def loss_on(self, x, idx):
+        m, _ = self._margins(x, idx)
+        return np.mean(np.logaddexp(0.0, -m), axis=-1)
+
+    def grad_on(self, x, idx):
+        m, q = self._margins(x, idx)
+        return _weighted_means(-_sigmoid_neg(m), q[:, 0], q[:, 1])
+
+    def loss_and_grad_on(self, x, idx):
+        m, q = self._margins(x, idx)
+        return np.mean(np.logaddexp(0.0, -m), axis=-1), _weighted_means(-_sigmoid_neg(m), q[:, 0], q[:, 1])
+
+    def hessian_on(self, x, idx):
+        m, q = self._margins(x, idx)
+        h = _weighted_means(_sigmoid_product(m), q[:, 0] * q[:, 0], q[:, 0] * q[:, 1], q[:, 1] * q[:, 1])
+        return h[..., [0, 1, 1, 2]].reshape(m.shape[:-1] + (2, 2))
+
+    def classify(self, x: np.ndarray, points: np.ndarray) -> np.ndarray:
+        """The class (0 or 1) that weights x give to each point (..., 2): 1 where w·p > 0."""
+        x = np.asarray(x, dtype=float)
+        p = np.asarray(points, dtype=float)
+        return (p[..., 0] * x[0] + p[..., 1] * x[1] > 0).astype(int)
+
+
+def _newton_minimum(obj: Objective, steps: int = 100) -> np.ndarray:
+    """The minimizer of a strictly convex ``obj``: Newton's method with backtracking from 0, to full precision."""
+    w = np.zeros(obj.dim)
+    for _ in range(steps):
+        g = obj.grad(w)
+        step = -np.linalg.solve(obj.hessian(w), g)
+        f0, t = float(obj.value(w)), 1.0
+        while t > 1e-10 and float(obj.value(w + t * step)) > f0 + 1e-4 * t * float(g @ step):
+            t *= 0.5
+        w = w + t * step
+        if np.all(np.abs(t * step) <= 4 * np.finfo(float).eps * np.maximum(1.0, np.abs(w))):
+            break
+    return w
+
+
+ALL = (LinearRegression, LogisticRegression)

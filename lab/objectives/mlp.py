@@ -1,0 +1,225 @@
+"""A small neural network as an objective: 2 inputs, h tanh units, 2 outputs, softmax cross-entropy.
+
+The parameter vector x of dimension D = 2h + h + 2h + 2 (82 for h = 16) holds, in this order::
+
+    W1 (h × 2, row-major), b1 (h), W2 (2 × h, row-major), b2 (2)
+
+and for a data point p with class yᵢ ∈ {0, 1}::
+
+    a = tanh(W1 p + b1),   z = W2 a + b2,   ℓᵢ = −log softmax(z)[yᵢ] = logsumexp(z) − z[yᵢ]
+
+Gradients by backpropagation; exact Hessian-vector products by Pearlmutter's R-operator (forward-mode
+differentiation of the backward pass), so ``hvp(x, v)`` = ∇²f(x)·v to rounding, with no finite differences.
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from lab.errors import LabError
+from lab.objectives.data import CLASSIFICATION, DataObjective, _check_batch, minibatch_params, n_param
+from lab.params import Param
+from lab.stochastic import DATA_STREAM, INIT_STREAM, stream
+
+CHUNK_FLOATS = 2**18
+"""Batches of parameter vectors are evaluated in chunks so that one (chunk, n, h) array stays below 2 MB."""
+
+
+def spiral(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaved spiral arms (about 0.75 turn each, radius 0.1 … 1, angular jitter 0.15 rad)."""
+    counts = (n - n // 2, n // 2)
+    points, labels = [], []
+    for c, m in enumerate(counts):
+        r = np.linspace(0.1, 1.0, m)
+        theta = c * np.pi + 1.5 * np.pi * r + 0.15 * rng.standard_normal(m)
+        points.append(np.stack([r * np.cos(theta), r * np.sin(theta)], axis=-1))
+        labels.append(np.full(m, c))
+    return np.concatenate(points), np.concatenate(labels)
+
+
+def two_moons(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two interlocking half circles (scikit-learn's make_moons shape), Gaussian noise 0.1, centred at 0."""
+    counts = (n - n // 2, n // 2)
+    t0, t1 = np.linspace(0, np.pi, counts[0]), np.linspace(0, np.pi, counts[1])
+    outer = np.stack([np.cos(t0), np.sin(t0)], axis=-1)
+    inner = np.stack([1 - np.cos(t1), 0.5 - np.sin(t1)], axis=-1)
+    points = np.concatenate([outer, inner]) - np.array([0.5, 0.25]) + 0.1 * rng.standard_normal((n, 2))
+    return points, np.concatenate([np.zeros(counts[0], int), np.ones(counts[1], int)])
+
+
+DATASETS: dict[str, Callable[[int, np.random.Generator], tuple[np.ndarray, np.ndarray]]] = {
+    "spiral": spiral, "two_moons": two_moons}
+
+
+class Weights(NamedTuple):
+    """The network's weights, each with the parameter vectors' leading axes: W1 (..., h, 2), b1 (..., h),
+    W2 (..., 2, h), b2 (..., 2)."""
+
+    W1: np.ndarray
+    b1: np.ndarray
+    W2: np.ndarray
+    b2: np.ndarray
+
+
+def unpack(x: np.ndarray, hidden: int) -> Weights:
+    """Views of the flat vector(s) x (..., 5h + 2) as the four weight arrays."""
+    h, lead = hidden, x.shape[:-1]
+    return Weights(x[..., :2 * h].reshape(lead + (h, 2)), x[..., 2 * h:3 * h],
+                   x[..., 3 * h:5 * h].reshape(lead + (2, h)), x[..., 5 * h:5 * h + 2])
+
+
+def pack(w: Weights) -> np.ndarray:
+    """The flat vector(s) (..., 5h + 2) of ``w``."""
+    lead = w.b2.shape[:-1]
+    return np.concatenate([w.W1.reshape(lead + (-1,)), w.b1, w.W2.reshape(lead + (-1,)), w.b2], axis=-1)
+
+
+def _t(a: np.ndarray) -> np.ndarray:
+    return np.swapaxes(a, -1, -2)
+
+
+class _Pass(NamedTuple):
+    """The forward pass on M parameter vectors and n points: activations a (M, n, h), log-probabilities
+    logp (M, n, 2) and the backward pass's dL/dz (M, n, 2) and dL/da (M, n, h)."""
+
+    a: np.ndarray
+    logp: np.ndarray
+    dz2: np.ndarray
+    da: np.ndarray
+
+
+def _forward(w: Weights, p: np.ndarray, onehot: np.ndarray) -> _Pass:
+    a = np.tanh(p @ _t(w.W1) + w.b1[:, None, :])
+    z2 = a @ _t(w.W2) + w.b2[:, None, :]
+    logp = z2 - np.logaddexp(z2[..., 0], z2[..., 1])[..., None]
+    dz2 = (np.exp(logp) - onehot) / len(p)
+    return _Pass(a, logp, dz2, dz2 @ w.W2)
+
+
+def _loss(fw: _Pass, onehot: np.ndarray) -> np.ndarray:
+    return -np.mean(np.sum(fw.logp * onehot, axis=-1), axis=-1)
+
+
+def _grad(fw: _Pass, p: np.ndarray) -> np.ndarray:
+    dz1 = fw.da * (1 - fw.a * fw.a)
+    return pack(Weights(_t(dz1) @ p, dz1.sum(-2), _t(fw.dz2) @ fw.a, fw.dz2.sum(-2)))
+
+
+def _hvp(w: Weights, v: Weights, fw: _Pass, p: np.ndarray) -> np.ndarray:
+    """R{∇f}: the directional derivative of the backward pass along v (Pearlmutter 1994)."""
+    a, slope = fw.a, 1 - fw.a * fw.a
+    r_a = slope * (p @ _t(v.W1) + v.b1[:, None, :])
+    r_z2 = r_a @ _t(w.W2) + a @ _t(v.W2) + v.b2[:, None, :]
+    s = np.exp(fw.logp)
+    r_dz2 = s * (r_z2 - np.sum(s * r_z2, axis=-1, keepdims=True)) / len(p)
+    r_da = r_dz2 @ w.W2 + fw.dz2 @ v.W2
+    r_dz1 = r_da * slope - 2 * a * r_a * fw.da
+    return pack(Weights(_t(r_dz1) @ p, r_dz1.sum(-2), _t(r_dz2) @ a + _t(fw.dz2) @ r_a, r_dz2.sum(-2)))
+
+
+class MLP(DataObjective):
+    """A two-layer network: f = (1/N) Σᵢ −log softmax(W2·tanh(W1·pᵢ + b1) + b2)[yᵢ], on a spiral or two moons.
+
+    x is the flat weight vector (W1, b1, W2, b2), dimension 5·hidden + 2 (82 for the default 16 hidden units);
+    the start is a seeded small random initialisation (W1 ~ N(0, 1/2), W2 ~ N(0, 1/h), zero biases).
+    No 2-D picture: look at slices (lab.slices) and decision regions (lab.data_view). ``minima`` is empty and
+    ``min_value`` None (unknown; the loss is > 0). Hessian: dense for checks and small h; ``hvp`` is exact.
+    """
+
+    name = "mlp"
+    task = CLASSIFICATION
+    dim = 82  # for the default hidden = 16; an instance has 5·hidden + 2
+    PARAMS = (Param("dataset", "spiral", kind="choice", choices=tuple(DATASETS), doc="the generated data set"),
+              Param("hidden", 16, lo=1, hi=64, kind="int", doc="h, the number of tanh units"),
+              n_param(200, lo=4), *minibatch_params(20))
+
+    def __init__(self, dataset: str, hidden: int, n: int, batch_size: int, sampling: str, seed: int):
+        if dataset not in DATASETS:
+            raise LabError(f"objective 'mlp': unknown dataset {dataset!r}; choose one of: {', '.join(DATASETS)}")
+        self.hidden = h = int(hidden)
+        self.dim = 5 * h + 2
+        points, labels = DATASETS[dataset](n, stream(seed, DATA_STREAM))
+        self._onehot = np.eye(2)[labels]
+        self._onehot.flags.writeable = False
+        rng = stream(seed, INIT_STREAM)
+        start = pack(Weights(rng.standard_normal((h, 2)) / np.sqrt(2), np.zeros(h),
+                             rng.standard_normal((2, h)) / np.sqrt(h), np.zeros(2)))
+        params = {"dataset": dataset, "hidden": h, "n": n, "batch_size": batch_size, "sampling": sampling,
+                  "seed": seed}
+        super().__init__(params, points, labels, _check_batch(self.name, n, batch_size, sampling, seed),
+                         np.tile([-3.0, 3.0], (self.dim, 1)), np.empty((0, self.dim)), None, start,
+                         "minimum unknown (the loss is > 0); start: seeded small random weights")
+
+    def _data(self, idx) -> tuple[np.ndarray, np.ndarray]:
+        if idx is None:
+            return self.inputs, self._onehot
+        return self.inputs[idx], self._onehot[idx]
+
+    def _rows(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = np.asarray(x, dtype=float)
+        if x.shape[-1:] != (self.dim,):
+            raise ValueError(f"mlp expects points of dimension {self.dim}, got shape {x.shape}")
+        return x, x.reshape(-1, self.dim)
+
+    def _map_rows(self, rows: np.ndarray, idx, what: Callable[..., tuple]) -> list[np.ndarray]:
+        """``what(chunk, p, onehot)`` on chunks of the rows, each output concatenated over the chunks."""
+        p, onehot = self._data(idx)
+        step = max(1, CHUNK_FLOATS // (len(p) * self.hidden))
+        parts = [what(rows[i:i + step], p, onehot) for i in range(0, max(len(rows), 1), step)]
+        return [np.concatenate(col) for col in zip(*parts)]
+
+    def loss_on(self, x, idx):
+        x, rows = self._rows(x)
+        (value,) = self._map_rows(rows, idx, lambda r, p, onehot: (
+            _loss(_forward(unpack(r, self.hidden), p, onehot), onehot),))
+        return value.reshape(x.shape[:-1])
+
+    def grad_on(self, x, idx):
+        x, rows = self._rows(x)
+        (grad,) = self._map_rows(rows, idx, lambda r, p, onehot: (
+            _grad(_forward(unpack(r, self.hidden), p, onehot), p),))
+        return grad.reshape(x.shape)
+
+    def loss_and_grad_on(self, x, idx):
+        def both(r, p, onehot):
+            fw = _forward(unpack(r, self.hidden), p, onehot)
+            return _loss(fw, onehot), _grad(fw, p)
+        x, rows = self._rows(x)
+        value, grad = self._map_rows(rows, idx, both)
+        return value.reshape(x.shape[:-1]), grad.reshape(x.shape)
+
+    def hvp_on(self, x: np.ndarray, v: np.ndarray, idx) -> np.ndarray:
+        """∇²f_idx(x)·v, exact (R-operator), for x and v of broadcastable shapes (..., D)."""
+        x, v = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(v, dtype=float))
+        x, rows = self._rows(x)
+        d = self.dim
+
+        def hvp(r, p, onehot):
+            w = unpack(r[:, :d], self.hidden)
+            return (_hvp(w, unpack(r[:, d:], self.hidden), _forward(w, p, onehot), p),)
+        (out,) = self._map_rows(np.concatenate([rows, v.reshape(-1, d)], axis=-1), idx, hvp)
+        return out.reshape(x.shape)
+
+    def hvp(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """∇²f(x)·v of the full-data loss, exact (Pearlmutter's R-operator); x, v broadcastable (..., D)."""
+        return self.hvp_on(x, v, None)
+
+    def hessian_on(self, x, idx):
+        x = np.asarray(x, dtype=float)
+        eye = np.eye(self.dim)
+        h = self.hvp_on(x[..., None, :], eye, idx)  # row i: H·eᵢ
+        return 0.5 * (h + _t(h))
+
+    def logits(self, x: np.ndarray, points: np.ndarray) -> np.ndarray:
+        """z = W2·tanh(W1·p + b1) + b2 for one weight vector x (D,) at points (..., 2): shape (..., 2)."""
+        w = unpack(np.asarray(x, dtype=float).reshape(1, self.dim), self.hidden)
+        p = np.asarray(points, dtype=float)
+        flat = p.reshape(-1, 2)
+        z = np.tanh(flat @ w.W1[0].T + w.b1[0]) @ w.W2[0].T + w.b2[0]
+        return z.reshape(p.shape[:-1] + (2,))
+
+    def classify(self, x: np.ndarray, points: np.ndarray) -> np.ndarray:
+        """The class (0 or 1) the network with weights x gives each point (..., 2): argmax of the logits."""
+        z = self.logits(x, points)
+        return (z[..., 1] > z[..., 0]).astype(int)
