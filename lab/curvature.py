@@ -5,6 +5,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from lab.lanczos import condition_estimate, extreme_eigenpairs
+
 KIND_TOL = 1e-8
 """An eigenvalue counts as zero when |λ| ≤ KIND_TOL·max(1, max|λ|)."""
 
@@ -70,3 +72,28 @@ def stability_bound(eigenvalues: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore"):
         bound = np.where(top > 0, 2.0 / np.where(top > 0, top, 1.0), np.inf)
     return bound if bound.ndim else float(bound)
+
+
+LANCZOS_ABOVE = 50
+"""Above this dimension ``curvature_at`` uses Lanczos on Hessian-vector products, not the dense Hessian."""
+
+
+def curvature_at(objective, x, tol: float = KIND_TOL, seed: int = 0) -> Curvature:
+    """The curvature of ``objective`` at one point x (d,).
+
+    d ≤ LANCZOS_ABOVE, or no ``objective.hvp``: ``curvature(objective.hessian(x))``, every eigenpair.
+    Above: Lanczos on x's Hessian-vector products (lab.lanczos): eigenvalues [λmin, λmax] only, their unit
+    eigenvectors as the two columns (d, 2), κ = max|λ| / min|λ| and the kind, which the extremes decide.
+    A non-finite Hessian gives NaN eigenvalues, κ = inf and 'degenerate', as ``curvature`` does.
+    """
+    x = np.asarray(x, dtype=float)
+    hvp = getattr(objective, "hvp", None)
+    if objective.dim <= LANCZOS_ABOVE or hvp is None:
+        return curvature(objective.hessian(x), tol)
+    try:
+        with np.errstate(all="ignore"):
+            ext = extreme_eigenpairs(lambda v: hvp(x, v), objective.dim, seed=seed)
+    except (ValueError, np.linalg.LinAlgError):
+        return Curvature(np.full(2, np.nan), np.full((objective.dim, 2), np.nan), float("inf"), DEGENERATE)
+    lam = np.array([ext.lam_min, ext.lam_max])
+    return Curvature(lam, np.stack([ext.v_min, ext.v_max], axis=-1), condition_estimate(ext), point_kind(lam, tol))
