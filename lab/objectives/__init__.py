@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from lab.errors import LabError
-from lab.objectives import classic, data, mlp
+from lab.objectives import classic, custom, data, mlp
 from lab.objectives.base import Function2D, Objective, ObjectiveSpec
 
-# The classic 2-D test functions, then the data-driven losses and the network.
+# The classic 2-D test functions, then the data-driven losses, the network and the typed-in formula.
 # (spec.dim is the default dimension: an mlp's is 5·hidden + 2.)
-_CLASSES = (*classic.ALL, *data.ALL, mlp.MLP)
+_CLASSES = (*classic.ALL, *data.ALL, mlp.MLP, custom.Custom)
 
 OBJECTIVES: dict[str, ObjectiveSpec] = {
     cls.name: ObjectiveSpec(cls.name, cls.dim, cls.PARAMS, cls, (cls.__doc__ or "").strip().splitlines()[0])
