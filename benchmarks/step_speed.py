@@ -1,5 +1,8 @@
 """How long one step takes on 2-D rosenbrock, in µs: a bare Adam loop, a race of 1 and of 8 racers.
 
+Rosenbrock is float_safe, so the race takes its 2-D fast path (lab/twins.py); the two "general path" lines
+race on beale, whose formulas use ** and so run through NumPy and each optimizer's update().
+
     python benchmarks/step_speed.py [--steps N] [--repeat R]
 
 Prints the best of R runs (the least disturbed by other work on the machine) for each case.
@@ -37,9 +40,10 @@ def bare_adam(steps: int) -> float:
     return (time.perf_counter() - t0) / steps * 1e6
 
 
-def race(specs: list[RacerSpec], steps: int) -> float:
+def race(specs: list[RacerSpec], steps: int, objective: str = "rosenbrock") -> float:
     """Race.step(steps) with tol = 0 (nobody stops early); µs per lockstep step."""
-    r = Race(make_objective("rosenbrock"), START, specs, max_steps=steps, tol=0.0)
+    obj = make_objective(objective)
+    r = Race(obj, START if objective == "rosenbrock" else obj.start, specs, max_steps=steps, tol=0.0)
     t0 = time.perf_counter()
     r.step(steps)
     elapsed = time.perf_counter() - t0
@@ -71,6 +75,8 @@ def main() -> None:
     cases = [("bare adam update + grad loop", lambda n: bare_adam(n)),
              ("Race, 1 adam racer", lambda n: race([RacerSpec("adam", {"lr": 1e-3})], n)),
              ("Race, 8 mixed racers (sgd..adamw, newton)", lambda n: race(MIXED, n)),
+             ("general path: Race, 1 adam racer, beale", lambda n: race([RacerSpec("adam", {"lr": 1e-3})], n, "beale")),
+             ("general path: Race, 8 mixed racers, beale", lambda n: race(MIXED, n, "beale")),
              ("torch.optim.Adam + autograd", torch_adam)]
     print(f"2-D rosenbrock from {START}, {args.steps} steps, best of {args.repeat}; µs per (lockstep) step")
     for name, fn in cases:

@@ -322,22 +322,25 @@ class Race:
                     tr.finish(ERROR, k, "objective failed: " + _why(exc))
         with np.errstate(all="ignore"):
             gnorms = np.sqrt((grads * grads).sum(axis=1))  # for d = 2 the same bits as the fast path's
-            far = np.abs(points).max(axis=1) > self.bound
-        for i, tr in enumerate(tracks):
+            absmax = np.abs(points).max(axis=1)
+        tol, bound = self.tol, self.bound
+        for i, (tr, value, gnorm, size) in enumerate(zip(tracks, values.tolist(), gnorms.tolist(), absmax.tolist())):
             if not tr.running:
                 continue
-            x, value, gnorm = points[i], float(values[i]), float(gnorms[i])
+            x = points[i]
             tr.append(x, value, gnorm)
             tr.grad = grads[i]
+            if tol <= gnorm < _INF and size <= bound and -_INF < value < _INF:
+                continue  # the usual case: still running (size <= bound is False for a non-finite x)
             if not np.all(np.isfinite(x)):
                 tr.finish(DIVERGED, k, "position is not finite")
             elif not np.isfinite(value):
                 tr.finish(DIVERGED, k, "loss is not finite")
             elif not np.isfinite(gnorm):
                 tr.finish(DIVERGED, k, "gradient is not finite")
-            elif far[i]:
+            elif size > bound:
                 tr.finish(DIVERGED, k, f"|x| went past {self.bound:g}")
-            elif gnorm < self.tol:
+            elif gnorm < tol:
                 tr.finish(CONVERGED, k)
 
     def _settle_max_steps(self) -> None:
