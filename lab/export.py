@@ -34,7 +34,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from lab.errors import LabError
-from lab.files import atomic_write
+from lab.files import atomic_write, reason, shown
 
 FORMATS = (".csv", ".npz", ".json")
 CSV_FIXED_COLUMNS = ("racer", "optimizer", "step", "loss", "grad_norm")
@@ -71,14 +71,21 @@ def check_writable(path) -> Path:
     export_format(path)
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise LabError(f"cannot write {target}: it is a folder")
-    if not folder.exists():
-        raise LabError(f"cannot write {target}: folder {folder} does not exist")
-    if not folder.is_dir():
-        raise LabError(f"cannot write {target}: {folder} is not a folder")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise LabError(f"cannot write {target}: no permission to write in {folder}")
+    try:
+        if "\0" in str(target):
+            raise ValueError("embedded null byte")  # is_dir() and exists() would just say False
+        if target.is_dir():
+            raise LabError(f"cannot write {target}: it is a folder")
+        if not folder.exists():
+            raise LabError(f"cannot write {target}: folder {folder} does not exist")
+        if not folder.is_dir():
+            raise LabError(f"cannot write {target}: {folder} is not a folder")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise LabError(f"cannot write {target}: no permission to write in {folder}")
+    except LabError:
+        raise
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte: the path cannot even be looked at
+        raise LabError(f"cannot write {shown(target)}: {reason(exc)}") from None
     return target
 
 

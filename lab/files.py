@@ -16,15 +16,21 @@ def atomic_write(path: str | os.PathLike, write: Callable[[object], None], binar
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise LabError(f"cannot write {target}: it is a folder")
-    if not folder.is_dir():
-        what = "is not a folder" if folder.exists() else "does not exist"
-        raise LabError(f"cannot write {target}: {folder} {what}")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise LabError(f"cannot write {target}: {exc.strerror or exc}") from None
+        if target.is_dir():
+            raise LabError(f"cannot write {target}: it is a folder")
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "does not exist"
+            raise LabError(f"cannot write {target}: {folder} {what}")
+    except LabError:
+        raise
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte: the path cannot even be looked at
+        raise LabError(f"cannot write {shown(target)}: {reason(exc)}") from None
+    try:
+        # the temporary's name stays short: a target name near the 255-byte limit must still be writable
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:64]}.", suffix=".tmp", dir=folder)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise LabError(f"cannot write {shown(target)}: {reason(exc)}") from None
     try:
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
             # mkstemp makes the file private (0600): give it the mode open(path, "w") would, or the old file's
@@ -40,6 +46,17 @@ def atomic_write(path: str | os.PathLike, write: Callable[[object], None], binar
         _remove(tmp)
         raise
     return target
+
+
+def shown(path) -> str:
+    """``path`` for a message: as it is, or quoted with escapes when it holds a NUL or another control character."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)
+
+
+def reason(exc: BaseException) -> str:
+    """An OSError's strerror ('File name too long'), else the exception's text ('embedded null byte')."""
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def _mode_for(target: Path) -> int:
