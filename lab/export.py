@@ -239,7 +239,7 @@ def read_trajectories(path) -> list[Trajectory]:
         raise LabError(f"{path}: no such file") from None
     except OSError as exc:
         raise LabError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except (KeyError, ValueError, TypeError, IndexError, zipfile.BadZipFile) as exc:
+    except (KeyError, ValueError, TypeError, IndexError, EOFError, RecursionError, zipfile.BadZipFile) as exc:
         if isinstance(exc, LabError):
             raise
         raise LabError(f"{path}: not a trajectory file written by Optimizer Lab ({type(exc).__name__}: {exc})") \
