@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from lab.errors import LabError
-from lab.files import atomic_write
+from lab.files import atomic_write, shown
 from lab.objectives import make_objective
 from lab.objectives.base import Objective
 from lab.race import Race, RacerSpec
@@ -140,12 +140,16 @@ class Experiment:
             raise LabError(f"{p}: not a text file (expected JSON)") from None
         except OSError as exc:
             raise LabError(f"{p}: cannot read: {exc.strerror or exc}") from None
+        except ValueError as exc:  # a NUL byte in the name
+            raise LabError(f"{shown(p)}: cannot read: {exc}") from None
         try:
             data = json.loads(text, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
             raise LabError(f"{p}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
         except ValueError as exc:
             raise LabError(f"{p}: {exc}") from None
+        except RecursionError:
+            raise LabError(f"{p}: lists or objects nested too deeply (not an experiment file)") from None
         return cls.from_dict(data, str(p))
 
 
