@@ -11,6 +11,12 @@ from typing import Iterable, Sequence
 from lab.errors import LabError
 from lab.params import check_all
 
+#: The most steps a race may take: every step of every racer is kept (32 bytes a racer-step in 2-D), so
+#: 10 million steps are 320 MB a racer; a typo such as --steps 100000000 is refused, not run for an hour.
+MAX_STEPS = 10_000_000
+#: Seeds are whole numbers from 0 to 2**63 - 1, as in experiment files.
+MAX_SEED = 2**63 - 1
+
 # --- numbers -----------------------------------------------------------------------------------------------
 
 
@@ -36,16 +42,25 @@ def parse_numbers(text: str, what: str) -> list[float]:
     return [parse_number(p, what) for p in parts]
 
 
-def parse_whole(text: str, what: str, lo: int = 0) -> int:
-    """A whole number >= lo (``'100'``, ``'1e3'``), or LabError."""
-    bad = LabError(f"{what} must be a whole number >= {lo}, got {text.strip()!r}")
+def parse_whole(text: str, what: str, lo: int = 0, hi: int | None = None) -> int:
+    """A whole number from lo to hi (``'100'``, ``'1e3'``; digits are read exactly, however many), or LabError."""
+    t = text.strip()
+    bad = LabError(f"{what} must be a whole number >= {lo}, got {t!r}")
     try:
-        value = float(text.strip())
+        value = int(t)  # exact: '9007199254740993' must not become 9007199254740992 through a float
     except ValueError:
-        raise bad from None
-    if not math.isfinite(value) or value != int(value) or value < lo:
+        try:
+            number = float(t)
+        except ValueError:
+            raise bad from None
+        if not math.isfinite(number) or number != int(number):
+            raise bad
+        value = int(number)
+    if value < lo:
         raise bad
-    return int(value)
+    if hi is not None and value > hi:
+        raise LabError(f"{what} must be a whole number from {lo} to {hi}, got {t!r}")
+    return value
 
 
 def parse_assignments(items: Iterable[str], what: str = "") -> dict[str, str]:

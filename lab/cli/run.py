@@ -15,8 +15,8 @@ import math
 
 import numpy as np
 
-from lab.cli.common import (checked_values, fmt, fmt_point, parse_assignments, parse_number, parse_numbers,
-                            parse_whole, table)
+from lab.cli.common import (MAX_SEED, MAX_STEPS, checked_values, fmt, fmt_point, parse_assignments, parse_number,
+                            parse_numbers, parse_whole, table)
 from lab.errors import LabError
 
 NAME = "run"
@@ -58,7 +58,7 @@ def add_parser(subparsers):
         epilog="A race in which racers diverge is a result (exit 0); bad input is exit 2 with nothing written.")
     add_objective_options(p)
     p.add_argument("--start", metavar="X,Y", help="the start point (default: the objective's start), e.g. -1.5,2")
-    p.add_argument("--steps", metavar="N", help="the most steps each racer takes (default 1000)")
+    p.add_argument("--steps", metavar="N", help=f"the most steps each racer takes (default 1000, at most {MAX_STEPS})")
     p.add_argument("--seed", metavar="S", help="the random seed, a whole number >= 0 (default 0)")
     p.add_argument("--tol", metavar="T", help="a racer converges when |gradient| < T (default 1e-8)")
     p.add_argument("--bound", metavar="B", help="a racer diverges when a coordinate's size passes B (default 1e6)")
@@ -114,9 +114,12 @@ def experiment_from_args(args):
         start = obj.check_point(start, "--start").tolist()
         exp = Experiment(name, start, racers, params)
     if args.steps is not None:
-        exp.steps = parse_whole(args.steps, "--steps")
+        exp.steps = parse_whole(args.steps, "--steps", hi=MAX_STEPS)
+    elif exp.steps > MAX_STEPS:
+        raise LabError(f"{args.config}: steps must be at most {MAX_STEPS}, got {exp.steps} (a race keeps every "
+                       "step in memory); give a smaller --steps to run it")
     if args.seed is not None:
-        exp.seed = parse_whole(args.seed, "--seed")
+        exp.seed = parse_whole(args.seed, "--seed", hi=MAX_SEED)
     if args.tol is not None:
         exp.tol = parse_number(args.tol, "--tol")
         if exp.tol < 0:
