@@ -1,0 +1,171 @@
+"""The window's contract and its panels: object names, objective, racers, fields that refuse bad values."""
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QSlider, QTableWidget, QWidget
+
+from lab.objectives import OBJECTIVES, make_objective
+from lab.optimizers import OPTIMIZERS
+from lab.presets import LECTURE_SET, suggest
+from widgets.main_window import MainWindow
+
+CONTRACT = {
+    "objectiveCombo": QComboBox, "racerTable": QTableWidget, "addRacerButton": QAbstractButton,
+    "runButton": QAbstractButton, "stepButton": QAbstractButton, "resetButton": QAbstractButton,
+    "speedControl": QSlider, "contourPlot": pg.GraphicsView, "lossPlot": pg.PlotWidget,
+    "curvaturePanel": QWidget, "leaderboard": QTableWidget,
+}
+
+
+def test_main_window_builds_with_no_arguments(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    assert w.model.race is not None
+    assert w.model.runner.thread.isRunning()  # the worker thread waits for jobs
+    w.close()
+    assert w.model.runner.thread.isFinished()
+
+
+@pytest.mark.parametrize("name, kind", CONTRACT.items())
+def test_contract_object_names(window, name, kind):
+    found = window.findChildren(QWidget, name)
+    assert len(found) == 1, f"{name}: {len(found)} widgets"
+    assert isinstance(found[0], kind)
+
+
+def test_default_is_the_lecture_set_on_rosenbrock(window):
+    m = window.model
+    assert m.experiment.objective == "rosenbrock"
+    assert [r.optimizer for r in m.racers] == list(LECTURE_SET)
+    assert len({r.color for r in m.racers}) == len(m.racers)  # told apart by colour
+    table = window.findChild(QTableWidget, "racerTable")
+    assert table.rowCount() == 7 and table.item(0, 1).text() == "SGD"
+
+
+def test_choose_an_objective(window, qtbot):
+    combo = window.findChild(QComboBox, "objectiveCombo")
+    assert combo.count() == len(OBJECTIVES)
+    with qtbot.waitSignal(window.model.raceReset):
+        combo.setCurrentIndex(combo.findData("booth"))
+    m = window.model
+    booth = make_objective("booth")
+    assert m.experiment.objective == "booth" and m.objective.name == "booth"
+    assert np.array_equal(m.start, booth.start)
+    assert all(np.array_equal(t.positions.view[0], booth.start) for t in m.traces)
+    window.refresh_now()
+    contour = window.contour
+    assert contour.image.image.shape == (360, 360)
+    assert contour.minima.data["x"].tolist() == [1.0] and contour.minima.data["y"].tolist() == [3.0]
+    assert window.objective_panel.summary.text().startswith("Booth")
+
+
+def test_objective_parameter_fields_refuse_out_of_range(window):
+    fields = window.objective_panel.fields
+    assert set(fields) == {"a", "b"}
+    assert not fields["b"].submit("0")  # b > 0
+    assert fields["b"].invalid and "0 < b <= 10000" in fields["b"].error.text()
+    assert window.model.experiment.params.get("b", 100.0) == 100.0
+    assert fields["b"].submit("20")
+    assert window.model.experiment.params["b"] == 20.0 and window.model.objective.b == 20.0
+
+
+def test_start_typed_and_refused(window):
+    start = window.objective_panel.start_field
+    assert start.submit("0.5, 1.5")
+    assert window.model.start.tolist() == [0.5, 1.5]
+    assert window.model.traces[0].positions.view[0].tolist() == [0.5, 1.5]
+    assert not start.submit("1, 2, 3")
+    assert "2 coordinates" in start.error.text()
+    assert not start.submit("one, two")
+    assert window.model.start.tolist() == [0.5, 1.5]
+
+
+def test_add_duplicate_remove_racers(window, qtbot):
+    m = window.model
+    window.findChild(QAbstractButton, "addRacerButton").click()
+    assert len(m.racers) == 8 and m.racers[-1].optimizer == "sgd" and m.selected_row == 7
+    assert m.racers[-1].label == "SGD 2"
+    assert m.racers[-1].hyperparameters == suggest("sgd", m.objective)
+    assert len({r.color for r in m.racers}) == 8
+    m.duplicate_racer(2)
+    assert len(m.racers) == 9 and m.racers[3].optimizer == "nesterov" and m.racers[3].label == "Nesterov 2"
+    m.remove_racer(3)
+    assert [r.label for r in m.racers][2:4] == ["Nesterov", "AdaGrad"]
+    m.update_racer(0, enabled=False)
+    assert len(m.traces) == 7 and m.traces[0].label == "Momentum"
+    assert window.racers_panel.table.rowCount() == 8
+    assert len(window.contour.trajectories) == 7
+
+
+def test_switching_a_racers_optimizer_retunes_it(window):
+    m = window.model
+    panel = window.racers_panel
+    m.select(0)
+    panel.optimizer_combo.setCurrentIndex(panel.optimizer_combo.findData("adam"))
+    assert m.racers[0].optimizer == "adam" and m.racers[0].label == "Adam 2"
+    assert m.racers[0].hyperparameters == suggest("adam", m.objective)
+    assert set(panel.fields) == {p.name for p in OPTIMIZERS["adam"].params}
+    assert "m̂ = m / (1 − β₁ᵗ)" in panel.rule.text()
+
+
+def test_invalid_hyperparameter_refused_at_the_field_with_the_range(window):
+    m = window.model
+    m.select(1)  # momentum
+    panel = window.racers_panel
+    before = dict(m.racers[1].hyperparameters)
+    lr, rho = panel.fields["lr"], panel.fields["rho"]
+    for bad in ("-0.1", "0", "abc", "nan"):
+        assert not lr.submit(bad)
+        assert lr.invalid and "0 < lr" in lr.error.text()
+    assert not rho.submit("1.0")
+    assert "0 <= rho < 1" in rho.error.text()
+    assert m.racers[1].hyperparameters == before  # nothing reached the model
+    assert lr.value == before["lr"]
+    # a run after the refusal uses the last good values
+    race_specs = [t.spec for t in m.traces]
+    assert race_specs[1].hyperparameters == before
+    assert lr.submit("0.0003")
+    assert not lr.invalid and m.racers[1].hyperparameters["lr"] == 0.0003
+    assert m.race.tracks[1].optimizer.hyperparameters["lr"] == 0.0003
+
+
+def test_every_optimizer_shows_its_update_rule(window):
+    m = window.model
+    panel = window.racers_panel
+    table = panel.table
+    for row, r in enumerate(m.racers):
+        m.select(row)
+        assert OPTIMIZERS[r.optimizer].rule in panel.rule.text()
+        assert OPTIMIZERS[r.optimizer].rule in table.item(row, 1).toolTip()
+
+
+def test_racer_table_edits_reach_the_model(window):
+    table = window.racers_panel.table
+    table.item(2, 1).setText("Nesterov (ρ=0.9)")
+    assert window.model.racers[2].label == "Nesterov (ρ=0.9)"
+    from PySide6.QtCore import Qt
+    table.item(2, 0).setCheckState(Qt.CheckState.Unchecked)
+    assert window.model.racers[2].enabled is False
+    assert [t.row for t in window.model.traces] == [0, 1, 3, 4, 5, 6]
+
+
+def test_speed_control_and_max_steps(window):
+    from widgets.controls import SPEEDS
+    slider = window.findChild(QSlider, "speedControl")
+    slider.setValue(0)
+    assert window.model.speed == SPEEDS[0] == 1
+    slider.setValue(slider.maximum())
+    assert window.model.speed == 0.0 and window.controls.speed_label.text() == "as fast as possible"
+    window.controls.max_steps.setValue(1234)
+    assert window.model.max_steps == 1234 and window.model.race.max_steps == 1234
+
+
+def test_fonts_are_large_and_lines_thick(window):
+    from widgets.style import FONT_PT, LINE_WIDTH
+    for t in (window.racers_panel.table, window.leaderboard, window.curvature.table):
+        assert t.font().pointSize() >= FONT_PT
+    for plot in (window.loss_plot, window.grad_plot, window.contour):
+        axis = plot.getPlotItem().getAxis("bottom")
+        assert axis.style["tickFont"].pointSize() >= FONT_PT
+    for c in window.loss_plot.curves:
+        assert c.opts["pen"].widthF() >= 3 and LINE_WIDTH >= 3

@@ -1,0 +1,419 @@
+"""Contour plot: filled log-spaced contours with a colour bar, minima, start, trajectories, legend, and at the
+selected racer's point its −∇f arrow, velocity / lookahead (where the method has them) and the Hessian's
+eigenvector directions.
+
+Trajectories are ``TrajectoryItem``s: each holds the racer's full path (``getData``) and draws it through
+``PixelPath`` (one-pixel reduction, see widgets/decimate.py), appending the new rows on each redraw tick.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Slot
+from PySide6.QtGui import QColor
+
+from widgets.decimate import PixelPath
+from widgets.model import LabModel, RacerTrace
+from widgets.scales import floor_for, log_levels
+from widgets.style import FONT_PT, GUIDE, HALO_WIDTH, INK, LINE_WIDTH, MARKER_SIZE, font, style_plot
+from widgets.throttle import RedrawClock
+
+VELOCITY = "#7A1F00"   # the velocity arrow and the lookahead point (dark brown: no racer has it)
+GRID = 360             # contour grid points per side
+MARGIN = 0.25          # the contour image reaches this fraction of the domain beyond it on each side
+BANDS = 14
+ARROW_FRACTION = 0.13  # −∇f arrow length, as a fraction of the view's width (its direction is what matters)
+EIGEN_FRACTION = 0.16  # longest eigenvector half-line, as a fraction of the view's width
+# light bands, darker uphill: coloured racers stand out on all of them
+BAND_COLORS = ("#FFFFFF", "#D9E4EF", "#8EA3BB")
+
+
+def banded_colormap(bands: int = BANDS) -> pg.ColorMap:
+    """A stepped colour map: ``bands`` flat colours, light (low f) to dark (high f)."""
+    ramp = pg.ColorMap([0.0, 0.45, 1.0], [QColor(c) for c in BAND_COLORS])
+    colors = ramp.map(np.linspace(0.0, 1.0, bands), mode="qcolor")
+    pos, cols = [], []
+    for i, c in enumerate(colors):
+        pos += [i / bands, (i + 1) / bands]
+        cols += [c, c]
+    return pg.ColorMap(pos, cols)
+
+
+def arrow_xy(origin, vector, head: float = 0.28, spread: float = 0.45):
+    """Segments (for connect='pairs') of an arrow from ``origin`` along ``vector`` with a two-stroke head."""
+    o, v = np.asarray(origin, float), np.asarray(vector, float)
+    tip = o + v
+    length = math.hypot(*v)
+    if not length or not np.all(np.isfinite(tip)):
+        return np.empty(0), np.empty(0)
+    back = -v / length * length * head
+    c, s = math.cos(spread), math.sin(spread)
+    left = tip + np.array([c * back[0] - s * back[1], s * back[0] + c * back[1]])
+    right = tip + np.array([c * back[0] + s * back[1], -s * back[0] + c * back[1]])
+    pts = np.array([o, tip, tip, left, tip, right])
+    return pts[:, 0], pts[:, 1]
+
+
+def label_item(text: str, color: str = INK, anchor=(0, 1)) -> pg.TextItem:
+    item = pg.TextItem(text, color=color, anchor=anchor, fill=pg.mkBrush(255, 255, 255, 150))
+    item.setFont(font(FONT_PT, bold=True))
+    return item
+
+
+class TrajectoryItem(pg.ItemGroup):
+    """One racer's path: holds all of it (``getData``); draws its one-pixel reduction with a white halo."""
+
+    def __init__(self, trace: RacerTrace, cell, box):
+        super().__init__()
+        self.trace = trace
+        p = pg.mkPen(QColor(trace.color), width=LINE_WIDTH)
+        halo = pg.mkPen(QColor(255, 255, 255, 230), width=HALO_WIDTH)
+        for q in (p, halo):
+            q.setCapStyle(Qt.PenCapStyle.RoundCap)
+            q.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        self.curve = pg.PlotCurveItem(pen=p, shadowPen=halo, connect="pairs", antialias=True)
+        self.curve.setParentItem(self)
+        self.curve.opts["name"] = trace.label
+        self.path = PixelPath(cell, box)
+        self.drawn = 0
+
+    def getData(self):
+        """The racer's full trajectory, every step (the very rows the engine produced)."""
+        v = self.trace.positions.view
+        return v[:, 0], v[:, 1]
+
+    def regrid(self, cell, box) -> None:
+        self.path = PixelPath(cell, box)
+        self.drawn = 0
+
+    def refresh(self) -> bool:
+        """Draw the rows that arrived since the last refresh; True if anything changed."""
+        n = self.trace.positions.n
+        if n == self.drawn:
+            return False
+        self.path.extend(self.trace.positions.view[self.drawn:n, :2])
+        self.drawn = n
+        x, y = self.path.xy
+        self.curve.setData(x, y, connect="pairs")
+        return True
+
+
+class ContourView(pg.GraphicsLayoutWidget):
+    """The plot, and under it the legend (a row of its own, so it never hides a trajectory)."""
+
+    def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
+        super().__init__(parent)
+        self.model, self.clock = model, clock
+        self.setObjectName("contourPlot")
+        self.ci.setContentsMargins(2, 2, 2, 2)
+        self.ci.setSpacing(0)
+        self.plot = self.addPlot(row=0, col=0)
+        self.vb = self.plot.getViewBox()
+        self.vb.setAspectLocked(True)
+        self.vb.disableAutoRange()
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        style_plot(self.plot, "y", "x")
+        self.plot.setTitle("")
+
+        self.image = pg.ImageItem()
+        self.image.setZValue(-20)
+        self.plot.addItem(self.image)
+        self.colorbar = pg.ColorBarItem(values=(0, 1), width=22, colorMap=banded_colormap(), interactive=False,
+                                        colorMapMenu=False, pen=INK)
+        self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        self.colorbar.axis.setTickFont(font(FONT_PT))
+        self.colorbar.axis.setTextPen(pg.mkPen(INK))
+
+        self.minima = pg.ScatterPlotItem(symbol="star", size=26, brush=pg.mkBrush("#FFFFFF"),
+                                         pen=pg.mkPen(INK, width=2))
+        self.minima.setZValue(5)
+        self.plot.addItem(self.minima)
+        self.start = pg.TargetItem(pos=(0, 0), size=24, symbol="crosshair", pen=pg.mkPen(INK, width=3),
+                                   hoverPen=pg.mkPen("#D55E00", width=3), brush=pg.mkBrush(None),
+                                   hoverBrush=pg.mkBrush(255, 255, 255, 120), movable=True)
+        self.start.setZValue(30)
+        self.start.setToolTip("the start: drag it, or click anywhere on the plot")
+        self.start.sigPositionChangeFinished.connect(self._on_start_dragged)
+        self.plot.addItem(self.start)
+        self.start_label = label_item("start", anchor=(-0.15, 1.1))
+        self.start_label.setZValue(30)
+        self.plot.addItem(self.start_label)
+
+        self.current = pg.ScatterPlotItem(size=MARKER_SIZE, pxMode=True)
+        self.current.setZValue(20)
+        self.plot.addItem(self.current)
+
+        # guides at the selected racer's point
+        halo = pg.mkPen(QColor(255, 255, 255, 235), width=8)
+        self.eigen = pg.PlotCurveItem(pen=pg.mkPen(GUIDE, width=3, style=Qt.PenStyle.DashLine), shadowPen=halo,
+                                      connect="pairs", antialias=True)
+        self.grad_arrow = pg.PlotCurveItem(pen=pg.mkPen(INK, width=4), shadowPen=halo, connect="pairs",
+                                           antialias=True)
+        self.velocity_arrow = pg.PlotCurveItem(pen=pg.mkPen(VELOCITY, width=4), shadowPen=halo, connect="pairs",
+                                               antialias=True)
+        self.lookahead = pg.ScatterPlotItem(size=20, symbol="o", brush=pg.mkBrush(None), pen=pg.mkPen(VELOCITY, width=3))
+        self.grad_label = label_item("−∇f", anchor=(0.5, 0.5))
+        self.velocity_label = label_item("v", color=VELOCITY, anchor=(0.5, 0.5))
+        self.lookahead_label = label_item("x + ρv", color=VELOCITY, anchor=(-0.2, 1.2))
+        self.eigen_labels = [label_item("λ₁", color=GUIDE, anchor=(0.5, 0.5)),
+                             label_item("λ₂", color=GUIDE, anchor=(0.5, 0.5))]
+        self.guides = [self.eigen, self.grad_arrow, self.velocity_arrow, self.lookahead, self.grad_label,
+                       self.velocity_label, self.lookahead_label] + self.eigen_labels
+        for item in self.guides:
+            item.setZValue(25 if isinstance(item, pg.TextItem) else 15)  # labels on top; lines under the points
+            self.plot.addItem(item)
+
+        self.legend = pg.LegendItem(labelTextSize=f"{FONT_PT}pt", colCount=4, labelTextColor=INK,
+                                    verSpacing=-6, horSpacing=2, frame=False)
+        self.ci.addItem(self.legend, row=1, col=0)
+        self.ci.layout.setRowStretchFactor(0, 1)
+        self.note = pg.TextItem("", color=INK, anchor=(0.5, 0.5))
+        self.note.setFont(font(FONT_PT + 2, bold=True))
+        self.plot.addItem(self.note)
+        self.note.hide()
+
+        self.trajectories: list[TrajectoryItem] = []
+        self._cell = (1.0, 1.0)
+        self._box = (-1e9, 1e9, -1e9, 1e9)
+        self._dirty = True
+        self._regrid_pending = False
+        self.levels = np.linspace(0, 1, BANDS + 1)
+
+        self.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self.vb.sigRangeChanged.connect(self._on_range_changed)
+        model.objectiveChanged.connect(self._on_objective_changed)
+        model.startChanged.connect(self._on_start_changed)
+        model.raceReset.connect(self._on_race_reset)
+        model.raceAdvanced.connect(self._on_race_advanced)
+        model.selectionChanged.connect(self._on_race_advanced)
+        clock.tick.connect(self._on_tick)
+        self._on_objective_changed()
+        self._on_start_changed()
+        self._on_race_reset()
+
+    # ----- objective -------------------------------------------------------------------------------------------
+    def getPlotItem(self) -> pg.PlotItem:
+        return self.plot
+
+    @property
+    def two_d(self) -> bool:
+        return self.model.objective.dim == 2
+
+    @Slot()
+    def _on_objective_changed(self) -> None:
+        obj = self.model.objective
+        for item in (self.image, self.minima, self.start, self.start_label, self.current):
+            item.setVisible(self.two_d)
+        self.colorbar.setVisible(self.two_d)
+        if not self.two_d:
+            self.note.setText(f"{obj.name} has {obj.dim} parameters:\nno contour plot — watch the loss curves")
+            self.note.setPos(0, 0)
+            self.note.show()
+            self.vb.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
+            return
+        self.note.hide()
+        (x0, x1), (y0, y1) = obj.domain
+        mx, my = MARGIN * (x1 - x0), MARGIN * (y1 - y0)
+        gx = np.linspace(x0 - mx, x1 + mx, GRID)
+        gy = np.linspace(y0 - my, y1 + my, GRID)
+        X, Y = np.meshgrid(gx, gy, indexing="ij")
+        with np.errstate(all="ignore"):
+            f = obj.value(np.stack([X, Y], axis=-1))
+        inside = (X >= x0) & (X <= x1) & (Y >= y0) & (Y <= y1)
+        base = obj.min_value if obj.min_value is not None else np.nanmin(np.where(inside, f, np.nan))
+        gap = f - base
+        floor = floor_for(obj.min_value)
+        self.levels = log_levels(np.where(inside, gap, np.nan), BANDS)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.log10(np.maximum(gap, floor))
+        z = np.where(np.isfinite(z), z, self.levels[-1])
+        self.image.setImage(z, levels=(self.levels[0], self.levels[-1]), autoLevels=False)
+        self.image.setRect(QRectF(gx[0], gy[0], gx[-1] - gx[0], gy[-1] - gy[0]))
+        self.colorbar.setLevels((self.levels[0], self.levels[-1]))
+        what = "f − f*" if obj.min_value is not None else "f − min f"
+        self.colorbar.axis.setLabel(f"log₁₀({what})", **{"font-size": f"{FONT_PT}pt", "color": INK})
+        self.minima.setData(pos=obj.minima[:, :2] if len(obj.minima) else np.empty((0, 2)))
+        self.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
+        self._regrid(force=True)
+
+    @Slot()
+    def _on_start_changed(self) -> None:
+        if not self.two_d:
+            return
+        s = self.model.start
+        self.start.blockSignals(True)
+        self.start.setPos(QPointF(float(s[0]), float(s[1])))
+        self.start.blockSignals(False)
+        self.start_label.setPos(float(s[0]), float(s[1]))
+
+    @Slot(object)
+    def _on_start_dragged(self, target) -> None:
+        p = target.pos()
+        self.model.set_start([p.x(), p.y()])
+
+    @Slot(object)
+    def _on_scene_clicked(self, ev) -> None:
+        if (ev.button() != Qt.MouseButton.LeftButton or ev.double() or not self.two_d
+                or not self.vb.sceneBoundingRect().contains(ev.scenePos())
+                or self.start.sceneBoundingRect().contains(ev.scenePos())):
+            return
+        p = self.vb.mapSceneToView(ev.scenePos())
+        self.model.set_start([p.x(), p.y()])
+
+    # ----- racers ----------------------------------------------------------------------------------------------
+    @Slot()
+    def _on_race_reset(self) -> None:
+        for t in self.trajectories:
+            self.plot.removeItem(t)
+        self.legend.clear()
+        self.trajectories = []
+        if self.two_d:
+            for trace in self.model.traces:
+                item = TrajectoryItem(trace, self._cell, self._box)
+                item.setZValue(10)
+                self.plot.addItem(item)
+                self.legend.addItem(item.curve, trace.label)
+                self.trajectories.append(item)
+        for sample, label in self.legend.items:
+            label.setText(label.text, size=f"{FONT_PT}pt", color=INK)
+        self._dirty = True
+        self.clock.request()
+
+    @Slot()
+    @Slot(object)
+    @Slot(int)
+    def _on_race_advanced(self, *_) -> None:
+        self._dirty = True
+        self.clock.request()
+
+    @Slot(object, object)
+    def _on_range_changed(self, *_) -> None:
+        cell, _ = self._grid()
+        if max(cell[0] / self._cell[0], self._cell[0] / cell[0]) > 1.3:
+            self._regrid_pending = True
+            self.clock.request()
+
+    def _grid(self):
+        r = self.vb.viewRect()
+        w = max(self.vb.width(), 50.0)
+        h = max(self.vb.height(), 50.0)
+        cell = (max(r.width() / w, 1e-12), max(r.height() / h, 1e-12))
+        box = (r.left() - 10 * r.width(), r.right() + 10 * r.width(),
+               r.top() - 10 * r.height(), r.bottom() + 10 * r.height())
+        return cell, box
+
+    def _regrid(self, force: bool = False) -> None:
+        self._cell, self._box = self._grid()
+        for t in self.trajectories:
+            t.regrid(self._cell, self._box)
+        self._regrid_pending = False
+        self._dirty = True
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        if "clock" in self.__dict__:  # pyqtgraph calls this from inside __init__
+            self._regrid_pending = True
+            self.clock.request()
+
+    # ----- drawing (on the clock's tick) -----------------------------------------------------------------------
+    @Slot()
+    def _on_tick(self) -> None:
+        if self._regrid_pending:
+            self._regrid()
+        if not self._dirty or not self.two_d:
+            return
+        self._dirty = False
+        for t in self.trajectories:
+            t.refresh()
+        self._draw_current_points()
+        self._draw_guides()
+
+    def _draw_current_points(self) -> None:
+        spots = []
+        selected = self.model.selected_row
+        traces = sorted(self.model.traces, key=lambda t: t.row == selected)  # the selected racer drawn on top
+        for t in traces:
+            v = t.positions.view
+            if not len(v):
+                continue
+            finite = np.flatnonzero(np.isfinite(v).all(axis=1))
+            if not len(finite):
+                continue
+            x = v[finite[-1]]
+            big = t.row == selected
+            spots.append({"pos": (float(x[0]), float(x[1])), "brush": pg.mkBrush(t.color),
+                          "pen": pg.mkPen(INK, width=3 if big else 1.5),
+                          "size": MARKER_SIZE + (8 if big else 0),
+                          "symbol": "o" if finite[-1] == len(v) - 1 else "x"})
+        self.current.setData(spots)
+
+    def _hide_guides(self) -> None:
+        for g in self.guides:
+            g.hide()
+
+    def _draw_guides(self) -> None:
+        t = self.model.selected_trace
+        p = t.point if t is not None else None
+        if p is None or not np.all(np.isfinite(p.x)):
+            self._hide_guides()
+            return
+        x = np.asarray(p.x, float)[:2]
+        width = self.vb.viewRect().width()
+        # −∇f, drawn at a fixed length: its direction is the lesson (the size is in the panels)
+        g = None if p.grad is None else np.asarray(p.grad, float)[:2]
+        if g is not None and np.all(np.isfinite(g)) and np.hypot(*g) > 0:
+            d = -g / np.hypot(*g) * ARROW_FRACTION * width
+            self.grad_arrow.setData(*arrow_xy(x, d), connect="pairs")
+            self.grad_label.setPos(*(x + d * 1.35))
+            self.grad_arrow.show()
+            self.grad_label.show()
+        else:
+            self.grad_arrow.hide()
+            self.grad_label.hide()
+        # velocity (true size: the displacement momentum carries) and Nesterov's lookahead point
+        v = p.details.get("velocity")
+        base = np.asarray(p.details.get("position", x), float)[:2]
+        if v is not None and np.all(np.isfinite(v)) and np.hypot(*v[:2]) > 1e-3 * width:
+            self.velocity_arrow.setData(*arrow_xy(base, v[:2]), connect="pairs")
+            self.velocity_label.setPos(*(base + v[:2] + 0.35 * ARROW_FRACTION * width * v[:2] / np.hypot(*v[:2])))
+            self.velocity_arrow.show()
+            self.velocity_label.show()
+        else:
+            self.velocity_arrow.hide()
+            self.velocity_label.hide()
+        look = p.details.get("lookahead")
+        if look is not None and np.all(np.isfinite(look)):
+            self.lookahead.setData(pos=[np.asarray(look, float)[:2]])
+            self.lookahead_label.setPos(*np.asarray(look, float)[:2])
+            self.lookahead.show()
+            self.lookahead_label.show()
+        else:
+            self.lookahead.hide()
+            self.lookahead_label.hide()
+        # the Hessian's eigenvectors: half-lines ∝ 1/√|λ| (the local quadratic model's level-set axes)
+        lam, vec = p.eigenvalues, p.eigenvectors
+        if lam is not None and vec is not None and np.all(np.isfinite(lam)) and np.all(np.isfinite(vec)):
+            a = np.abs(np.asarray(lam, float)[:2])
+            inv = 1.0 / np.sqrt(np.maximum(a, 1e-300))
+            lengths = np.clip(inv / inv.max() * EIGEN_FRACTION * width, 0.25 * EIGEN_FRACTION * width, None)
+            xs, ys = [], []
+            arrow = -g if g is not None and np.all(np.isfinite(g)) else np.ones(2)
+            for i in range(2):
+                e = np.asarray(vec, float)[:2, i] * lengths[i]
+                if np.dot(e, arrow) > 0:  # label the end away from the −∇f arrow
+                    e = -e
+                xs += [x[0] - e[0], x[0] + e[0]]
+                ys += [x[1] - e[1], x[1] + e[1]]
+                self.eigen_labels[i].setText(f"λ{'₁₂'[i]}")
+                out = 0.28 * EIGEN_FRACTION * width / max(np.hypot(*e), 1e-300)
+                self.eigen_labels[i].setPos(x[0] + (1 + out) * e[0], x[1] + (1 + out) * e[1])
+                self.eigen_labels[i].show()
+            self.eigen.setData(np.array(xs), np.array(ys), connect="pairs")
+            self.eigen.show()
+        else:
+            self.eigen.hide()
+            for lab in self.eigen_labels:
+                lab.hide()

@@ -1,0 +1,110 @@
+"""Curvature panel: at each racer's current point the Hessian's eigenvalues, condition number and kind, and the
+gradient-descent stability bound 2/λmax next to the racer's lr (flagged when lr is past it); beside the table,
+the condition number along every trajectory. All numbers come from lab.curvature (computed in the worker)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QGroupBox, QVBoxLayout
+
+from lab.presets import past_stability_bound
+from widgets.loss_plot import ConditionPlot
+from widgets.model import LabModel
+from widgets.tables import ReadOnlyTable, number, swatch
+from widgets.throttle import RedrawClock
+
+KIND_TIPS = {
+    "minimum": "all eigenvalues > 0: the local quadratic model is a bowl",
+    "maximum": "all eigenvalues < 0: the local quadratic model is a dome",
+    "saddle": "eigenvalues of both signs: downhill one way, uphill the other",
+    "degenerate": "an eigenvalue is 0: the second-order test cannot tell",
+}
+
+
+class CurvatureTable(ReadOnlyTable):
+    HEADERS = ["Racer", "λ₁", "λ₂", "κ", "H is", "lr  vs  2/λmax"]
+
+    def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
+        super().__init__(self.HEADERS, "curvatureTable", parent)
+        self.model = model
+        self._dirty = True
+        self._clock = clock
+        tips = ["", "smallest Hessian eigenvalue at the racer's point", "largest Hessian eigenvalue",
+                "condition number κ = max|λ| / min|λ|", "what the Hessian says about the point (second-order test)",
+                "the racer's learning rate next to the stability bound 2/λmax: gradient descent on the local\n"
+                "quadratic model is stable only for lr < 2/λmax. ⚠ when a gradient-step method (SGD,\n"
+                "momentum, Nesterov) is past it; adaptive and second-order methods rescale their steps."]
+        for i, tip in enumerate(tips):
+            self.horizontalHeaderItem(i).setToolTip(tip)
+        model.raceReset.connect(self._on_changed)
+        model.raceAdvanced.connect(self._on_changed)
+        model.selectionChanged.connect(self._on_changed)
+        clock.tick.connect(self._on_tick)
+        self.cellClicked.connect(self._on_cell_clicked)
+        self._on_changed()
+
+    @Slot()
+    @Slot(object)
+    @Slot(int)
+    def _on_changed(self, *_) -> None:
+        self._dirty = True
+        self._clock.request()
+
+    @Slot(int, int)
+    def _on_cell_clicked(self, row: int, _col: int) -> None:
+        traces = self.model.traces
+        if 0 <= row < len(traces):
+            self.model.select(traces[row].row)
+
+    @Slot()
+    def _on_tick(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        traces = self.model.traces
+        two_d = self.model.objective.dim == 2
+        self.horizontalHeaderItem(1).setText("λ₁" if two_d else "λ min")
+        self.horizontalHeaderItem(2).setText("λ₂" if two_d else "λ max")
+        self.setRowCount(len(traces))
+        for i, t in enumerate(traces):
+            p = t.point
+            lam = None if p is None or p.eigenvalues is None else np.asarray(p.eigenvalues, float)
+            lr = t.spec.hyperparameters.get("lr")
+            bound = p.bound if p is not None else math.nan
+            flag = past_stability_bound(t.spec.optimizer, lr, bound) if lr is not None and math.isfinite(bound) else None
+            self.set_cell(i, 0, t.label, icon=swatch(t.color))
+            self.set_cell(i, 1, number(lam.min() if lam is not None else None), align_right=True)
+            self.set_cell(i, 2, number(lam.max() if lam is not None else None), align_right=True)
+            self.set_cell(i, 3, number(p.condition if p is not None else None), align_right=True)
+            kind = p.kind if p is not None and p.kind else "—"
+            self.set_cell(i, 4, kind, tip=KIND_TIPS.get(kind, ""),
+                          color="#B03A00" if kind in ("saddle", "maximum") else None)
+            if lr is None:
+                lr_text = "— " + number(bound)
+            else:
+                sign = "—" if not math.isfinite(bound) else ">" if lr > bound else "<"
+                lr_text = ("⚠ " if flag else "") + f"{number(lr, 2)} {sign} {number(bound, 2)}"
+            tip = ("lr is past 2/λmax: gradient steps overshoot and grow here" if flag else
+                   "lr is inside the stability bound" if flag is False else
+                   "the bound is for plain gradient steps; this method rescales its steps")
+            self.set_cell(i, 5, lr_text, tip=tip, align_right=True, background="#FFD9C2" if flag else None)
+        if 0 <= self.model.selected_row:
+            rows = [i for i, t in enumerate(traces) if t.row == self.model.selected_row]
+            if rows:
+                self.selectRow(rows[0])
+
+
+class CurvaturePanel(QGroupBox):
+    """The table, and ``kappa_plot`` (κ along each trajectory), which the window puts under the other curves
+    against step so that all three share the step axis."""
+
+    def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
+        super().__init__("Curvature at each racer's point (Hessian)", parent)
+        self.setObjectName("curvaturePanel")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        self.table = CurvatureTable(model, clock)
+        layout.addWidget(self.table)
+        self.kappa_plot = ConditionPlot(model, clock)

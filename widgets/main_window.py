@@ -1,0 +1,341 @@
+"""The Optimizer Lab window: panels on the left, the contour plot in the middle, curves and leaderboard on the right,
+curvature below. ``MainWindow()`` builds everything; ``load_experiment(path)`` is File → Open."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSignalBlocker, Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QApplication, QFileDialog, QGroupBox, QMainWindow, QMessageBox, QScrollArea, QSplitter,
+                               QVBoxLayout, QWidget)
+
+from lab.experiment import Experiment
+from widgets import settings as lab_settings
+from widgets.contour_plot import ContourView
+from widgets.controls import Controls
+from widgets.curvature_panel import CurvaturePanel
+from widgets.export_adapter import FORMATS as TRAJECTORY_FORMATS
+from widgets.leaderboard import Leaderboard
+from widgets.loss_plot import GradNormPlot, LossPlot
+from widgets.model import LabModel
+from widgets.objective_panel import ObjectivePanel
+from widgets.plot_export import export_plots
+from widgets.racers_panel import RacersPanel
+from widgets.style import FONT_PT, configure_pyqtgraph, font
+from widgets.throttle import RedrawClock
+
+DEFAULT_SIZE = (1400, 900)
+DEFAULT_SPEED = 500.0  # steps per second when nothing is remembered: a race you can watch
+
+KEYS_HELP = """<h3>Keys</h3>
+<table cellpadding=4>
+<tr><td><b>Space</b></td><td>run / pause</td></tr>
+<tr><td><b>→</b></td><td>one step</td></tr>
+<tr><td><b>R</b></td><td>reset: every racer back to the start</td></tr>
+</table>
+<h3>On the contour plot</h3>
+<p>Click or drag the cross to move the start. Wheel: zoom; drag: pan.<br>
+At the selected racer (click it in a table): <b>−∇f</b> (direction of steepest descent), <b>v</b> (velocity,
+where the method has one), the Nesterov <b>lookahead</b> point, and the Hessian's eigenvector directions
+<b>λ₁ λ₂</b> (dashed; longer where the curvature is smaller).</p>"""
+
+
+class MainWindow(QMainWindow):
+    """The whole window. ``remember=False`` neither reads nor writes QSettings (screenshots, batch use)."""
+
+    def __init__(self, experiment: Experiment | None = None, *, remember: bool = True, parent=None):
+        super().__init__(parent)
+        configure_pyqtgraph()
+        app = QApplication.instance()
+        if app is not None and app.font().pointSize() < FONT_PT:
+            app.setFont(font(FONT_PT))  # menus, dialogs and style-sheeted labels too: it is projected
+        self.remember = remember
+        self.setWindowTitle("Optimizer Lab")
+        self.setFont(font(FONT_PT))
+        restored_note = ""
+        store = lab_settings.open_settings() if remember else None
+        if experiment is None and store is not None:
+            experiment, restored_note = lab_settings.read_experiment(store)
+        self.model = LabModel(experiment, self)
+        self.clock = RedrawClock(self)
+        self.last_error = ""
+        self._error_box: QMessageBox | None = None
+
+        self.controls = Controls(self.model)
+        self.objective_panel = ObjectivePanel(self.model)
+        self.racers_panel = RacersPanel(self.model)
+        self.contour = ContourView(self.model, self.clock)
+        self.loss_plot = LossPlot(self.model, self.clock)
+        self.grad_plot = GradNormPlot(self.model, self.clock)
+        self.leaderboard = Leaderboard(self.model, self.clock)
+        self.curvature = CurvaturePanel(self.model, self.clock)
+        for p in (self.grad_plot, self.curvature.kappa_plot):
+            p.setXLink(self.loss_plot)  # aligned one above the other: the same steps at the same x
+        self._build_layout()
+        self._build_menus()
+
+        self.model.messageShown.connect(self._on_message)
+        self.model.errorOccurred.connect(self._on_error)
+        self.model.experimentLoaded.connect(self._on_experiment_file)
+        self.model.experimentSaved.connect(self._on_experiment_file)
+        self.model.runningChanged.connect(self._on_running_changed)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.model.shutdown)
+
+        self.resize(*DEFAULT_SIZE)
+        self.model.set_speed(DEFAULT_SPEED)
+        if store is not None:
+            self._restore(store)
+        self.statusBar().setFont(font(FONT_PT))
+        self.statusBar().showMessage(restored_note or "Ready — Space: run / pause   →: one step   R: reset", 0)
+
+    # ----- layout and menus ------------------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(4, 0, 4, 4)
+        lv.addWidget(self.racers_panel, 1)
+        scroll = QScrollArea()
+        scroll.setObjectName("setupArea")
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(300)
+
+        board = QGroupBox("Leaderboard")
+        self.leaderboard.rateChanged.connect(lambda text: board.setTitle(f"Leaderboard — {text}"))
+        bv = QVBoxLayout(board)
+        bv.setContentsMargins(2, 2, 2, 2)
+        bv.addWidget(self.leaderboard)
+
+        # curves against step, one above the other so they share the step axis
+        self.curves_split = QSplitter(Qt.Orientation.Vertical)
+        for w in (self.loss_plot, self.grad_plot, self.curvature.kappa_plot):
+            self.curves_split.addWidget(w)
+        self.curves_split.setSizes([220, 170, 170])
+
+        self.top_split = QSplitter(Qt.Orientation.Horizontal)
+        self.top_split.addWidget(self.contour)
+        self.top_split.addWidget(self.curves_split)
+        self.top_split.setSizes([560, 470])
+
+        self.bottom_split = QSplitter(Qt.Orientation.Horizontal)
+        self.bottom_split.addWidget(board)
+        self.bottom_split.addWidget(self.curvature)
+        self.bottom_split.setSizes([455, 600])
+
+        self.right_split = QSplitter(Qt.Orientation.Vertical)
+        self.right_split.addWidget(self.top_split)
+        self.right_split.addWidget(self.bottom_split)
+        self.right_split.setSizes([500, 270])
+        self.right_split.setStretchFactor(0, 1)
+
+        self.main_split = QSplitter(Qt.Orientation.Horizontal)
+        self.main_split.addWidget(scroll)
+        self.main_split.addWidget(self.right_split)
+        self.main_split.setSizes([345, 1055])
+        self.main_split.setStretchFactor(1, 1)
+
+        central = QWidget()
+        cv = QVBoxLayout(central)
+        cv.setContentsMargins(0, 0, 0, 0)
+        cv.setSpacing(0)
+        cv.addWidget(self.controls)
+        cv.addWidget(self.objective_panel)
+        cv.addWidget(self.main_split, 1)
+        self.setCentralWidget(central)
+
+    def _action(self, menu, text: str, slot, shortcut=None, name: str = "", tip: str = "") -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        if name:
+            a.setObjectName(name)
+        if tip:
+            a.setStatusTip(tip)
+        a.triggered.connect(slot)
+        menu.addAction(a)
+        return a
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        bar.setFont(font(FONT_PT))
+        f = bar.addMenu("&File")
+        self._action(f, "&Open experiment…", self._on_open, QKeySequence.StandardKey.Open, "openAction")
+        self._action(f, "&Save experiment", self._on_save, QKeySequence.StandardKey.Save, "saveAction")
+        self._action(f, "Save experiment &as…", self._on_save_as, QKeySequence.StandardKey.SaveAs, "saveAsAction")
+        f.addSeparator()
+        self._action(f, "&Export trajectories… (CSV, NPZ, JSON)", self._on_export_trajectories, "Ctrl+E",
+                     "exportTrajectoriesAction")
+        self._action(f, "Export &plots… (PNG, SVG)", self._on_export_plots, "Ctrl+Shift+E", "exportPlotsAction")
+        f.addSeparator()
+        self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit, "quitAction")
+
+        r = bar.addMenu("&Run")
+        self.run_action = self._action(r, "Run / pause", self.model.toggle_run, Qt.Key.Key_Space, "runAction")
+        self._action(r, "One step", self.model.step, Qt.Key.Key_Right, "stepAction")
+        self._action(r, "Reset", self.model.reset, Qt.Key.Key_R, "resetAction")
+
+        rc = bar.addMenu("R&acers")
+        self._action(rc, "Add racer", lambda: self.model.add_racer(), "Ctrl+N", "addRacerAction")
+        self._action(rc, "Duplicate selected", lambda: self.model.duplicate_racer(self.model.selected_row),
+                     "Ctrl+D", "duplicateRacerAction")
+        self._action(rc, "Remove selected", lambda: self.model.remove_racer(self.model.selected_row),
+                     None, "removeRacerAction")
+        self._action(rc, "Lecture set", self.model.use_lecture_set, "Ctrl+L", "lectureSetAction")
+
+        h = bar.addMenu("&Help")
+        self._action(h, "Keys and symbols", self._on_help, QKeySequence.StandardKey.HelpContents, "helpAction")
+        for menu in (f, r, rc, h):
+            menu.setFont(font(FONT_PT))
+
+    # ----- public ----------------------------------------------------------------------------------------------
+    def load_experiment(self, path) -> bool:
+        """What File → Open does: read the experiment file and rebuild the race (a message box on a bad file)."""
+        return self.model.load(path)
+
+    def refresh_now(self) -> None:
+        """Draw everything the model has, now (tests and screenshots; normally the redraw clock does it)."""
+        self.clock.flush()
+
+    @property
+    def plots(self) -> dict:
+        return {"contour": self.contour, "loss": self.loss_plot, "gradient-norm": self.grad_plot,
+                "condition": self.curvature.kappa_plot}
+
+    # ----- slots -----------------------------------------------------------------------------------------------
+    @Slot(str)
+    def _on_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 0)
+
+    @Slot(str)
+    def _on_error(self, text: str) -> None:
+        """A non-blocking message box (the race and the window go on) that says what and where."""
+        self.last_error = text
+        self.statusBar().showMessage(text.splitlines()[0], 0)
+        if self._error_box is not None:
+            self._error_box.close()
+        box = QMessageBox(QMessageBox.Icon.Warning, "Optimizer Lab", text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("errorBox")
+        box.setFont(font(FONT_PT))
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()
+        self._error_box = box
+
+    @Slot(str)
+    def _on_experiment_file(self, path: str) -> None:
+        self.setWindowTitle(f"Optimizer Lab — {Path(path).name}")
+
+    @Slot(bool)
+    def _on_running_changed(self, running: bool) -> None:
+        with QSignalBlocker(self.run_action):
+            self.run_action.setText("Pause" if running else "Run")
+
+    def _ask_path(self, title: str, filters: str, save: bool, suggested: str = "") -> str:
+        if save:
+            path, _ = QFileDialog.getSaveFileName(self, title, suggested, filters)
+        else:
+            path, _ = QFileDialog.getOpenFileName(self, title, suggested, filters)
+        return path
+
+    @Slot()
+    def _on_open(self) -> None:
+        path = self._ask_path("Open experiment", "Experiment (*.json);;All files (*)", save=False)
+        if path:
+            self.load_experiment(path)
+
+    @Slot()
+    def _on_save(self) -> None:
+        if self.model.path:
+            self.model.save(self.model.path)
+        else:
+            self._on_save_as()
+
+    @Slot()
+    def _on_save_as(self) -> None:
+        path = self._ask_path("Save experiment", "Experiment (*.json)", save=True,
+                              suggested=self.model.path or f"{self.model.experiment.objective}.json")
+        if path:
+            if not Path(path).suffix:
+                path += ".json"
+            self.model.save(path)
+
+    @Slot()
+    def _on_export_trajectories(self) -> None:
+        filters = ";;".join(f"{f[1:].upper()} (*{f})" for f in TRAJECTORY_FORMATS)
+        path = self._ask_path("Export trajectories", filters, save=True,
+                              suggested=f"{self.model.experiment.objective}-trajectories.csv")
+        if path:
+            self.model.export_trajectories(path)
+
+    @Slot()
+    def _on_export_plots(self) -> None:
+        path = self._ask_path("Export plots (one file per plot)", "PNG (*.png);;SVG (*.svg)", save=True,
+                              suggested=f"{self.model.experiment.objective}.png")
+        if path:
+            self.export_plots(path)
+
+    def export_plots(self, path) -> bool:
+        from lab.errors import LabError
+
+        self.refresh_now()
+        try:
+            written = export_plots(path, self.plots)
+        except LabError as exc:
+            self._on_error(str(exc))
+            return False
+        self._on_message(f"Exported {len(written)} plots: " + ", ".join(p.name for p in written))
+        return True
+
+    @Slot()
+    def _on_help(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "Optimizer Lab — keys", KEYS_HELP,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setFont(font(FONT_PT))
+        box.open()
+
+    # ----- settings and closing --------------------------------------------------------------------------------
+    def _restore(self, store) -> None:
+        try:
+            geometry = lab_settings.read_bytes(store, "window/geometry")
+            if geometry is not None:
+                self.restoreGeometry(geometry)
+            for key, splitter in self._splitters().items():
+                state = lab_settings.read_bytes(store, f"window/{key}")
+                if state is not None:
+                    splitter.restoreState(state)
+            speed = lab_settings.read_float(store, "run/speed", DEFAULT_SPEED, 0.0, 1e9)
+            self.model.set_speed(speed)
+            path = lab_settings.read_text(store, "experiment/path")
+            if path:
+                self.model.path = path
+        except Exception as exc:  # settings never stop the window from opening
+            self.statusBar().showMessage(f"Settings ignored: {exc}", 0)
+
+    def _splitters(self) -> dict:
+        return {"main_split": self.main_split, "right_split": self.right_split, "top_split": self.top_split,
+                "curves_split": self.curves_split, "bottom_split": self.bottom_split}
+
+    def save_settings(self) -> None:
+        if not self.remember:
+            return
+        store = lab_settings.open_settings()
+        lab_settings.write(store, "window/geometry", self.saveGeometry())
+        for key, splitter in self._splitters().items():
+            lab_settings.write(store, f"window/{key}", splitter.saveState())
+        lab_settings.write(store, "run/speed", float(self.model.speed))
+        lab_settings.write(store, "experiment/json", self.model.experiment.to_json())
+        if self.model.path:
+            lab_settings.write(store, "experiment/path", self.model.path)
+        store.sync()
+
+    def closeEvent(self, event) -> None:
+        try:
+            self.save_settings()
+        finally:
+            self.model.shutdown()
+        super().closeEvent(event)
+
+
+__all__ = ["MainWindow"]

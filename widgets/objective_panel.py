@@ -1,0 +1,112 @@
+"""Objective panel: which function, its parameters as checked fields, and the start point — one strip across the
+top of the window, with the formula beside it so the whole room sees what is being minimized."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
+
+from lab.objectives import OBJECTIVES, objective_spec
+from widgets.model import LabModel
+from widgets.param_field import ParamField, PointField
+from widgets.style import FONT_PT, font
+
+
+class ObjectivePanel(QFrame):
+    def __init__(self, model: LabModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.setObjectName("objectivePanel")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 3, 6, 3)
+        title = QLabel("Objective")
+        title.setFont(font(FONT_PT, bold=True))
+        layout.addWidget(title)
+        self.combo = QComboBox()
+        self.combo.setObjectName("objectiveCombo")
+        for i, (name, spec) in enumerate(OBJECTIVES.items()):
+            self.combo.addItem(name if spec.dim == 2 else f"{name} ({spec.dim}-D)", name)
+            self.combo.setItemData(i, spec.summary, Qt.ItemDataRole.ToolTipRole)
+        self.combo.setMaxVisibleItems(24)
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.combo.currentIndexChanged.connect(self._on_combo_changed)
+        layout.addWidget(self.combo)
+        self.params_box = QWidget()
+        self.params_row = QHBoxLayout(self.params_box)
+        self.params_row.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.params_box)
+        self.fields: dict[str, ParamField] = {}
+        layout.addSpacing(8)
+        layout.addWidget(QLabel("Start"))
+        self.start_field = PointField(lambda p: self.model.objective.check_point(p, "start"))
+        self.start_field.editor.setMinimumWidth(140)
+        self.start_field.accepted.connect(self._on_start_typed)
+        layout.addWidget(self.start_field, 0, Qt.AlignmentFlag.AlignTop)
+        default = QPushButton("Default")
+        default.setObjectName("defaultStartButton")
+        default.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        default.setToolTip("back to this objective's usual start point")
+        default.clicked.connect(self._on_default_start)
+        layout.addWidget(default, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addSpacing(12)
+        self.summary = QLabel()
+        self.summary.setObjectName("objectiveSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.summary, 1)
+        model.objectiveChanged.connect(self._on_objective_changed)
+        model.startChanged.connect(self._on_start_changed)
+        self._on_objective_changed()
+        self._on_start_changed()
+
+    @Slot()
+    def _on_objective_changed(self) -> None:
+        exp = self.model.experiment
+        spec = objective_spec(exp.objective)
+        i = self.combo.findData(exp.objective)
+        if i >= 0 and i != self.combo.currentIndex():
+            self.combo.setCurrentIndex(i)
+        self.summary.setText(spec.summary)
+        self.summary.setToolTip(spec.summary)
+        while self.params_row.count():
+            w = self.params_row.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        self.fields = {}
+        for p in spec.params:
+            f = ParamField(p, exp.params.get(p.name, p.default), f"objective {spec.name!r}")
+            if p.kind == "str":
+                f.editor.setMinimumWidth(260)
+            elif p.kind in ("float", "int"):
+                f.editor.setMaximumWidth(90)
+            f.error.setMaximumWidth(360)
+            f.accepted.connect(self._on_param_accepted)
+            self.fields[p.name] = f
+            name = QLabel(p.name)
+            name.setToolTip(p.doc)
+            self.params_row.addWidget(name, 0, Qt.AlignmentFlag.AlignTop)
+            self.params_row.addWidget(f, 0, Qt.AlignmentFlag.AlignTop)
+        self.params_box.setVisible(bool(spec.params))
+
+    @Slot()
+    def _on_start_changed(self) -> None:
+        self.start_field.set_value(self.model.start)
+
+    @Slot(int)
+    def _on_combo_changed(self, index: int) -> None:
+        if index >= 0 and not self.model.set_objective(self.combo.itemData(index)):
+            self._on_objective_changed()
+
+    @Slot(str, object)
+    def _on_param_accepted(self, name: str, value) -> None:
+        if not self.model.set_objective_param(name, value):
+            self._on_objective_changed()
+
+    @Slot(object)
+    def _on_start_typed(self, point) -> None:
+        self.model.set_start(point)
+
+    @Slot()
+    def _on_default_start(self) -> None:
+        self.model.set_start(self.model.objective.start)

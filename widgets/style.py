@@ -1,0 +1,58 @@
+"""Colours, fonts and pens for a lecture hall: a colour-blind-safe palette, thick lines, large type."""
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont
+
+# Okabe & Ito (2008), "Color Universal Design": told apart with every common colour-vision deficiency.
+# Ordered so the lecture set's seven get the seven most distinct on a light background; yellow comes last.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
+PALETTE_NAMES = ("blue", "orange", "bluish green", "vermilion", "reddish purple", "sky blue", "black", "yellow")
+
+FONT_PT = 14          # tables, plots, legends: the minimum on a projector
+TITLE_PT = 15
+LINE_WIDTH = 3.5      # racers' trajectories and curves, in pixels
+HALO_WIDTH = 7.0      # a white line under each trajectory, so every colour reads on every contour band
+MARKER_SIZE = 16
+
+INK = "#202020"        # axes, text
+GUIDE = "#404040"      # eigenvector directions, floors, tolerances
+
+
+def font(pt: int = FONT_PT, bold: bool = False) -> QFont:
+    f = QFont()
+    f.setPointSize(pt)
+    f.setBold(bold)
+    return f
+
+
+def color_for(index: int, used: set[str] = frozenset()) -> str:
+    """The first palette colour not in ``used`` (cycling from ``index`` when all are used)."""
+    for c in PALETTE:
+        if c.lower() not in {u.lower() for u in used}:
+            return c
+    return PALETTE[index % len(PALETTE)]
+
+
+def pen(color: str, width: float = LINE_WIDTH, style=Qt.PenStyle.SolidLine):
+    return pg.mkPen(QColor(color), width=width, style=style)
+
+
+def configure_pyqtgraph() -> None:
+    """Light background (projectors wash out dark ones), dark ink, no global antialiasing (speed)."""
+    pg.setConfigOptions(background="w", foreground=INK, antialias=False)
+
+
+def style_plot(plot_item, left: str = "", bottom: str = "") -> None:
+    """Large tick and label fonts on a pyqtgraph PlotItem's axes."""
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot_item.getAxis(name)
+        axis.setTickFont(font(FONT_PT))
+        axis.setPen(pg.mkPen(INK, width=1.5))
+        axis.setTextPen(pg.mkPen(INK))
+    label_style = {"font-size": f"{FONT_PT}pt", "color": INK}
+    if left:
+        plot_item.setLabel("left", left, **label_style)
+    if bottom:
+        plot_item.setLabel("bottom", bottom, **label_style)
