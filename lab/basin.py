@@ -37,7 +37,7 @@ DIVERGED, NOT_CONVERGED, ELSEWHERE, NOT_RUN = -1, -2, -3, -4
 CODE_NAMES = {DIVERGED: "diverged", NOT_CONVERGED: "not converged", ELSEWHERE: "converged elsewhere",
               NOT_RUN: "not run"}
 DEFAULT_GRID = 200
-MAX_GRID = 4000
+MAX_GRID = 1000  # 1000 × 1000 starts keep ~60 MB of results
 
 
 @dataclass

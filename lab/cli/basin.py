@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lab.cli.common import fmt, fmt_box, parse_number, parse_numbers, parse_whole, table
+from lab.cli.common import MAX_STEPS, fmt, fmt_box, parse_number, parse_numbers, parse_whole, table
 from lab.errors import LabError
 
 NAME = "basin"
@@ -30,8 +30,9 @@ def add_parser(subparsers):
     add_objective_options(p, required=True)
     p.add_argument("--optimizer", metavar="SPEC", required=True,
                    help=SPEC_HELP.replace("; repeat for more racers", "") + "; one optimizer (not lbfgs)")
-    p.add_argument("--steps", metavar="N", help="the most steps from each start (default 1000)")
-    p.add_argument("--grid", metavar="N|NX,NY", help="starts per side: N for N × N, or NX,NY (default 200)")
+    p.add_argument("--steps", metavar="N", help=f"the most steps from each start (default 1000, at most {MAX_STEPS})")
+    p.add_argument("--grid", metavar="N|NX,NY",
+                   help="starts per side: N for N × N, or NX,NY (default 200, from 2 to 1000)")
     p.add_argument("--domain", metavar="XLO,XHI,YLO,YHI", help="the box of starts (default: the plotting domain)")
     p.add_argument("--radius", metavar="R",
                    help="a start reaches a minimum when it ends within R of it (default: 1%% of the domain's "
@@ -46,7 +47,9 @@ def parse_grid(text: str) -> tuple[int, int]:
     parts = text.split(",")
     if len(parts) not in (1, 2):
         raise LabError(f"--grid: expected N or NX,NY, got {text!r}")
-    sizes = [parse_whole(p, "--grid", lo=2) for p in parts]
+    from lab.basin import MAX_GRID
+
+    sizes = [parse_whole(p, "--grid", lo=2, hi=MAX_GRID) for p in parts]
     return (sizes[0], sizes[0]) if len(sizes) == 1 else (sizes[0], sizes[1])
 
 
@@ -63,7 +66,7 @@ def check_out(path: str) -> None:
 
 def options(args) -> dict:
     """--steps, --tol, --bound as keyword arguments (defaults: 1000 steps, tol 1e-8, bound 1e6)."""
-    out = {"steps": 1000 if args.steps is None else parse_whole(args.steps, "--steps")}
+    out = {"steps": 1000 if args.steps is None else parse_whole(args.steps, "--steps", hi=MAX_STEPS)}
     if args.tol is not None:
         out["tol"] = parse_number(args.tol, "--tol")
         if out["tol"] < 0:

@@ -34,8 +34,8 @@ def add_parser(subparsers):
                    help="optimizer[:k=v,...] without lr, e.g. adam:beta1=0.8; repeat for more curves")
     p.add_argument("--lr-min", metavar="A", required=True, help="the smallest learning rate (> 0)")
     p.add_argument("--lr-max", metavar="B", required=True, help="the largest learning rate")
-    p.add_argument("--num", metavar="N", help="how many learning rates, log-spaced (default 50)")
-    p.add_argument("--steps", metavar="N", help="steps at each lr (default 1000)")
+    p.add_argument("--num", metavar="N", help="how many learning rates, log-spaced (default 50, at most 10000)")
+    p.add_argument("--steps", metavar="N", help="steps at each lr (default 1000, at most 10000000)")
     p.add_argument("--tol", metavar="T", help="stop early when |gradient| < T (default 0: take every step)")
     p.add_argument("--bound", metavar="B", help="a run diverges when a coordinate's size passes B (default 1e6)")
     p.add_argument("--out", metavar="FILE", help="write the curves to FILE.npz or FILE.csv")
@@ -44,7 +44,7 @@ def add_parser(subparsers):
 
 def run(args) -> int:
     from lab.cli.run import objective_from_args
-    from lab.sweep import lr_grid, lr_sweep
+    from lab.sweep import MAX_NUM, lr_grid, lr_sweep
 
     obj = objective_from_args(args)
     start = obj.start if args.start is None else parse_numbers(args.start, "--start")
@@ -56,7 +56,7 @@ def run(args) -> int:
             raise LabError(f"--optimizer {text!r}: the sweep sets lr (from --lr-min to --lr-max); leave it out")
         opts.append((name, hyper))
     lr_min, lr_max = parse_number(args.lr_min, "--lr-min"), parse_number(args.lr_max, "--lr-max")
-    num = 50 if args.num is None else parse_whole(args.num, "--num", lo=1)
+    num = 50 if args.num is None else parse_whole(args.num, "--num", lo=1, hi=MAX_NUM)
     try:
         lr_grid(lr_min, lr_max, num)
     except LabError as exc:
