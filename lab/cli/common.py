@@ -149,14 +149,21 @@ def fmt_box(domain, digits: int = 4) -> str:
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
-    """An aligned text table, two spaces between columns; columns listed in ``right`` are right-aligned."""
-    cells = [list(header)] + [[str(c) for c in row] for row in rows]
+    """An aligned text table, two spaces between columns; columns listed in ``right`` are right-aligned.
+    Control characters in a cell (a label holding a line break) are shown as escapes: one row, one line."""
+    cells = [list(header)] + [[_one_line(str(c)) for c in row] for row in rows]
     widths = [max(len(r[j]) for r in cells) for j in range(len(header))]
     lines = []
     for r in cells:
         parts = [c.rjust(w) if j in right else c.ljust(w) for j, (c, w) in enumerate(zip(r, widths))]
         lines.append("  ".join(parts).rstrip())
     return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def json_safe(obj):
