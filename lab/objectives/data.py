@@ -90,7 +90,8 @@ class DataObjective(Objective):
         return self.grad_on(x, self.minibatch(k))
 
 
-def _check_batch(name: str, n: int, batch_size: int, sampling: str, seed: int) -> Minibatches:
+def minibatches_for(name: str, n: int, batch_size: int, sampling: str, seed: int) -> Minibatches:
+    """The schedule of objective ``name``, or LabError naming its parameter when batch_size > n."""
     if batch_size > n:
         raise LabError(f"objective {name!r} parameter batch_size={batch_size} is not allowed: "
                        f"expected 1 <= batch_size <= n={n}")
@@ -125,7 +126,7 @@ class LinearRegression(DataObjective):
         r = best[0] * t + best[1] - y  # as loss_on computes it, so that min_value is f(minimum) to the bit
         minimum = float(np.mean(r * r))
         domain, start = _box(best, 2.5)
-        batches = _check_batch(self.name, n, batch_size, sampling, seed)
+        batches = minibatches_for(self.name, n, batch_size, sampling, seed)
         params = {"n": n, "noise": noise, "batch_size": batch_size, "sampling": sampling, "seed": seed}
         super().__init__(params, t, y, batches, domain, [best], minimum, start,
                          "minimum by least squares (np.linalg.lstsq)")
@@ -215,7 +216,7 @@ class LogisticRegression(DataObjective):
         points = s[:, None] * (0.5 * separation * np.array(self.AXIS)) + rng.standard_normal((n, 2))
         self._q = s[:, None] * points  # rows sᵢ·pᵢ: the margin is mᵢ = w·qᵢ (all the loss needs)
         self._q.flags.writeable = False
-        batches = _check_batch(self.name, n, batch_size, sampling, seed)
+        batches = minibatches_for(self.name, n, batch_size, sampling, seed)
         if separable(self._q):
             centre, minima, minimum = np.zeros(2), np.empty((0, 2)), None
             notes = ("the classes are separable by a line through the origin: no minimum "

@@ -18,7 +18,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from lab.errors import LabError
-from lab.objectives.data import CLASSIFICATION, DataObjective, _check_batch, minibatch_params, n_param
+from lab.objectives.data import CLASSIFICATION, DataObjective, minibatch_params, minibatches_for, n_param
 from lab.params import Param
 from lab.stochastic import DATA_STREAM, INIT_STREAM, stream
 
@@ -189,7 +189,7 @@ class MLP(DataObjective):
                              rng.standard_normal((2, h)) / np.sqrt(h), np.zeros(2)))
         params = {"dataset": dataset, "hidden": h, "n": n, "batch_size": batch_size, "sampling": sampling,
                   "seed": seed}
-        super().__init__(params, points, labels, _check_batch(self.name, n, batch_size, sampling, seed),
+        super().__init__(params, points, labels, minibatches_for(self.name, n, batch_size, sampling, seed),
                          np.tile([-3.0, 3.0], (self.dim, 1)), np.empty((0, self.dim)), None, start,
                          "minimum unknown (the loss is > 0); start: seeded small random weights; the Hessian is "
                          f"singular everywhere ({h + 1} flat directions: the softmax ignores a shift of both outputs)")
