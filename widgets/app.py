@@ -83,9 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"main.py: error: {exc}", file=sys.stderr)
         return 2
 
+    from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
     from widgets.settings import APPLICATION, ORGANIZATION
+
+    qInstallMessageHandler(_quiet_offscreen_noise)
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "optimizer-lab"])
     app.setOrganizationName(ORGANIZATION)
@@ -101,6 +104,13 @@ def main(argv: list[str] | None = None) -> int:
         window._on_experiment_file(args.experiment)
     window.show()
     return app.exec()
+
+
+def _quiet_offscreen_noise(mode, context, message: str) -> None:
+    """Qt's messages to stderr as usual, except the offscreen platform's harmless 'propagateSizeHints' one."""
+    if "does not support propagateSizeHints" in message:
+        return
+    sys.stderr.write(message + "\n")
 
 
 def _screenshot(app, experiment, out: Path, size: tuple[int, int]) -> int:

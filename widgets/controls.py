@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QWidget
 
 from widgets.model import MAX_STEPS_LIMIT, SPEED_MAX, LabModel
 
@@ -52,13 +52,13 @@ class Controls(QWidget):
         self.speed.setRange(0, len(SPEEDS) - 1)
         self.speed.setPageStep(1)
         self.speed.setTickPosition(QSlider.TickPosition.TicksBelow)
-        self.speed.setMinimumWidth(180)
+        self.speed.setMinimumWidth(120)
         self.speed.setToolTip("steps per second; all the way right: as fast as possible")
         self.speed.valueChanged.connect(self._on_speed_moved)
         layout.addWidget(self.speed)
         self.speed_label = QLabel()
         self.speed_label.setObjectName("speedLabel")
-        self.speed_label.setMinimumWidth(200)
+        self.speed_label.setMinimumWidth(self.speed_label.fontMetrics().horizontalAdvance("as fast as possible") + 8)
         layout.addWidget(self.speed_label)
 
         layout.addSpacing(16)
@@ -73,10 +73,12 @@ class Controls(QWidget):
         self.max_steps.valueChanged.connect(self._on_max_steps_edited)
         layout.addWidget(self.max_steps)
 
-        layout.addStretch(1)
         self.counter = QLabel()
         self.counter.setObjectName("stepCounter")
-        layout.addWidget(self.counter)
+        self.counter.setMinimumWidth(10)
+        self.counter.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.counter.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.counter, 1)
 
         model.runningChanged.connect(self._on_running_changed)
         model.speedChanged.connect(self._on_speed_changed)

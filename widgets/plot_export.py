@@ -22,9 +22,30 @@ def _png_bytes(widget) -> bytes:
 
 
 def _svg_bytes(widget) -> bytes:
-    from pyqtgraph.exporters import SVGExporter
+    """The widget painted into Qt's SVG generator: lines, markers and text as vectors, the contour image embedded.
 
-    return SVGExporter(widget.getPlotItem()).export(toBytes=True)
+    (pyqtgraph's own SVGExporter fails on some of Qt 6's path output, so the widget paints itself.)"""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    gen = QSvgGenerator()
+    gen.setOutputDevice(buf)
+    gen.setSize(widget.size())
+    gen.setViewBox(QRect(0, 0, widget.width(), widget.height()))
+    gen.setTitle("Optimizer Lab")
+    painter = QPainter(gen)
+    try:
+        widget.render(painter)
+    finally:
+        painter.end()
+    buf.close()
+    if data.isEmpty():
+        raise LabError("could not draw the plot as SVG")
+    return bytes(data)
 
 
 def export_plots(path, plots: dict) -> list[Path]:
