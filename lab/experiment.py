@@ -176,8 +176,13 @@ def _get(data: dict, key: str, kind: type, where: str, default=None):
 
 
 def _number(v, where: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise LabError(f"{where} must be a finite number, got {v!r}")
+    try:
+        ok = not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v)
+    except OverflowError:  # an integer with hundreds of digits: past the largest float
+        ok = False
+    if not ok:
+        text = repr(v)
+        raise LabError(f"{where} must be a finite number, got {text if len(text) <= 40 else text[:37] + '...'}")
     return float(v)
 
 
