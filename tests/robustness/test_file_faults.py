@@ -410,6 +410,8 @@ CORRUPT = {
     "NaN": json.dumps(valid_document()).replace("-1.5", "NaN").encode(),
     "Infinity": json.dumps(valid_document()).replace("100.0", "Infinity").encode(),
     "1e400 (overflows to inf)": json.dumps(valid_document()).replace("-1.5", "1e400").encode(),
+    "a 400-digit integer (past the largest float)": json.dumps(valid_document()).replace("-1.5", "1" + "0" * 400)
+    .encode(),
     "a 5000-digit integer": json.dumps(valid_document()).replace('"seed": 3', '"seed": ' + "9" * 5000).encode(),
     "nested 100000 deep": b"[" * 100_000 + b"]" * 100_000,
     "racer hyperparameter nested 5000 deep": json.dumps(valid_document()).replace(
