@@ -133,9 +133,14 @@ def csv_text(tracks: Sequence, dim: int | None = None) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_FIXED_COLUMNS + tuple(f"x{j}" for j in range(d)))
     for name, tr in zip(racer_names(tracks), tracks):
-        opt = tr.spec.optimizer
-        for k, (x, loss, gn) in enumerate(zip(tr.positions, tr.losses, tr.grad_norms)):
-            w.writerow([name, opt, k, _r(loss), _r(gn), *(_r(v) for v in x)])
+        # the racer's two text fields quoted once by csv; the numbers as repr of Python floats (what _r
+        # gives, the same bytes), from lists rather than NumPy rows: ~2.5× faster on a million steps
+        head = io.StringIO()
+        csv.writer(head, lineterminator="\n").writerow([name, tr.spec.optimizer])  # "\n": a line break gets quoted
+        head = head.getvalue()[:-1] + ","
+        rows = zip(tr.positions.tolist(), tr.losses.tolist(), tr.grad_norms.tolist())
+        buf.write("".join([f"{head}{k},{loss!r},{gn!r},{','.join(map(repr, x))}\n"
+                           for k, (x, loss, gn) in enumerate(rows)]))
     return buf.getvalue()
 
 
