@@ -135,9 +135,9 @@ def csv_text(tracks: Sequence, dim: int | None = None) -> str:
     for name, tr in zip(racer_names(tracks), tracks):
         # the racer's two text fields quoted once by csv; the numbers as repr of Python floats (what _r
         # gives, the same bytes), from lists rather than NumPy rows: ~2.5× faster on a million steps
-        head = io.StringIO()
-        csv.writer(head, lineterminator="\n").writerow([name, tr.spec.optimizer])  # "\n": a line break gets quoted
-        head = head.getvalue()[:-1] + ","
+        head = io.StringIO()  # "\r\n": a name holding \r or \n gets quoted (the reader breaks lines at either)
+        csv.writer(head, lineterminator="\r\n").writerow([name, tr.spec.optimizer])
+        head = head.getvalue()[:-2] + ","
         rows = zip(tr.positions.tolist(), tr.losses.tolist(), tr.grad_norms.tolist())
         buf.write("".join([f"{head}{k},{loss!r},{gn!r},{','.join(map(repr, x))}\n"
                            for k, (x, loss, gn) in enumerate(rows)]))
