@@ -42,6 +42,10 @@ def atomic_write(path: str | os.PathLike, write: Callable[[object], None], binar
     except OSError as exc:
         _remove(tmp)
         raise LabError(f"cannot write {target}: {exc.strerror or exc}") from None
+    except UnicodeEncodeError as exc:  # e.g. a label from a command line that was not UTF-8 (a lone surrogate)
+        _remove(tmp)
+        raise LabError(f"cannot write {shown(target)}: it would hold text that is not valid Unicode "
+                       f"({exc.object[exc.start:exc.end]!r})") from None
     except BaseException:
         _remove(tmp)
         raise
