@@ -455,3 +455,52 @@ def test_fault_every_prefix_of_a_trajectory_file_reads_back_or_is_a_lab_error(tm
             assert ending == ".csv" or data[:n].strip() == data.strip(), n
             assert sum(len(t.losses) for t in back) <= sum(len(tr.losses) for tr in race.tracks)
     assert ending == ".csv" or read <= 1
+
+
+# --- labels that are hard to store --------------------------------------------------------------------------
+
+AWKWARD_LABELS = ["a\nb", "carriage\rreturn", "ends with\r", "crlf\r\nin it", 'comma, "quotes"', " lead", "tab\there",
+                  "ρ é 漢字 🙂", '"', "", "x" * 500]
+
+
+@pytest.mark.parametrize("ending", [".csv", ".npz", ".json"])
+def test_fault_labels_with_line_breaks_and_quotes_round_trip_in_every_format(tmp_path, ending):
+    """A label holding a bare carriage return used to be written unquoted into the CSV, which then could not
+    be read back (the reader breaks lines at \\r as well as \\n)."""
+    exp = Experiment("quadratic", [1.0, 1.0], [RacerSpec("sgd", {"lr": 0.1}, label) for label in AWKWARD_LABELS],
+                     steps=3)
+    race = exp.build_race().run()
+    back = read_trajectories(export_race(tmp_path / f"labels{ending}", exp, race))
+    assert [t.label for t in back] == [label or "sgd" for label in AWKWARD_LABELS]
+    for t, tr in zip(back, race.tracks):
+        np.testing.assert_array_equal(t.positions, tr.positions)
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out.json"])
+def test_fault_label_that_is_not_valid_unicode_is_a_lab_error_and_writes_nothing(tmp_path, name):
+    """A command line typed in a Latin-1 terminal reaches Python as a lone surrogate ('\\udcff'): UTF-8
+    cannot encode it. The write fails with a clear LabError, the previous file intact, no temporary.
+    (An experiment file escapes it as \\udce9 and an NPZ stores code points: both write and read back.)"""
+    exp = Experiment("quadratic", [1.0, 1.0], [RacerSpec("sgd", {"lr": 0.1}, "caf\udce9")], steps=3)
+    race = exp.build_race().run()
+    (tmp_path / name).write_bytes(PREVIOUS)
+    with pytest.raises(LabError, match="not valid Unicode"):
+        write(name, tmp_path, exp, race)
+    assert (tmp_path / name).read_bytes() == PREVIOUS and listing(tmp_path) == [name]
+    assert Experiment.load(exp.save(tmp_path / "experiment.json")).racers[0].label == "caf\udce9"
+    assert read_trajectories(export_race(tmp_path / "o.npz", exp, race))[0].label == "caf\udce9"
+
+
+def test_fault_cli_label_bytes_that_are_not_utf8_exit_2(tmp_path):
+    import subprocess
+    import sys
+
+    racer = b"adam:label=caf\xe9"  # Latin-1, not UTF-8
+    for ending, rc in ((".csv", 2), (".json", 2), (".npz", 0)):  # NPZ keeps text as code points: it works
+        out = tmp_path / f"o{ending}"
+        done = subprocess.run([sys.executable, os.path.abspath(entry.__file__), "run", "--objective", "quadratic",
+                               "--steps", "2", "--racer", racer, "--out", str(out)], capture_output=True, timeout=60)
+        assert done.returncode == rc, done.stderr
+        if rc == 2:
+            assert done.stderr.count(b"\n") == 1 and b"not valid Unicode" in done.stderr and not out.exists()
+    assert listing(tmp_path) == ["o.npz"]
