@@ -69,7 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(join_negative(argv, parser))
-        return int(args._run(args) or 0)
+        import numpy as np
+
+        with np.errstate(all="ignore"):  # inf and nan are printed as results, never as RuntimeWarnings on stderr
+            return int(args._run(args) or 0)
     except (LabError, UsageError) as exc:
         _error(str(exc))
         return 2
