@@ -221,6 +221,23 @@ def test_fuzz_token_soup_is_run_or_refused_in_one_line(work, data):
     run_and_check(argv, work / "out")
 
 
+extreme_points = st.lists(st.one_of(st.sampled_from(["0", "-0.0", "5e-324", "1e-300", "1e154", "-1e154", "1e300",
+                                                      "-1e300", "1.7976931348623157e308", "-2.8", "3.1"]),
+                                    st.floats(-10, 10).map(repr)), min_size=2, max_size=2).map(",".join)
+
+
+@FUZZ
+@given(name=st.sampled_from(OBJECTIVE_NAMES), at=st.one_of(extreme_points, coordinates),
+       params=st.lists(st.tuples(st.sampled_from(PARAM_NAMES), values).map("=".join), max_size=2),
+       as_json=st.booleans())
+def test_fuzz_eval_at_extreme_points_is_run_or_refused_in_one_line(name, at, params, as_json):
+    """Values, gradients and Hessians that overflow are printed as inf/nan, never with a RuntimeWarning."""
+    argv = ["eval", "--objective", name, "--at", at] + [t for p in params for t in ("--param", p)]
+    rc, out, _ = run_and_check(argv + (["--json"] if as_json else []))
+    if rc == 0 and as_json:
+        json.loads(out, parse_constant=lambda c: pytest.fail(f"bare {c} in the JSON"))
+
+
 # --- experiment files ---------------------------------------------------------------------------------------
 
 REAL_KEYS = ["objective", "params", "start", "seed", "steps", "tol", "bound", "noise", "format_version", "racers",
@@ -391,7 +408,8 @@ def test_fuzz_command_lines_through_a_real_process(work, data):
     ["run", "--objective", "quadratic", "--racer", "adam:lr=\x7f", "--steps", "-3"],
     ["run", "--objective", "quadratic", "--racer", "sgd", "--steps", "100000000"],
     ["eval", "--objective", "rosenbrock", "--at", "1e300,-1e300", "--json"],
-], ids=["huge-lr", "overflow-saddle", "junk-spec", "absurd-steps", "eval-overflow"])
+    ["eval", "--objective", "rosenbrock", "--at", "5e-324,1e300"],
+], ids=["huge-lr", "overflow-saddle", "junk-spec", "absurd-steps", "eval-overflow-json", "eval-overflow-table"])
 def test_fault_inputs_through_a_real_process_print_no_warning_and_no_traceback(work, argv):
     done = python_main(argv, work)
     check_contract(argv, done.returncode, done.stdout, done.stderr)
