@@ -191,8 +191,8 @@ def test_fault_objective_starts_raising_mid_race_marks_every_racer_error_at_that
     for tr, old in zip(race.tracks, before):
         assert tr.status == ERROR and tr.status_step == 6, tr
         # the first five steps are kept as they were; step 6 is either recorded with NaN loss (the
-        # objective failed at the new point) or not taken (the optimizer's own evaluation raised: L-BFGS,
-        # Newton's Hessian is fine here, L-BFGS's line search is not)
+        # objective failed at the new point) or not taken (the optimizer itself called the objective and
+        # it raised: L-BFGS's line search)
         np.testing.assert_array_equal(tr.positions[:6], old)
         assert tr.steps in (5, 6) and (tr.steps == 5 or np.isnan(tr.losses[6]))
 
