@@ -99,11 +99,21 @@ def main(argv: list[str] | None = None) -> int:
     from widgets.main_window import MainWindow
 
     window = MainWindow(experiment)
+    settle_heap()
     if args.experiment is not None:
         window.model.path = args.experiment
         window._on_experiment_file(args.experiment)
     window.show()
     return app.exec()
+
+
+def settle_heap() -> None:
+    """Move everything built so far (Qt wrappers, pyqtgraph items, modules) out of the garbage collector's sight:
+    a full collection then scans only what the race creates, and never stalls a redraw for tens of ms."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def _quiet_offscreen_noise(mode, context, message: str) -> None:

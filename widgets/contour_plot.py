@@ -8,6 +8,7 @@ Trajectories are ``TrajectoryItem``s: each holds the racer's full path (``getDat
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -17,8 +18,10 @@ from PySide6.QtGui import QColor
 from widgets.decimate import PixelPath
 from widgets.model import LabModel, RacerTrace
 from widgets.scales import floor_for, log_levels
-from widgets.style import FONT_PT, GUIDE, HALO_WIDTH, INK, LINE_WIDTH, MARKER_SIZE, font, style_plot
+from widgets.style import FONT_PT, GUIDE, INK, LINE_WIDTH, MARKER_SIZE, font, style_plot
+from widgets.gil import gui_busy
 from widgets.throttle import RedrawClock
+from widgets.trail_layer import BUDGET, TrailLayer
 
 VELOCITY = "#7A1F00"   # the velocity arrow and the lookahead point (dark brown: no racer has it)
 GRID = 360             # contour grid points per side
@@ -63,17 +66,14 @@ def label_item(text: str, color: str = INK, anchor=(0, 1)) -> pg.TextItem:
 
 
 class TrajectoryItem(pg.ItemGroup):
-    """One racer's path: holds all of it (``getData``); draws its one-pixel reduction with a white halo."""
+    """One racer's path: holds all of it (``getData``) and its one-pixel reduction (``path``), which the view's
+    ``TrailLayer`` paints (in the racer's colour, on a white halo). ``curve`` is the legend's sample."""
 
     def __init__(self, trace: RacerTrace, cell, box):
         super().__init__()
         self.trace = trace
-        p = pg.mkPen(QColor(trace.color), width=LINE_WIDTH)
-        halo = pg.mkPen(QColor(255, 255, 255, 230), width=HALO_WIDTH)
-        for q in (p, halo):
-            q.setCapStyle(Qt.PenCapStyle.RoundCap)
-            q.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        self.curve = pg.PlotCurveItem(pen=p, shadowPen=halo, connect="pairs", antialias=True)
+        self.color = trace.color
+        self.curve = pg.PlotCurveItem(pen=pg.mkPen(QColor(trace.color), width=LINE_WIDTH))
         self.curve.setParentItem(self)
         self.curve.opts["name"] = trace.label
         self.path = PixelPath(cell, box)
@@ -89,14 +89,12 @@ class TrajectoryItem(pg.ItemGroup):
         self.drawn = 0
 
     def refresh(self) -> bool:
-        """Draw the rows that arrived since the last refresh; True if anything changed."""
+        """Reduce the rows that arrived since the last refresh; True if there were any."""
         n = self.trace.positions.n
         if n == self.drawn:
             return False
         self.path.extend(self.trace.positions.view[self.drawn:n, :2])
         self.drawn = n
-        x, y = self.path.xy
-        self.curve.setData(x, y, connect="pairs")
         return True
 
 
@@ -141,6 +139,10 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.start_label = label_item("start", anchor=(-0.15, 1.1))
         self.start_label.setZValue(30)
         self.plot.addItem(self.start_label)
+
+        self.trails = TrailLayer(self.vb)
+        self.trails.setZValue(10)
+        self.plot.addItem(self.trails, ignoreBounds=True)
 
         self.current = pg.ScatterPlotItem(size=MARKER_SIZE, pxMode=True)
         self.current.setZValue(20)
@@ -273,12 +275,12 @@ class ContourView(pg.GraphicsLayoutWidget):
         if self.two_d:
             for trace in self.model.traces:
                 item = TrajectoryItem(trace, self._cell, self._box)
-                item.setZValue(10)
-                self.plot.addItem(item)
+                self.plot.addItem(item, ignoreBounds=True)
                 self.legend.addItem(item.curve, trace.label)
                 self.trajectories.append(item)
         for sample, label in self.legend.items:
             label.setText(label.text, size=f"{FONT_PT}pt", color=INK)
+        self.trails.set_sources(self.trajectories)
         self._dirty = True
         self.clock.request()
 
@@ -294,7 +296,8 @@ class ContourView(pg.GraphicsLayoutWidget):
         cell, _ = self._grid()
         if max(cell[0] / self._cell[0], self._cell[0] / cell[0]) > 1.3:
             self._regrid_pending = True
-            self.clock.request()
+        self._dirty = True  # arrows are sized by the view
+        self.clock.request()
 
     def _grid(self):
         r = self.vb.viewRect()
@@ -309,6 +312,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         self._cell, self._box = self._grid()
         for t in self.trajectories:
             t.regrid(self._cell, self._box)
+        self.trails.invalidate()
         self._regrid_pending = False
         self._dirty = True
 
@@ -319,36 +323,59 @@ class ContourView(pg.GraphicsLayoutWidget):
             self.clock.request()
 
     # ----- drawing (on the clock's tick) -----------------------------------------------------------------------
+    def paintEvent(self, ev) -> None:
+        t0 = time.perf_counter()
+        with gui_busy():
+            super().paintEvent(ev)
+        self.clock.note_cost((time.perf_counter() - t0) * 1000.0, self)
+
     @Slot()
     def _on_tick(self) -> None:
+        if not (self._dirty or self._regrid_pending) or not self.two_d:
+            return
+        if not self.clock.my_turn(0):
+            self.clock.request()
+            return
         if self._regrid_pending:
             self._regrid()
-        if not self._dirty or not self.two_d:
-            return
         self._dirty = False
         for t in self.trajectories:
             t.refresh()
+        self.trails.refresh(budget=10**9 if self.clock.flushing else BUDGET)
+        if self.trails.behind:  # a backlog of segments: the rest on the next turns
+            self._dirty = True
+            self.clock.request()
         self._draw_current_points()
         self._draw_guides()
+        self.clock.expect_paint(self)
 
     def _draw_current_points(self) -> None:
-        spots = []
+        """One marker per racer at its last finite point (an ✕ if its last step left the finite numbers)."""
         selected = self.model.selected_row
         traces = sorted(self.model.traces, key=lambda t: t.row == selected)  # the selected racer drawn on top
+        pos, brushes, pens, sizes, symbols = [], [], [], [], []
         for t in traces:
             v = t.positions.view
-            if not len(v):
+            k = len(v) - 1
+            while k >= 0 and not np.isfinite(v[k, :2]).all():  # only a diverged racer's last row or two
+                k -= 1
+            if k < 0:
                 continue
-            finite = np.flatnonzero(np.isfinite(v).all(axis=1))
-            if not len(finite):
-                continue
-            x = v[finite[-1]]
             big = t.row == selected
-            spots.append({"pos": (float(x[0]), float(x[1])), "brush": pg.mkBrush(t.color),
-                          "pen": pg.mkPen(INK, width=3 if big else 1.5),
-                          "size": MARKER_SIZE + (8 if big else 0),
-                          "symbol": "o" if finite[-1] == len(v) - 1 else "x"})
-        self.current.setData(spots)
+            pos.append(v[k, :2])
+            brushes.append(pg.mkBrush(t.color))
+            pens.append(pg.mkPen(INK, width=3 if big else 1.5))
+            sizes.append(MARKER_SIZE + (8 if big else 0))
+            symbols.append("o" if k == len(v) - 1 else "x")
+        key = (tuple(map(tuple, np.round(pos, 12))) if pos else (), tuple(sizes), tuple(symbols),
+               tuple(b.color().name() for b in brushes))
+        if key == getattr(self, "_current_key", None):
+            return
+        self._current_key = key
+        if pos:
+            self.current.setData(pos=np.array(pos), brush=brushes, pen=pens, size=sizes, symbol=symbols)
+        else:
+            self.current.setData(pos=np.empty((0, 2)))
 
     def _hide_guides(self) -> None:
         for g in self.guides:

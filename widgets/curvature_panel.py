@@ -62,6 +62,9 @@ class CurvatureTable(ReadOnlyTable):
     def _on_tick(self) -> None:
         if not self._dirty:
             return
+        if not self._clock.flushing and (not self._clock.my_turn(3) or not self._clock.table_due(self)):
+            self._clock.request()
+            return
         self._dirty = False
         traces = self.model.traces
         two_d = self.model.objective.dim == 2
@@ -90,6 +93,9 @@ class CurvatureTable(ReadOnlyTable):
                    "lr is inside the stability bound" if flag is False else
                    "the bound is for plain gradient steps; this method rescales its steps")
             self.set_cell(i, 5, lr_text, tip=tip, align_right=True, background="#FFD9C2" if flag else None)
+        longest = max([t.label for t in traces] + ["Racer"], key=len)
+        self.set_widths([longest, "−8.88e−88", "−8.88e−88", "8.88e88", "degenerate", "⚠ 8.8e−88 > 8.8e−88"],
+                        icon_col=0)
         if 0 <= self.model.selected_row:
             rows = [i for i, t in enumerate(traces) if t.row == self.model.selected_row]
             if rows:

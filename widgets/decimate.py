@@ -81,13 +81,11 @@ class PixelPath:
         a, b = kkeys[:-1], kkeys[1:]
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         pair = (lo * np.int64(1000003)) ^ hi  # a hash: a rare collision only hides one duplicate-looking segment
-        fresh = np.fromiter((int(p) not in self._seen for p in pair), dtype=bool, count=len(pair))
-        # a segment repeated inside this batch is drawn once too
-        _, first = np.unique(pair, return_index=True)
-        once = np.zeros(len(pair), dtype=bool)
-        once[first] = True
-        new = np.flatnonzero(fresh & once)
-        self._seen.update(int(p) for p in pair[new])
+        # each segment once: first within this batch, then against all earlier batches
+        keys, first = np.unique(pair, return_index=True)
+        fresh = np.fromiter((k not in self._seen for k in keys.tolist()), dtype=bool, count=len(keys))
+        new = np.sort(first[fresh])
+        self._seen.update(keys[fresh].tolist())
         if len(new) == 0:
             return
         p0, p1, keep = clip_segments(kept[:-1][new], kept[1:][new], self.box)

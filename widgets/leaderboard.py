@@ -65,6 +65,9 @@ class Leaderboard(ReadOnlyTable):
     def _on_tick(self) -> None:
         if not self._dirty:
             return
+        if not self._clock.flushing and (not self._clock.my_turn(3) or not self._clock.table_due(self)):
+            self._clock.request()
+            return
         self._dirty = False
         m = self.model
         f_star = m.objective.min_value
@@ -83,6 +86,8 @@ class Leaderboard(ReadOnlyTable):
             self.set_cell(i, 3, short_status(t), tip=tip, color="#B03A00" if bad else
                           "#006B4F" if t.status == "converged" else None)
             self.set_cell(i, 4, f"{t.steps:,}", align_right=True)
+        longest = max([t.label for t in ranked] + ["Racer"], key=len)
+        self.set_widths(["88", longest, "−8.88e−88", f"converged at {m.max_steps:,}", f"{m.max_steps:,}"], icon_col=1)
         self.rate_text = (f"{m.steps_per_second:,.0f} steps/s" if m.running and m.steps_per_second else
                           "paused" if not m.done else "race over")
         self.rateChanged.emit(self.rate_text)

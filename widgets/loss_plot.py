@@ -1,8 +1,14 @@
 """Curves against step: the loss (f − f* on a log axis when f* is known, f otherwise), the gradient norm, and the
 condition number along each trajectory. One curve per racer; each redraw tick gives every curve its grown data
 (``setData`` on the same items), drawn through pyqtgraph's clip-to-view and peak downsampling.
+
+On a log axis the curves hold log₁₀ of the values (the axis labels them 10ᵏ): the logarithm is taken once per
+new row here, where pyqtgraph's own log mode would take it of every row on every redraw — at 100 000 steps and
+eight racers that alone would hold the GUI thread for tens of milliseconds a frame.
 """
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -12,23 +18,32 @@ from widgets.buffers import GrowingArray
 from widgets.model import LabModel
 from widgets.scales import FLOOR, floor_for, loss_gap, positive_floor
 from widgets.style import FONT_PT, GUIDE, INK, LINE_WIDTH, font, style_plot
+from widgets.gil import gui_busy
 from widgets.throttle import RedrawClock
 
-DOWNSAMPLE_FACTOR = 1.5  # points per pixel column that peak downsampling keeps
+DOWNSAMPLE_FACTOR = 1.0  # peak downsampling: one min/max pair per pixel column
 
 
 class SeriesPlot(pg.PlotWidget):
     """One plot of a per-racer series against step, log y by default."""
 
+    group = 1
+
     def __init__(self, model: LabModel, clock: RedrawClock, object_name: str, title: str, parent=None):
         super().__init__(parent)
         self.model, self.clock = model, clock
+        self._follow = True
+        self._lo, self._hi, self._n = np.inf, -np.inf, 0
         self.setObjectName(object_name)
         self.plot = self.getPlotItem()
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setClipToView(True)
         self.plot.setDownsampling(auto=True, mode="peak")
+        # the range follows the data, set once per redraw (pyqtgraph's auto-range would repaint twice); a user's
+        # zoom or pan stops following until the next reset or a double-click
+        self.plot.disableAutoRange()
+        self.plot.getViewBox().sigRangeChangedManually.connect(self._on_user_range)
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setTitle(title, size=f"{FONT_PT}pt", color=INK)
         style_plot(self.plot, "", "step")
@@ -56,19 +71,34 @@ class SeriesPlot(pg.PlotWidget):
         """How many rows of the trace this plot draws from."""
         return trace.n
 
+    def per_step(self, trace) -> bool:
+        """True if the curve has one value per step (x = 0, 1, 2, …, shared by all such curves)."""
+        return True
+
     def configure(self) -> None:
         """Axis mode and guide line for the current objective (called on reset)."""
 
+    log_y = True
+
     def set_log_y(self, log: bool) -> None:
-        """Log y, never zoomed in to less than one decade (a flat curve would get unreadable ticks)."""
-        self.plot.setLogMode(y=log)
+        """Log y (the curves hold log₁₀ values, the axis shows 10ᵏ), never zoomed in to less than one decade."""
+        self.log_y = log
+        self.plot.getAxis("left").setLogMode(log)
         self.plot.getViewBox().setLimits(minYRange=1.0 if log else None)
+
+    def mapped(self, values: np.ndarray) -> np.ndarray:
+        """What a curve holds for ``values``: log₁₀ on a log axis (NaN and ±∞ stay non-finite: never drawn)."""
+        if not self.log_y:
+            return np.asarray(values, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(values)
 
     @Slot()
     def _on_race_reset(self) -> None:
         for c in self.curves:
             self.plot.removeItem(c)
         self.curves, self._xs, self._ys, self._drawn = [], [], [], []
+        self._steps = GrowingArray()  # 0, 1, 2, …: one x array shared by every curve that has a value per step
         self.configure()
         for t in self.model.traces:
             c = pg.PlotDataItem(pen=pg.mkPen(t.color, width=LINE_WIDTH), name=t.label)
@@ -79,9 +109,44 @@ class SeriesPlot(pg.PlotWidget):
             self._ys.append(GrowingArray())
             self._drawn.append(0)
         self._emphasize()
-        self.plot.enableAutoRange()
+        self._follow = True
+        self._lo, self._hi, self._n = np.inf, -np.inf, 0
         self._dirty = True
         self.clock.request()
+
+    @Slot(object)
+    def _on_user_range(self, *_) -> None:
+        self._follow = False
+
+    def mouseDoubleClickEvent(self, ev) -> None:
+        self._follow = True
+        self._fit()
+        ev.accept()
+
+    def _grow_range(self, x: np.ndarray, y: np.ndarray) -> None:
+        if len(x):
+            self._n = max(self._n, float(x[-1]))
+        v = np.asarray(y, float)
+        v = v[np.isfinite(v)]
+        if v.size:
+            self._lo, self._hi = min(self._lo, float(v.min())), max(self._hi, float(v.max()))
+
+    def _fit(self) -> None:
+        if not np.isfinite(self._lo):
+            return
+        lo, hi = self._lo, self._hi
+        if hi - lo < 1.0 and self.log_y:
+            mid = 0.5 * (lo + hi)
+            lo, hi = mid - 0.5, mid + 0.5
+        elif hi - lo < 1e-12:
+            lo, hi = lo - 1.0, hi + 1.0
+        self.plot.getViewBox().setRange(xRange=(0, max(self._n, 1.0)), yRange=(lo, hi), padding=0.04)
+
+    def paintEvent(self, ev) -> None:
+        t0 = time.perf_counter()
+        with gui_busy():
+            super().paintEvent(ev)
+        self.clock.note_cost((time.perf_counter() - t0) * 1000.0, self)
 
     @Slot(object)
     def _on_race_advanced(self, *_) -> None:
@@ -100,16 +165,29 @@ class SeriesPlot(pg.PlotWidget):
     def _on_tick(self) -> None:
         if not self._dirty:
             return
+        if not self.clock.my_turn(self.group):
+            self.clock.request()
+            return
         self._dirty = False
         for i, (c, t) in enumerate(zip(self.curves, self.model.traces)):
             n = self.rows(t)
             if self._drawn[i] == n:
                 continue
             x, y = self.series(t, self._drawn[i])
-            self._xs[i].extend(x)
             self._ys[i].extend(y)
+            self._grow_range(x, y)
             self._drawn[i] = n
-            c.setData(self._xs[i].view, self._ys[i].view)
+            m = self._ys[i].n
+            if self.per_step(t):
+                if self._steps.n < m:
+                    self._steps.extend(np.arange(self._steps.n, max(m, 2 * self._steps.n), dtype=float))
+                c.setData(self._steps.view[:m], self._ys[i].view)
+            else:
+                self._xs[i].extend(x)
+                c.setData(self._xs[i].view, self._ys[i].view)
+        if self._follow:
+            self._fit()
+        self.clock.expect_paint(self)
 
 
 class LossPlot(SeriesPlot):
@@ -140,10 +218,13 @@ class LossPlot(SeriesPlot):
 
     def series(self, trace, start):
         n = trace.n
-        return np.arange(start, n, dtype=float), loss_gap(trace.losses.view[start:n], self.model.objective.min_value)
+        return np.arange(start, n, dtype=float), self.mapped(loss_gap(trace.losses.view[start:n],
+                                                                       self.model.objective.min_value))
 
 
 class GradNormPlot(SeriesPlot):
+    group = 2
+
     def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
         super().__init__(model, clock, "gradNormPlot", "gradient norm  |∇f|   (log scale)", parent)
         self.set_log_y(True)
@@ -161,10 +242,12 @@ class GradNormPlot(SeriesPlot):
 
     def series(self, trace, start):
         n = trace.n
-        return np.arange(start, n, dtype=float), positive_floor(trace.grad_norms.view[start:n], FLOOR)
+        return np.arange(start, n, dtype=float), self.mapped(positive_floor(trace.grad_norms.view[start:n], FLOOR))
 
 
 class ConditionPlot(SeriesPlot):
+    group = 3
+
     def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
         super().__init__(model, clock, "conditionPlot", "condition number κ along the path (log)", parent)
         self.set_log_y(True)
@@ -175,6 +258,9 @@ class ConditionPlot(SeriesPlot):
     def rows(self, trace):
         return trace.kappas.n
 
+    def per_step(self, trace) -> bool:
+        return trace.kappas.n == trace.n  # low dimension: κ at every step; high: now and then
+
     def series(self, trace, start):
         n = trace.kappas.n
-        return trace.kappa_steps.view[start:n], trace.kappas.view[start:n]
+        return trace.kappa_steps.view[start:n], self.mapped(trace.kappas.view[start:n])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QGroupBox, QMainWindow, QMessageBox, QScrollArea, QSplitter,
+from PySide6.QtWidgets import (QApplication, QFileDialog, QGroupBox, QLabel, QMainWindow, QSizePolicy, QMessageBox, QScrollArea, QSplitter,
                                QVBoxLayout, QWidget)
 
 from lab.experiment import Experiment
@@ -69,8 +69,6 @@ class MainWindow(QMainWindow):
         self.grad_plot = GradNormPlot(self.model, self.clock)
         self.leaderboard = Leaderboard(self.model, self.clock)
         self.curvature = CurvaturePanel(self.model, self.clock)
-        for p in (self.grad_plot, self.curvature.kappa_plot):
-            p.setXLink(self.loss_plot)  # aligned one above the other: the same steps at the same x
         self._build_layout()
         self._build_menus()
 
@@ -104,9 +102,14 @@ class MainWindow(QMainWindow):
         scroll.setMinimumWidth(300)
 
         board = QGroupBox("Leaderboard")
-        self.leaderboard.rateChanged.connect(lambda text: board.setTitle(f"Leaderboard — {text}"))
         bv = QVBoxLayout(board)
         bv.setContentsMargins(2, 2, 2, 2)
+        bv.setSpacing(0)
+        rate = QLabel()
+        rate.setObjectName("leaderboardRate")
+        rate.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # its text never re-lays out
+        self.leaderboard.rateChanged.connect(lambda text: rate.setText(f"all racers step together: {text}"))
+        bv.addWidget(rate)
         bv.addWidget(self.leaderboard)
 
         # curves against step, one above the other so they share the step axis

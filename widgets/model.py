@@ -23,6 +23,7 @@ from lab.presets import LABELS, LECTURE_SET, lecture_set, suggest
 from lab.race import RUNNING, Race, RacerSpec
 from widgets import export_adapter
 from widgets.buffers import GrowingArray
+from widgets.gil import gui_busy
 from widgets.snapshot import PointInfo, Progress, collect
 from widgets.style import PALETTE, color_for
 from widgets.worker import RaceRunner, RunResult
@@ -453,7 +454,8 @@ class LabModel(QObject):
     @Slot(object)
     def _on_progress(self, progress: Progress) -> None:
         if progress.generation == self._generation:
-            self._apply(progress)
+            with gui_busy():
+                self._apply(progress)
 
     @Slot(object)
     def _on_finished(self, result: RunResult) -> None:

@@ -78,11 +78,12 @@ def cheap_curvature(race: Race) -> bool:
 
 
 def collect(race: Race, sent: list[int], generation: int = 0, elapsed: float = 0.0, steps: int = 0,
-            with_curvature: bool = True) -> Progress:
+            with_curvature: bool = True, pause=None) -> Progress:
     """Copy every track's rows from ``sent[i]`` on, and the curvature at the new points; advance ``sent``.
 
     In high dimension the curvature is taken at the current points only, and only when ``with_curvature``
     (the worker asks for it about once a second: an 82-parameter Hessian per racer costs tens of ms).
+    ``pause()``, if given, is called between racers (the worker lets the GUI thread go first there).
     Call it only from the thread that steps ``race`` (or while nothing steps it).
     """
     objective = race.objective
@@ -90,6 +91,8 @@ def collect(race: Race, sent: list[int], generation: int = 0, elapsed: float = 0
     updates = []
     seen: dict[bytes, object] = {}  # racers at the same point (the start) share one Hessian
     for i, tr in enumerate(race.tracks):
+        if pause is not None:
+            pause()
         first, n = sent[i], tr.n
         fresh = first < n or first == 0
         positions = tr.positions[first:n].copy()

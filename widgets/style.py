@@ -44,13 +44,20 @@ def configure_pyqtgraph() -> None:
     pg.setConfigOptions(background="w", foreground=INK, antialias=False)
 
 
+LEFT_AXIS_WIDTH = 92    # room for "10⁻¹⁵" and a label at 14 pt
+BOTTOM_AXIS_HEIGHT = 52
+
+
 def style_plot(plot_item, left: str = "", bottom: str = "") -> None:
-    """Large tick and label fonts on a pyqtgraph PlotItem's axes."""
+    """Large tick and label fonts on a pyqtgraph PlotItem's axes, and axes of fixed size: an axis that grew with
+    its tick labels ("10⁻⁵" → "10⁻¹⁰") would re-lay out and repaint the whole plot in the middle of a race."""
     for name in ("left", "bottom", "right", "top"):
         axis = plot_item.getAxis(name)
         axis.setTickFont(font(FONT_PT))
         axis.setPen(pg.mkPen(INK, width=1.5))
         axis.setTextPen(pg.mkPen(INK))
+    plot_item.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
+    plot_item.getAxis("bottom").setHeight(BOTTOM_AXIS_HEIGHT)
     label_style = {"font-size": f"{FONT_PT}pt", "color": INK}
     if left:
         plot_item.setLabel("left", left, **label_style)

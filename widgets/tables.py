@@ -10,10 +10,17 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 from widgets.style import FONT_PT, font
 
 
+_SWATCHES: dict[tuple[str, int], QIcon] = {}
+
+
 def swatch(color: str, size: int = 18) -> QIcon:
-    pm = QPixmap(size, size)
-    pm.fill(QColor(color))
-    return QIcon(pm)
+    """A square of the racer's colour (cached: tables refresh many times a second)."""
+    key = (color, size)
+    if key not in _SWATCHES:
+        pm = QPixmap(size, size)
+        pm.fill(QColor(color))
+        _SWATCHES[key] = QIcon(pm)
+    return _SWATCHES[key]
 
 
 def number(v, digits: int = 3) -> str:
@@ -41,6 +48,9 @@ def number(v, digits: int = 3) -> str:
 
 
 class ReadOnlyTable(QTableWidget):
+    """Cells are written only when they change (each write costs a model signal and a repaint), and column widths
+    are fitted once per change of content width rather than measured on every write."""
+
     def __init__(self, headers: list[str], object_name: str, parent=None):
         super().__init__(0, len(headers), parent)
         self.setObjectName(object_name)
@@ -55,24 +65,55 @@ class ReadOnlyTable(QTableWidget):
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header.setStretchLastSection(True)
-        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self._cells: dict[tuple[int, int], tuple] = {}
+        self._widest: list[str] = []
+
+    def setRowCount(self, rows: int) -> None:
+        if rows != self.rowCount():
+            super().setRowCount(rows)
+            self._cells = {k: v for k, v in self._cells.items() if k[0] < rows}
+
+    def set_widths(self, widest: list[str], icon_col: int | None = None) -> None:
+        """Fix each column to fit its widest possible text (so the table never re-lays out while a race runs)."""
+        if widest == self._widest:
+            return
+        self._widest = list(widest)
+        fm = self.fontMetrics()
+        header_fm = self.horizontalHeader().fontMetrics()
+        for col, text in enumerate(widest):
+            head = self.horizontalHeaderItem(col).text() if self.horizontalHeaderItem(col) else ""
+            width = max(fm.horizontalAdvance(text), header_fm.horizontalAdvance(head) + 8) + 16
+            if col == icon_col:
+                width += self.iconSize().width() + 8
+            self.setColumnWidth(col, width)
 
     def set_cell(self, row: int, col: int, text: str, *, tip: str = "", color: str | None = None,
                  icon: QIcon | None = None, align_right: bool = False, background: str | None = None) -> None:
+        key = (text, tip, color, None if icon is None else icon.cacheKey(), align_right, background)
+        old = self._cells.get((row, col))
+        if old == key:
+            return
         item = self.item(row, col)
         if item is None:
             item = QTableWidgetItem()
             self.setItem(row, col, item)
-        if item.text() != text:
+        if old is None or old[0] != text:
             item.setText(text)
-        if tip != item.toolTip():
+        if old is None or old[1] != tip:
             item.setToolTip(tip)
-        if icon is not None:
-            item.setIcon(icon)
-        if color is not None:
-            item.setForeground(QBrush(QColor(color)))
-        item.setBackground(QBrush(QColor(background)) if background else QBrush())
-        if align_right:
-            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if old is None or old[3] != key[3]:
+            item.setIcon(icon if icon is not None else QIcon())
+        if old is None or old[2] != color:
+            item.setForeground(QBrush(QColor(color)) if color else QBrush())
+        if old is None or old[5] != background:
+            item.setBackground(QBrush(QColor(background)) if background else QBrush())
+        if old is None or old[4] != align_right:
+            item.setTextAlignment((Qt.AlignmentFlag.AlignRight if align_right else Qt.AlignmentFlag.AlignLeft)
+                                  | Qt.AlignmentFlag.AlignVCenter)
+        self._cells[(row, col)] = key

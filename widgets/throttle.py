@@ -1,22 +1,31 @@
-"""One redraw clock for all views: at most ~60 redraws a second, slower when redrawing itself is slow."""
+"""One redraw clock for all views: at most ~60 redraws a second, slower when drawing is slow, in turns.
+
+Views ``request()`` a redraw when their model changed; ``tick`` comes once for all of them. Two rules keep the
+GUI thread free for input, however fast the race runs and however much there is to draw:
+
+- Turns: views belong to one of ``GROUPS`` groups and redraw on their group's tick only, so one tick (and the
+  paint that follows it) never redraws every plot at once.
+- Pace: the views report what their paints cost (``note_cost``); the next tick waits until the last tick's
+  paint is done and then at least (tick + paint cost) / ``BUSY_FRACTION``, so drawing takes at most that share
+  of the GUI thread and two groups' paints never land in the same event-loop pass.
+"""
 from __future__ import annotations
 
 import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from widgets.gil import gui_busy
+
 MIN_INTERVAL_MS = 16     # ≤ 60 Hz
-MAX_INTERVAL_MS = 250    # never slower than 4 Hz
-BUSY_FRACTION = 0.4      # redrawing may use at most this share of the GUI thread
+MAX_INTERVAL_MS = 250    # never slower than 4 Hz per group
+PAINT_WAIT_MS = 100      # a tick whose paint never comes (nothing visible changed) stops being waited for
+TABLE_INTERVAL = 0.25    # tables of numbers change at most 4 times a second: nobody reads faster
+BUSY_FRACTION = 0.5      # drawing may use at most this share of the GUI thread
+GROUPS = 4               # the contour plot; the loss; the gradient norm; the condition number and the tables
 
 
 class RedrawClock(QObject):
-    """Views ``request()`` a redraw when their model changed; ``tick`` comes once for all of them.
-
-    The interval adapts: if the last redraw took t ms, the next waits at least t / BUSY_FRACTION ms, so the
-    GUI thread stays free for input however much there is to draw.
-    """
-
     tick = Signal()
 
     def __init__(self, parent: QObject | None = None):
@@ -25,25 +34,77 @@ class RedrawClock(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_timeout)
         self._last_end = 0.0
+        self._cost_ms = 0.0
         self.interval_ms = MIN_INTERVAL_MS
         self.last_cost_ms = 0.0
         self.ticks = 0
+        self.flushing = False
+        self._awaiting_paint_since: float | None = None
+        self._expected: set[int] = set()
+        self._table_last: dict[int, float] = {}
 
     def request(self) -> None:
         if self._timer.isActive():
             return
-        wait = self.interval_ms - (time.perf_counter() - self._last_end) * 1000.0
+        now = time.perf_counter()
+        wait = self.interval_ms - (now - self._last_end) * 1000.0
+        if self._awaiting_paint_since is not None:
+            waited = (now - self._awaiting_paint_since) * 1000.0
+            if waited < PAINT_WAIT_MS:
+                wait = max(wait, 5.0)  # the last tick's paints have not all happened yet: come back after them
+            else:
+                self._awaiting_paint_since = None
+                self._expected.clear()
         self._timer.start(max(0, int(wait)))
 
+    def my_turn(self, group: int) -> bool:
+        """True on ``group``'s ticks (and on every tick of a flush). A view that is not due calls ``request``."""
+        return self.flushing or self.ticks % GROUPS == group
+
+    def table_due(self, table) -> bool:
+        """True (and the clock noted) if ``table`` last refreshed ``TABLE_INTERVAL`` or more ago."""
+        now = time.perf_counter()
+        if now - self._table_last.get(id(table), 0.0) < TABLE_INTERVAL:
+            return False
+        self._table_last[id(table)] = now
+        return True
+
+    def expect_paint(self, view) -> None:
+        """A view changed in this tick: the next tick waits for its paint."""
+        self._expected.add(id(view))
+
+    def note_cost(self, ms: float, view=None) -> None:
+        """A view reports drawing work (its paint) done outside the tick."""
+        self._cost_ms += ms
+        self._expected.discard(id(view))
+        if not self._expected:
+            self._awaiting_paint_since = None
+        self._last_end = time.perf_counter()
+        self.interval_ms = int(min(MAX_INTERVAL_MS, max(MIN_INTERVAL_MS,
+                                                        (self.last_cost_ms + self._cost_ms) / BUSY_FRACTION)))
+
     def flush(self) -> None:
-        """Redraw now (tests, screenshots)."""
+        """Redraw every view now (tests, screenshots, exports)."""
         self._timer.stop()
-        self._on_timeout()
+        self.flushing = True
+        try:
+            with gui_busy():
+                self.tick.emit()
+        finally:
+            self.flushing = False
 
     def _on_timeout(self) -> None:
+        if self._awaiting_paint_since is not None and \
+                (time.perf_counter() - self._awaiting_paint_since) * 1000.0 < PAINT_WAIT_MS:
+            self.request()
+            return
+        self._expected.clear()
         t0 = time.perf_counter()
-        self.tick.emit()
+        with gui_busy():
+            self.tick.emit()
         self._last_end = time.perf_counter()
         self.last_cost_ms = (self._last_end - t0) * 1000.0
+        self._cost_ms = 0.0
+        self._awaiting_paint_since = self._last_end if self._expected else None
         self.ticks += 1
         self.interval_ms = int(min(MAX_INTERVAL_MS, max(MIN_INTERVAL_MS, self.last_cost_ms / BUSY_FRACTION)))

@@ -18,15 +18,14 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from lab.race import Race
+from widgets.gil import yield_to_gui
 from widgets.snapshot import cheap_curvature, collect
 
 MAX_UPDATES_PER_SECOND = 60
 EXPENSIVE_CURVATURE_INTERVAL = 1.0
 """Seconds between Hessians at the racers' points when the dimension makes them expensive."""
 EMIT_INTERVAL = 1.0 / MAX_UPDATES_PER_SECOND
-YIELD_EVERY = 0.004
-"""At full speed the worker gives up the GIL this often (seconds of stepping), so the GUI thread never waits
-for it longer than a few milliseconds."""
+
 
 
 @dataclass
@@ -68,7 +67,7 @@ class RaceWorker(QObject):
 
     @Slot(object)
     def run(self, job: Job) -> None:
-        started_at = last_emit = last_yield = time.perf_counter()
+        started_at = last_emit = time.perf_counter()
         taken, pending = 0, False
         race = job.race
         cheap = cheap_curvature(race)
@@ -80,7 +79,8 @@ class RaceWorker(QObject):
             hessians = cheap or final or now - last_curvature >= EXPENSIVE_CURVATURE_INTERVAL
             if hessians:
                 last_curvature = now
-            self.progress.emit(collect(race, job.sent, job.generation, now - started_at, taken, hessians))
+            self.progress.emit(collect(race, job.sent, job.generation, now - started_at, taken, hessians,
+                                       pause=yield_to_gui))
 
         def result(reason: str = "") -> RunResult:
             return RunResult(job.run_id, job.generation, taken, race.step_count, race.done,
@@ -102,6 +102,7 @@ class RaceWorker(QObject):
                             pending, last_emit = False, now
                         job.stop.wait(min(due_at - now, EMIT_INTERVAL))
                         continue
+                yield_to_gui()  # the GUI thread's Python work goes first (widgets/gil.py)
                 race.step(1)
                 taken += 1
                 pending = True
@@ -109,9 +110,6 @@ class RaceWorker(QObject):
                 if now - last_emit >= EMIT_INTERVAL:
                     emit()
                     pending, last_emit = False, now
-                if now - last_yield >= YIELD_EVERY:
-                    time.sleep(0)  # let the GUI thread take the GIL
-                    last_yield = time.perf_counter()
             if pending:
                 emit(final=True)
             if job.stop.is_set():
