@@ -27,7 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from lab.errors import LabError
-from lab.files import atomic_write
+from lab.files import write_npz, write_text
 from lab.multistart import CONVERGED, DIVERGED as MS_DIVERGED, ERROR as MS_ERROR, RUNNING as MS_RUNNING
 from lab.multistart import STATUS_NAMES, multistart
 from lab.objectives.base import Objective
@@ -99,17 +99,14 @@ class BasinMap:
         start: x, y, label, label_name, status, step, final_x, final_y, loss). Atomic; LabError otherwise."""
         suffix = Path(path).suffix.lower()
         if suffix == ".npz":
-            buf = io.BytesIO()
-            np.savez(buf, xs=self.xs, ys=self.ys, minima=self.minima, label=self.label, step=self.step,
-                     status=self.status, final=self.final, loss=self.loss,
-                     label_codes=np.array(sorted(CODE_NAMES)), label_code_names=np.array(
-                         [CODE_NAMES[c] for c in sorted(CODE_NAMES)]),
-                     settings=np.array(json.dumps(self.settings())))
-            data = buf.getvalue()
-            return atomic_write(path, lambda fh: fh.write(data), binary=True)
+            codes = sorted(CODE_NAMES)
+            return write_npz(path, dict(
+                xs=self.xs, ys=self.ys, minima=self.minima, label=self.label, step=self.step, status=self.status,
+                final=self.final, loss=self.loss, label_codes=np.array(codes),
+                label_code_names=np.array([CODE_NAMES[c] for c in codes]),
+                settings=np.array(json.dumps(self.settings()))))
         if suffix == ".csv":
-            text = self.csv_text()
-            return atomic_write(path, lambda fh: fh.write(text))
+            return write_text(path, self.csv_text())
         raise LabError(f"cannot write {path}: a basin map is written as .npz or .csv")
 
     def csv_text(self) -> str:

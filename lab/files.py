@@ -52,6 +52,23 @@ def atomic_write(path: str | os.PathLike, write: Callable[[object], None], binar
     return target
 
 
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    return atomic_write(path, lambda fh: fh.write(text))
+
+
+def write_npz(path: str | os.PathLike, arrays: dict) -> Path:
+    """Write ``arrays`` as an uncompressed .npz to ``path`` atomically."""
+    import io
+
+    import numpy as np
+
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    data = buf.getvalue()
+    return atomic_write(path, lambda fh: fh.write(data), binary=True)
+
+
 def shown(path) -> str:
     """``path`` for a message: as it is, or quoted with escapes when it holds a NUL or another control character."""
     text = str(path)

@@ -25,7 +25,7 @@ import numpy as np
 
 from lab.curvature import curvature, stability_bound
 from lab.errors import LabError
-from lab.files import atomic_write
+from lab.files import write_npz, write_text
 from lab.multistart import DIVERGED, RUNNING, STATUS_NAMES, multistart
 from lab.objectives.base import Objective
 from lab.optimizers import optimizer_spec
@@ -84,16 +84,12 @@ class LRSweep:
         or .csv (one row per optimizer and lr: optimizer, label, lr, loss, grad_norm, status, step). Atomic."""
         suffix = Path(path).suffix.lower()
         if suffix == ".npz":
-            buf = io.BytesIO()
-            np.savez(buf, lrs=self.lrs, loss=self.loss, grad_norm=self.grad_norm, status=self.status,
-                     step=self.step, labels=np.array(self.labels), eigenvalues=self.eigenvalues,
-                     edge=np.array(self.edge), status_names=np.array(STATUS_NAMES),
-                     settings=np.array(json.dumps(self.settings())))
-            data = buf.getvalue()
-            return atomic_write(path, lambda fh: fh.write(data), binary=True)
+            return write_npz(path, dict(
+                lrs=self.lrs, loss=self.loss, grad_norm=self.grad_norm, status=self.status, step=self.step,
+                labels=np.array(self.labels), eigenvalues=self.eigenvalues, edge=np.array(self.edge),
+                status_names=np.array(STATUS_NAMES), settings=np.array(json.dumps(self.settings()))))
         if suffix == ".csv":
-            text = self.csv_text()
-            return atomic_write(path, lambda fh: fh.write(text))
+            return write_text(path, self.csv_text())
         raise LabError(f"cannot write {path}: a learning-rate sweep is written as .npz or .csv")
 
     def csv_text(self) -> str:
