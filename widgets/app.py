@@ -107,13 +107,20 @@ def main(argv: list[str] | None = None) -> int:
     return app.exec()
 
 
+GIL_SWITCH_INTERVAL = 0.0005
+"""Seconds a thread may hold the GIL while another waits (Python's default: 0.005). The GUI thread then waits at
+most half a millisecond for a worker stepping flat out: input and redraws stay prompt, steps ~15 % slower."""
+
+
 def settle_heap() -> None:
-    """Move everything built so far (Qt wrappers, pyqtgraph items, modules) out of the garbage collector's sight:
-    a full collection then scans only what the race creates, and never stalls a redraw for tens of ms."""
+    """Ready the interpreter for a live window: everything built so far (Qt wrappers, pyqtgraph items, modules)
+    moved out of the garbage collector's sight — a full collection then scans only what the race creates and
+    never stalls a redraw for tens of ms — and a short GIL switch interval (``GIL_SWITCH_INTERVAL``)."""
     import gc
 
     gc.collect()
     gc.freeze()
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
 
 
 def _quiet_offscreen_noise(mode, context, message: str) -> None:

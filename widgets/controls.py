@@ -81,6 +81,7 @@ class Controls(QWidget):
         layout.addWidget(self.counter, 1)
 
         model.runningChanged.connect(self._on_running_changed)
+        model.runningChanged.connect(self._on_race_advanced)
         model.speedChanged.connect(self._on_speed_changed)
         model.maxStepsChanged.connect(self._on_max_steps_changed)
         model.raceAdvanced.connect(self._on_race_advanced)

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QGroupBox, QVBoxLayout
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from lab.presets import past_stability_bound
 from widgets.loss_plot import ConditionPlot
@@ -24,7 +24,7 @@ KIND_TIPS = {
 
 
 class CurvatureTable(ReadOnlyTable):
-    HEADERS = ["Racer", "λ₁", "λ₂", "κ", "H is", "lr  vs  2/λmax"]
+    HEADERS = ["Racer", "λ₁", "λ₂", "κ", "H is", "lr vs 2/λmax"]
 
     def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
         super().__init__(self.HEADERS, "curvatureTable", parent)
@@ -38,7 +38,7 @@ class CurvatureTable(ReadOnlyTable):
                 "momentum, Nesterov) is past it; adaptive and second-order methods rescale their steps."]
         for i, tip in enumerate(tips):
             self.horizontalHeaderItem(i).setToolTip(tip)
-        model.raceReset.connect(self._on_changed)
+        model.raceReset.connect(self._on_reset)
         model.raceAdvanced.connect(self._on_changed)
         model.selectionChanged.connect(self._on_changed)
         clock.tick.connect(self._on_tick)
@@ -51,6 +51,11 @@ class CurvatureTable(ReadOnlyTable):
     def _on_changed(self, *_) -> None:
         self._dirty = True
         self._clock.request()
+
+    @Slot()
+    def _on_reset(self) -> None:
+        self.forget_widths()
+        self._on_changed()
 
     @Slot(int, int)
     def _on_cell_clicked(self, row: int, _col: int) -> None:
@@ -93,24 +98,26 @@ class CurvatureTable(ReadOnlyTable):
                    "lr is inside the stability bound" if flag is False else
                    "the bound is for plain gradient steps; this method rescales its steps")
             self.set_cell(i, 5, lr_text, tip=tip, align_right=True, background="#FFD9C2" if flag else None)
-        longest = max([t.label for t in traces] + ["Racer"], key=len)
-        self.set_widths([longest, "−8.88e−88", "−8.88e−88", "8.88e88", "degenerate", "⚠ 8.8e−88 > 8.8e−88"],
-                        icon_col=0)
+        self.fit_widths(icon_col=0)
         if 0 <= self.model.selected_row:
             rows = [i for i, t in enumerate(traces) if t.row == self.model.selected_row]
             if rows:
                 self.selectRow(rows[0])
 
 
-class CurvaturePanel(QGroupBox):
+class CurvaturePanel(QWidget):
     """The table, and ``kappa_plot`` (κ along each trajectory), which the window puts under the other curves
     against step so that all three share the step axis."""
 
     def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
-        super().__init__("Curvature at each racer's point (Hessian)", parent)
+        super().__init__(parent)
         self.setObjectName("curvaturePanel")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setContentsMargins(4, 2, 2, 2)
+        layout.setSpacing(2)
+        title = QLabel("<b>Curvature</b> — the Hessian H at each racer's point")
+        title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        layout.addWidget(title)
         self.table = CurvatureTable(model, clock)
         layout.addWidget(self.table)
         self.kappa_plot = ConditionPlot(model, clock)

@@ -14,10 +14,9 @@ SHORT_STATUS = {"running": "running", "converged": "converged", "diverged": "div
 
 
 def short_status(t: RacerTrace) -> str:
-    """'running', 'converged at 117', 'diverged at 21', 'error at 3', 'max steps' (the Steps column says how many)."""
-    if t.status in ("running", "max_steps"):
-        return SHORT_STATUS[t.status]
-    return f"{SHORT_STATUS.get(t.status, t.status)} at {t.status_step:,}"
+    """'running', 'converged', 'diverged', 'max steps', 'error': the Steps column beside it says at which step
+    (a stopped racer's steps are the step it stopped at); the tooltip says it in full, with the reason."""
+    return SHORT_STATUS.get(t.status, t.status)
 
 
 def rank_key(t: RacerTrace, min_value):
@@ -32,14 +31,16 @@ class Leaderboard(ReadOnlyTable):
 
     rateChanged = Signal(str)
 
-    HEADERS = ["#", "Racer", "f − f*", "Status", "Steps"]
+    HEADERS = ["Racer", "f − f*", "Status", "step"]
 
     def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
         super().__init__(self.HEADERS, "leaderboard", parent)
+        self.verticalHeader().show()  # the rank: 1, 2, 3, …
         self.model = model
         self._dirty = True
-        self.setToolTip("ranked by the current loss; hover a status for the reason")
-        model.raceReset.connect(self._on_changed)
+        self.setToolTip("ranked by the current loss; a stopped racer's step is where it stopped; hover a status "
+                        "for the reason")
+        model.raceReset.connect(self._on_reset)
         model.raceAdvanced.connect(self._on_changed)
         model.runningChanged.connect(self._on_changed)
         clock.tick.connect(self._on_tick)
@@ -56,6 +57,11 @@ class Leaderboard(ReadOnlyTable):
         self._dirty = True
         self._clock.request()
 
+    @Slot()
+    def _on_reset(self) -> None:
+        self.forget_widths()
+        self._on_changed()
+
     @Slot(int, int)
     def _on_cell_clicked(self, row: int, _col: int) -> None:
         if 0 <= row < len(self._order):
@@ -71,7 +77,7 @@ class Leaderboard(ReadOnlyTable):
         self._dirty = False
         m = self.model
         f_star = m.objective.min_value
-        header = self.horizontalHeaderItem(2)
+        header = self.horizontalHeaderItem(1)
         header.setText("f − f*" if f_star is not None else "f")
         ranked = sorted(m.traces, key=lambda t: rank_key(t, f_star))
         self._order = ranked
@@ -80,14 +86,13 @@ class Leaderboard(ReadOnlyTable):
             loss = t.loss - f_star if (f_star is not None and math.isfinite(t.loss)) else t.loss
             tip = t.described + ("\n" + "\n".join(f"step {k}: {text}" for k, text in t.notes[-3:]) if t.notes else "")
             bad = t.status in ("diverged", "error")
-            self.set_cell(i, 0, str(i + 1), align_right=True)
-            self.set_cell(i, 1, t.label, icon=swatch(t.color), tip=f"{t.spec.optimizer} {t.spec.hyperparameters}")
-            self.set_cell(i, 2, number(loss), align_right=True)
-            self.set_cell(i, 3, short_status(t), tip=tip, color="#B03A00" if bad else
+            self.set_cell(i, 0, t.label, icon=swatch(t.color), tip=f"{t.spec.optimizer} {t.spec.hyperparameters}")
+            self.set_cell(i, 1, number(loss), align_right=True)
+            self.set_cell(i, 2, short_status(t), tip=tip, color="#B03A00" if bad else
                           "#006B4F" if t.status == "converged" else None)
-            self.set_cell(i, 4, f"{t.steps:,}", align_right=True)
-        longest = max([t.label for t in ranked] + ["Racer"], key=len)
-        self.set_widths(["88", longest, "−8.88e−88", f"converged at {m.max_steps:,}", f"{m.max_steps:,}"], icon_col=1)
-        self.rate_text = (f"{m.steps_per_second:,.0f} steps/s" if m.running and m.steps_per_second else
-                          "paused" if not m.done else "race over")
+            self.set_cell(i, 3, f"{t.steps:,}", align_right=True)
+        self.fit_widths(icon_col=0)
+        self.rate_text = (f"all racers step together, {m.steps_per_second:,.0f} steps/s"
+                          if m.running and m.steps_per_second else
+                          "race over" if m.done else "paused" if m.step_count else "ready: press Run (Space)")
         self.rateChanged.emit(self.rate_text)

@@ -13,11 +13,12 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QFontMetrics
 
 from widgets.buffers import GrowingArray
 from widgets.model import LabModel
 from widgets.scales import FLOOR, floor_for, loss_gap, positive_floor
-from widgets.style import FONT_PT, GUIDE, INK, LINE_WIDTH, font, style_plot
+from widgets.style import BOTTOM_AXIS_HEIGHT, FONT_PT, GUIDE, INK, LINE_WIDTH, font, style_plot
 from widgets.gil import gui_busy
 from widgets.throttle import RedrawClock
 
@@ -34,6 +35,7 @@ class SeriesPlot(pg.PlotWidget):
         self.model, self.clock = model, clock
         self._follow = True
         self._lo, self._hi, self._n = np.inf, -np.inf, 0
+        self._label_height = QFontMetrics(font(FONT_PT)).height()
         self.setObjectName(object_name)
         self.plot = self.getPlotItem()
         self.plot.setMenuEnabled(False)
@@ -46,7 +48,9 @@ class SeriesPlot(pg.PlotWidget):
         self.plot.getViewBox().sigRangeChangedManually.connect(self._on_user_range)
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setTitle(title, size=f"{FONT_PT}pt", color=INK)
-        style_plot(self.plot, "", "step")
+        style_plot(self.plot, "", "step" if self.group == 3 else "")
+        if self.group != 3:  # the three plots share the step axis; only the bottom one names it
+            self.plot.getAxis("bottom").setHeight(BOTTOM_AXIS_HEIGHT - 22)
         self.curves: list[pg.PlotDataItem] = []
         self._xs: list[GrowingArray] = []
         self._ys: list[GrowingArray] = []
@@ -141,6 +145,19 @@ class SeriesPlot(pg.PlotWidget):
         elif hi - lo < 1e-12:
             lo, hi = lo - 1.0, hi + 1.0
         self.plot.getViewBox().setRange(xRange=(0, max(self._n, 1.0)), yRange=(lo, hi), padding=0.04)
+        self._space_ticks(hi - lo)
+
+    def _space_ticks(self, span: float) -> None:
+        """On a log axis, label every 1, 2, 5, 10, … decades: as many labels as fit 14-pt text, no more."""
+        axis = self.plot.getAxis("left")
+        if not self.log_y:
+            axis.setTickSpacing()
+            return
+        room = max(2, int(self.plot.getViewBox().height() // (2.2 * self._label_height)))
+        step = next((s for s in (1, 2, 5, 10, 20, 50, 100) if span / s <= room), 200)
+        if getattr(self, "_tick_step", None) != step:
+            self._tick_step = step
+            axis.setTickSpacing(major=step, minor=step if step > 1 else 1)
 
     def paintEvent(self, ev) -> None:
         t0 = time.perf_counter()
@@ -249,7 +266,7 @@ class ConditionPlot(SeriesPlot):
     group = 3
 
     def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
-        super().__init__(model, clock, "conditionPlot", "condition number κ along the path (log)", parent)
+        super().__init__(model, clock, "conditionPlot", "condition number κ of the Hessian (log)", parent)
         self.set_log_y(True)
         self.plot.setLabel("left", "κ", **{"font-size": f"{FONT_PT}pt", "color": INK})
         self.guide.hide()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QGroupBox, QLabel, QMainWindow, QSizePolicy, QMessageBox, QScrollArea, QSplitter,
+from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QSizePolicy, QMessageBox, QScrollArea, QSplitter,
                                QVBoxLayout, QWidget)
 
 from lab.experiment import Experiment
@@ -99,16 +99,17 @@ class MainWindow(QMainWindow):
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(300)
+        scroll.setMinimumWidth(290)
 
-        board = QGroupBox("Leaderboard")
+        board = QWidget()
         bv = QVBoxLayout(board)
-        bv.setContentsMargins(2, 2, 2, 2)
-        bv.setSpacing(0)
+        bv.setContentsMargins(4, 2, 2, 2)
+        bv.setSpacing(2)
         rate = QLabel()
         rate.setObjectName("leaderboardRate")
         rate.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # its text never re-lays out
-        self.leaderboard.rateChanged.connect(lambda text: rate.setText(f"all racers step together: {text}"))
+        self.leaderboard.rateChanged.connect(lambda text: rate.setText(f"<b>Leaderboard</b> — {text}"))
+        rate.setText("<b>Leaderboard</b>")
         bv.addWidget(rate)
         bv.addWidget(self.leaderboard)
 
@@ -121,12 +122,12 @@ class MainWindow(QMainWindow):
         self.top_split = QSplitter(Qt.Orientation.Horizontal)
         self.top_split.addWidget(self.contour)
         self.top_split.addWidget(self.curves_split)
-        self.top_split.setSizes([560, 470])
+        self.top_split.setSizes([580, 502])
 
         self.bottom_split = QSplitter(Qt.Orientation.Horizontal)
         self.bottom_split.addWidget(board)
         self.bottom_split.addWidget(self.curvature)
-        self.bottom_split.setSizes([455, 600])
+        self.bottom_split.setSizes([458, 624])
 
         self.right_split = QSplitter(Qt.Orientation.Vertical)
         self.right_split.addWidget(self.top_split)
@@ -137,7 +138,7 @@ class MainWindow(QMainWindow):
         self.main_split = QSplitter(Qt.Orientation.Horizontal)
         self.main_split.addWidget(scroll)
         self.main_split.addWidget(self.right_split)
-        self.main_split.setSizes([345, 1055])
+        self.main_split.setSizes([318, 1082])
         self.main_split.setStretchFactor(1, 1)
 
         central = QWidget()

@@ -54,6 +54,7 @@ class ObjectivePanel(QFrame):
         self.summary.setWordWrap(True)
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setFont(font(FONT_PT - 1))
         layout.addWidget(self.summary, 1)
         model.objectiveChanged.connect(self._on_objective_changed)
         model.startChanged.connect(self._on_start_changed)
@@ -79,7 +80,7 @@ class ObjectivePanel(QFrame):
             if p.kind == "str":
                 f.editor.setMinimumWidth(260)
             elif p.kind in ("float", "int"):
-                f.editor.setMaximumWidth(90)
+                f.editor.setFixedWidth(90)
             f.error.setMaximumWidth(360)
             f.accepted.connect(self._on_param_accepted)
             self.fields[p.name] = f

@@ -28,7 +28,7 @@ class ParamField(QWidget):
 
     accepted = Signal(str, object)
 
-    def __init__(self, param: Param, value=None, owner: str = "", parent: QWidget | None = None):
+    def __init__(self, param: Param, value=None, owner: str = "", parent: QWidget | None = None, text: str = ""):
         super().__init__(parent)
         self.param, self.owner = param, owner
         self.setObjectName(f"param_{param.name}")
@@ -42,7 +42,7 @@ class ParamField(QWidget):
         self.error.setStyleSheet("color: #B03A00;")
         self.error.hide()
         if param.kind == "bool":
-            self.editor = QCheckBox(param.name)
+            self.editor = QCheckBox(text or param.name)
             self.editor.toggled.connect(self._on_toggled)
         elif param.kind == "choice":
             self.editor = QComboBox()
@@ -54,6 +54,7 @@ class ParamField(QWidget):
             self.editor.editingFinished.connect(self._on_editing_finished)
         self.editor.setToolTip(tip)
         self.editor.setObjectName(f"field_{param.name}")
+        self.editor.setMinimumWidth(40)  # narrow panels squeeze fields rather than clip
         layout.addWidget(self.editor)
         layout.addWidget(self.error)
         self._value = param.default

@@ -5,10 +5,10 @@ optimizer's update rule in the lecture's notation, the same text as the table's 
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt, Slot
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHeaderView,
-                               QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QLabel, QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from lab.optimizers import OPTIMIZERS, optimizer_spec
 from lab.presets import LABELS
@@ -19,7 +19,7 @@ from widgets.tables import swatch
 
 COL_ON, COL_LABEL, COL_LR = range(3)
 SHORT = {"rho": "ρ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "decay_rate": "decay", "damping": "damping",
-         "bias_correction": "bias corr.", "amsgrad": "amsgrad", "weight_decay": "wd", "history_size": "m",
+         "bias_correction": "bias correction", "amsgrad": "amsgrad", "weight_decay": "wd", "history_size": "m",
          "line_search": "search"}
 
 
@@ -51,6 +51,7 @@ class RacersPanel(QGroupBox):
         self.table.setObjectName("racerTable")
         self.table.setHorizontalHeaderLabels(["On", "Racer", "lr"])
         self.table.setFont(font(FONT_PT))
+        self.table.setIconSize(QSize(14, 14))
         self.table.horizontalHeader().setFont(font(FONT_PT))
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -59,11 +60,14 @@ class RacersPanel(QGroupBox):
                                    QAbstractItemView.EditTrigger.EditKeyPressed)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COL_ON, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_LABEL, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_LR, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_LABEL, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_LR, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemChanged.connect(self._on_item_changed)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 5)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.table.itemSelectionChanged.connect(self._on_table_selection)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table)
 
         buttons = QGridLayout()
         self.add_button = QPushButton("Add")
@@ -118,11 +122,13 @@ class RacersPanel(QGroupBox):
         self.rule.setObjectName("ruleLabel")
         self.rule.setWordWrap(True)
         self.rule.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.rule.setStyleSheet("QLabel { background: #F4F4F4; border: 1px solid #C8C8C8; padding: 6px; "
-                                "font-family: 'DejaVu Sans Mono', 'Consolas', monospace; }")
-        self.rule.setFont(font(FONT_PT))
+        self.rule.setStyleSheet("QLabel { background: #F4F4F4; border: 1px solid #C8C8C8; padding: 6px; }")
+        rule_font = font(FONT_PT)
+        rule_font.setFamilies(["DejaVu Serif", "Noto Serif", "Cambria Math", "Times New Roman", "serif"])
+        self.rule.setFont(rule_font)  # serif: math-like, and its combining hats (m̂, v̂) sit on their letters
         ed.addWidget(self.rule)
         layout.addWidget(self.editor)
+        layout.addStretch(1)
 
         model.racersChanged.connect(self._on_racers_changed)
         model.selectionChanged.connect(self._on_selection_changed)
@@ -152,7 +158,10 @@ class RacersPanel(QGroupBox):
                     if not r.enabled and col != COL_ON:
                         item.setForeground(QBrush(QColor("#909090")))
                     self.table.setItem(row, col, item)
-            self.table.resizeRowsToContents()
+            rows = max(len(self.model.racers), 3)
+            height = (self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth()
+                      + rows * self.table.verticalHeader().defaultSectionSize() + 2)
+            self.table.setFixedHeight(min(height, 12 * self.table.verticalHeader().defaultSectionSize()))
         self._on_selection_changed(self.model.selected_row)
 
     @Slot(QTableWidgetItem)
@@ -206,12 +215,19 @@ class RacersPanel(QGroupBox):
             if w is not None:
                 w.deleteLater()
         self.fields = {}
-        for i, p in enumerate(spec.params):
-            f = ParamField(p, r.hyperparameters.get(p.name, p.default), f"optimizer {r.optimizer!r}")
+        numbers = [p for p in spec.params if p.kind != "bool"]
+        switches = [p for p in spec.params if p.kind == "bool"]
+        for i, p in enumerate(numbers + switches):  # numbers two to a row, then one switch per row
+            f = ParamField(p, r.hyperparameters.get(p.name, p.default), f"optimizer {r.optimizer!r}",
+                           text=SHORT.get(p.name, p.name))
+            f.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # squeeze, never clip
             f.accepted.connect(self._on_hyper_accepted)
             self.fields[p.name] = f
+            if p.kind == "bool":
+                self.hyper_grid.addWidget(f, (len(numbers) + 1) // 2 + i - len(numbers), 0, 1, 4)
+                continue
             row_, col = divmod(i, 2)
-            name = QLabel(SHORT.get(p.name, p.name) if p.kind != "bool" else "")
+            name = QLabel(SHORT.get(p.name, p.name))
             name.setToolTip(p.doc)
             self.hyper_grid.addWidget(name, row_, 2 * col, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
             self.hyper_grid.addWidget(f, row_, 2 * col + 1, Qt.AlignmentFlag.AlignTop)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
@@ -13,7 +13,7 @@ from widgets.style import FONT_PT, font
 _SWATCHES: dict[tuple[str, int], QIcon] = {}
 
 
-def swatch(color: str, size: int = 18) -> QIcon:
+def swatch(color: str, size: int = 14) -> QIcon:
     """A square of the racer's colour (cached: tables refresh many times a second)."""
     key = (color, size)
     if key not in _SWATCHES:
@@ -64,34 +64,46 @@ class ReadOnlyTable(QTableWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
+        self.setIconSize(QSize(14, 14))
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header.setMinimumSectionSize(24)
+        header.setDefaultSectionSize(48)  # the stretched last column may shrink to what is left
         header.setStretchLastSection(True)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 5)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self._cells: dict[tuple[int, int], tuple] = {}
-        self._widest: list[str] = []
+        self._widest: list[int] = []
 
     def setRowCount(self, rows: int) -> None:
         if rows != self.rowCount():
             super().setRowCount(rows)
             self._cells = {k: v for k, v in self._cells.items() if k[0] < rows}
 
-    def set_widths(self, widest: list[str], icon_col: int | None = None) -> None:
-        """Fix each column to fit its widest possible text (so the table never re-lays out while a race runs)."""
-        if widest == self._widest:
-            return
-        self._widest = list(widest)
+    def fit_widths(self, icon_col: int | None = None, grow_only: bool = True) -> None:
+        """Fit the columns to their texts. While a race runs (``grow_only``) a column only ever widens, so the
+        table re-lays out a handful of times per race, not on every refresh; a reset fits them afresh."""
         fm = self.fontMetrics()
         header_fm = self.horizontalHeader().fontMetrics()
-        for col, text in enumerate(widest):
+        needed = []
+        for col in range(self.columnCount()):
             head = self.horizontalHeaderItem(col).text() if self.horizontalHeaderItem(col) else ""
-            width = max(fm.horizontalAdvance(text), header_fm.horizontalAdvance(head) + 8) + 16
-            if col == icon_col:
-                width += self.iconSize().width() + 8
-            self.setColumnWidth(col, width)
+            width = header_fm.horizontalAdvance(head) + 12
+            for (row, c), key in self._cells.items():
+                if c == col:
+                    width = max(width, fm.horizontalAdvance(key[0]) + 12 + (14 + 8 if c == icon_col else 0))
+            needed.append(width)
+        if grow_only and len(self._widest) == len(needed):
+            needed = [max(a, b) for a, b in zip(needed, self._widest)]
+        if needed != self._widest:
+            self._widest = needed
+            for col, width in enumerate(needed[:-1]):  # the last column stretches
+                self.setColumnWidth(col, width)
+
+    def forget_widths(self) -> None:
+        self._widest = []
 
     def set_cell(self, row: int, col: int, text: str, *, tip: str = "", color: str | None = None,
                  icon: QIcon | None = None, align_right: bool = False, background: str | None = None) -> None:

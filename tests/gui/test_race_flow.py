@@ -48,8 +48,10 @@ def test_run_and_plots_hold_the_engines_data(small, qtbot):
     # the leaderboard ranks by loss, statuses as the engine says
     board = w.leaderboard
     ranked = sorted(race.tracks, key=lambda tr: tr.losses[-1])
-    assert board.item(0, 1).text() == ranked[0].spec.label
-    assert board.item(0, 3).text().startswith("converged at")
+    assert board.item(0, 0).text() == ranked[0].spec.label
+    assert board.item(0, 2).text() == "converged"
+    assert board.item(0, 3).text() == str(ranked[0].status_step)
+    assert board.item(0, 2).toolTip().startswith(f"converged at step {ranked[0].status_step}")
 
 
 def test_the_worker_steps_in_its_own_thread_and_throttles(small, qtbot, monkeypatch):
@@ -177,7 +179,7 @@ def test_diverging_racer_is_flagged_and_never_drawn_as_nan(small, qtbot):
     m.set_hyperparameter(0, "lr", 5.0)  # 5 > 2/λmax = 0.2 on the bowl
     run_to_end(small, qtbot)
     t = m.traces[0]
-    assert t.status == "diverged" and small.leaderboard.findItems("diverged at", Qt.MatchFlag.MatchStartsWith)
+    assert t.status == "diverged" and small.leaderboard.findItems("diverged", Qt.MatchFlag.MatchExactly)
     flag = small.curvature.table.item(0, 5)
     assert flag.text().startswith("⚠")
     curve = small.loss_plot.curves[0]
