@@ -52,7 +52,7 @@ def main() -> int:
     window = MainWindow(remember=False)
     from widgets.app import settle_heap
 
-    settle_heap()  # as main.py does
+    settle_heap()  # as main.py does (gc.freeze, GIL switch interval 0.5 ms)
     if args.switch_interval is not None:
         sys.setswitchinterval(args.switch_interval)
     print(f"GIL switch interval: {1000 * sys.getswitchinterval():.2f} ms")
