@@ -210,7 +210,10 @@ class ContourView(pg.GraphicsLayoutWidget):
         for item in (self.image, self.minima, self.start, self.start_label, self.current):
             item.setVisible(self.two_d)
         self.colorbar.setVisible(self.two_d)
+        for name in ("left", "bottom"):
+            self.plot.showAxis(name, self.two_d)
         if not self.two_d:
+            self._hide_guides()
             self.note.setText(f"{obj.name} has {obj.dim} parameters:\nno contour plot — watch the loss curves")
             self.note.setPos(0, 0)
             self.note.show()
@@ -391,7 +394,8 @@ class ContourView(pg.GraphicsLayoutWidget):
         width = self.vb.viewRect().width()
         # −∇f, drawn at a fixed length: its direction is the lesson (the size is in the panels)
         g = None if p.grad is None else np.asarray(p.grad, float)[:2]
-        if g is not None and np.all(np.isfinite(g)) and np.hypot(*g) > 0:
+        flat = max(self.model.experiment.tol, 1e-12)  # below the tolerance the direction is rounding noise
+        if g is not None and np.all(np.isfinite(g)) and np.hypot(*g) > flat:
             d = -g / np.hypot(*g) * ARROW_FRACTION * width
             self.grad_arrow.setData(*arrow_xy(x, d), connect="pairs")
             self.grad_label.setPos(*(x + d * 1.35))

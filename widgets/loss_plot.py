@@ -18,6 +18,7 @@ from PySide6.QtGui import QFontMetrics
 from widgets.buffers import GrowingArray
 from widgets.model import LabModel
 from widgets.scales import FLOOR, floor_for, loss_gap, positive_floor
+from widgets.snapshot import PER_STEP_CURVATURE_MAX_DIM
 from widgets.style import BOTTOM_AXIS_HEIGHT, FONT_PT, GUIDE, INK, LINE_WIDTH, font, style_plot
 from widgets.gil import gui_busy
 from widgets.throttle import RedrawClock
@@ -35,6 +36,7 @@ class SeriesPlot(pg.PlotWidget):
         self.model, self.clock = model, clock
         self._follow = True
         self._lo, self._hi, self._n = np.inf, -np.inf, 0
+        self._ranges: list[list[float]] = []  # per curve [lo, hi] of its finite values
         self._label_height = QFontMetrics(font(FONT_PT)).height()
         self.setObjectName(object_name)
         self.plot = self.getPlotItem()
@@ -115,6 +117,7 @@ class SeriesPlot(pg.PlotWidget):
         self._emphasize()
         self._follow = True
         self._lo, self._hi, self._n = np.inf, -np.inf, 0
+        self._ranges = [[np.inf, -np.inf] for _ in self.curves]
         self._dirty = True
         self.clock.request()
 
@@ -127,13 +130,20 @@ class SeriesPlot(pg.PlotWidget):
         self._fit()
         ev.accept()
 
-    def _grow_range(self, x: np.ndarray, y: np.ndarray) -> None:
+    def _grow_range(self, i: int, x: np.ndarray, y: np.ndarray) -> None:
         if len(x):
             self._n = max(self._n, float(x[-1]))
         v = np.asarray(y, float)
         v = v[np.isfinite(v)]
         if v.size:
-            self._lo, self._hi = min(self._lo, float(v.min())), max(self._hi, float(v.max()))
+            r = self._ranges[i]
+            r[0], r[1] = min(r[0], float(v.min())), max(r[1], float(v.max()))
+        # the view follows the racers that did not blow up: one diverging racer's 1e300 would flatten the rest
+        traces = self.model.traces
+        sane = [r for r, t in zip(self._ranges, traces) if t.status not in ("diverged", "error")]
+        use = [r for r in (sane or self._ranges) if r[0] <= r[1]] or [r for r in self._ranges if r[0] <= r[1]]
+        if use:
+            self._lo, self._hi = min(r[0] for r in use), max(r[1] for r in use)
 
     def _fit(self) -> None:
         if not np.isfinite(self._lo):
@@ -192,7 +202,7 @@ class SeriesPlot(pg.PlotWidget):
                 continue
             x, y = self.series(t, self._drawn[i])
             self._ys[i].extend(y)
-            self._grow_range(x, y)
+            self._grow_range(i, x, y)
             self._drawn[i] = n
             m = self._ys[i].n
             if self.per_step(t):
@@ -262,6 +272,10 @@ class GradNormPlot(SeriesPlot):
         return np.arange(start, n, dtype=float), self.mapped(positive_floor(trace.grad_norms.view[start:n], FLOOR))
 
 
+def cheap_curvature_dim(dim: int) -> bool:
+    return dim <= PER_STEP_CURVATURE_MAX_DIM
+
+
 class ConditionPlot(SeriesPlot):
     group = 3
 
@@ -276,7 +290,7 @@ class ConditionPlot(SeriesPlot):
         return trace.kappas.n
 
     def per_step(self, trace) -> bool:
-        return trace.kappas.n == trace.n  # low dimension: κ at every step; high: now and then
+        return cheap_curvature_dim(self.model.objective.dim)  # low dimension: κ at every step; high: now and then
 
     def series(self, trace, start):
         n = trace.kappas.n

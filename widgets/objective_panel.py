@@ -3,7 +3,7 @@ top of the window, with the formula beside it so the whole room sees what is bei
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from lab.objectives import OBJECTIVES, objective_spec
 from widgets.model import LabModel
@@ -17,8 +17,13 @@ class ObjectivePanel(QFrame):
         self.model = model
         self.setObjectName("objectivePanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 3, 6, 3)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 3, 6, 3)
+        outer.setSpacing(2)
+        layout = QHBoxLayout()
+        outer.addLayout(layout)
+        self.more_params = QHBoxLayout()  # objectives with many parameters (the data sets, the network) use a 2nd row
+        outer.addLayout(self.more_params)
         title = QLabel("Objective")
         title.setFont(font(FONT_PT, bold=True))
         layout.addWidget(title)
@@ -55,6 +60,7 @@ class ObjectivePanel(QFrame):
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary.setFont(font(FONT_PT - 1))
+        self.summary.setMaximumHeight(2 * self.summary.fontMetrics().lineSpacing() + 4)
         layout.addWidget(self.summary, 1)
         model.objectiveChanged.connect(self._on_objective_changed)
         model.startChanged.connect(self._on_start_changed)
@@ -68,17 +74,22 @@ class ObjectivePanel(QFrame):
         i = self.combo.findData(exp.objective)
         if i >= 0 and i != self.combo.currentIndex():
             self.combo.setCurrentIndex(i)
-        self.summary.setText(spec.summary)
+        short = spec.summary if len(spec.summary) <= 130 else spec.summary[:127].rsplit(" ", 1)[0] + " …"
+        self.summary.setText(short)
         self.summary.setToolTip(spec.summary)
-        while self.params_row.count():
-            w = self.params_row.takeAt(0).widget()
-            if w is not None:
-                w.deleteLater()
+        for row in (self.params_row, self.more_params):
+            while row.count():
+                item = row.takeAt(0)
+                if item.widget() is not None:
+                    item.widget().deleteLater()
         self.fields = {}
+        many = len(spec.params) > 3
         for p in spec.params:
             f = ParamField(p, exp.params.get(p.name, p.default), f"objective {spec.name!r}")
             if p.kind == "str":
                 f.editor.setMinimumWidth(260)
+            elif p.kind == "choice":
+                f.editor.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             elif p.kind in ("float", "int"):
                 f.editor.setFixedWidth(90)
             f.error.setMaximumWidth(360)
@@ -86,9 +97,12 @@ class ObjectivePanel(QFrame):
             self.fields[p.name] = f
             name = QLabel(p.name)
             name.setToolTip(p.doc)
-            self.params_row.addWidget(name, 0, Qt.AlignmentFlag.AlignTop)
-            self.params_row.addWidget(f, 0, Qt.AlignmentFlag.AlignTop)
-        self.params_box.setVisible(bool(spec.params))
+            row = self.more_params if many else self.params_row
+            row.addWidget(name, 0, Qt.AlignmentFlag.AlignTop)
+            row.addWidget(f, 0, Qt.AlignmentFlag.AlignTop)
+        if many:
+            self.more_params.addStretch(1)
+        self.params_box.setVisible(bool(spec.params) and not many)
 
     @Slot()
     def _on_start_changed(self) -> None:

@@ -56,6 +56,7 @@ def style_plot(plot_item, left: str = "", bottom: str = "") -> None:
         axis.setTickFont(font(FONT_PT))
         axis.setPen(pg.mkPen(INK, width=1.5))
         axis.setTextPen(pg.mkPen(INK))
+        axis.enableAutoSIPrefix(False)  # "(x1e+18)" in a label would be clipped; ticks say 1e18 themselves
     plot_item.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
     plot_item.getAxis("bottom").setHeight(BOTTOM_AXIS_HEIGHT)
     label_style = {"font-size": f"{FONT_PT}pt", "color": INK}

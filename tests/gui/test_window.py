@@ -169,3 +169,33 @@ def test_fonts_are_large_and_lines_thick(window):
         assert axis.style["tickFont"].pointSize() >= FONT_PT
     for c in window.loss_plot.curves:
         assert c.opts["pen"].widthF() >= 3 and LINE_WIDTH >= 3
+
+
+def test_click_on_the_contour_plot_moves_the_start(small, qtbot):
+    from PySide6.QtCore import QPointF, Qt
+
+    c = small.contour
+    small.refresh_now()
+    scene_pos = c.vb.mapViewToScene(QPointF(0.5, -0.75))
+    view_pos = c.mapFromScene(scene_pos)
+    with qtbot.waitSignal(small.model.startChanged):
+        qtbot.mouseClick(c.viewport(), Qt.MouseButton.LeftButton, pos=view_pos)
+    assert np.allclose(small.model.start, [0.5, -0.75], atol=0.05)
+    assert np.allclose(small.model.traces[0].positions.view[0], small.model.start)
+    assert np.allclose([c.start.pos().x(), c.start.pos().y()], small.model.start)
+
+
+def test_a_high_dimensional_objective_has_no_contour_but_races(window, qtbot):
+    m = window.model
+    spec = OBJECTIVES.get("mlp")
+    if spec is None:
+        pytest.skip("no high-dimensional objective registered")
+    m.set_objective("mlp")
+    assert not window.contour.image.isVisible() and window.contour.note.isVisible()
+    m.use_lecture_set()
+    m.set_max_steps(5)
+    with qtbot.waitSignal(m.runner.finished, timeout=30000):
+        m.run()
+    window.refresh_now()
+    assert m.step_count == 5 and len(window.loss_plot.curves[0].yData) == 6
+    assert window.curvature.table.item(0, 4).text() in ("minimum", "saddle", "maximum", "degenerate")
