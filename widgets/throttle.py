@@ -5,9 +5,10 @@ GUI thread free for input, however fast the race runs and however much there is 
 
 - Turns: views belong to one of ``GROUPS`` groups and redraw on their group's tick only, so one tick (and the
   paint that follows it) never redraws every plot at once.
-- Pace: the views report what their paints cost (``note_cost``); the next tick waits until the last tick's
-  paint is done and then at least (tick + paint cost) / ``BUSY_FRACTION``, so drawing takes at most that share
-  of the GUI thread and two groups' paints never land in the same event-loop pass.
+- Pace: the views report what their paints cost (``note_cost``); the next tick comes (tick + paint cost) /
+  ``BUSY_FRACTION`` after the last one began, but only once that tick's paints are done and ``GAP_MS`` after
+  them: drawing takes at most that share of the GUI thread, and a tick never shares an event-loop pass with
+  the previous tick's paint (one pass = one block of the GUI thread).
 """
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ MIN_INTERVAL_MS = 16     # ≤ 60 Hz
 MAX_INTERVAL_MS = 250    # never slower than 4 Hz per group
 PAINT_WAIT_MS = 100      # a tick whose paint never comes (nothing visible changed) stops being waited for
 TABLE_INTERVAL = 0.25    # tables of numbers change at most 4 times a second: nobody reads faster
-BUSY_FRACTION = 0.5      # drawing may use at most this share of the GUI thread
-GROUPS = 4               # the contour plot; the loss; the gradient norm; the condition number and the tables
+BUSY_FRACTION = 0.6      # drawing may use at most this share of the GUI thread
+GAP_MS = 6               # after a paint, the event loop gets at least this long before the next tick
+GROUPS = 4               # contour and leaderboard; loss; gradient norm; condition number and curvature table
 
 
 class RedrawClock(QObject):
@@ -34,6 +36,7 @@ class RedrawClock(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_timeout)
         self._last_end = 0.0
+        self._tick_start = 0.0
         self._cost_ms = 0.0
         self.interval_ms = MIN_INTERVAL_MS
         self.last_cost_ms = 0.0
@@ -47,7 +50,7 @@ class RedrawClock(QObject):
         if self._timer.isActive():
             return
         now = time.perf_counter()
-        wait = self.interval_ms - (now - self._last_end) * 1000.0
+        wait = max(self.interval_ms - (now - self._tick_start) * 1000.0, GAP_MS - (now - self._last_end) * 1000.0)
         if self._awaiting_paint_since is not None:
             waited = (now - self._awaiting_paint_since) * 1000.0
             if waited < PAINT_WAIT_MS:
@@ -82,6 +85,9 @@ class RedrawClock(QObject):
         self._last_end = time.perf_counter()
         self.interval_ms = int(min(MAX_INTERVAL_MS, max(MIN_INTERVAL_MS,
                                                         (self.last_cost_ms + self._cost_ms) / BUSY_FRACTION)))
+        if self._timer.isActive():  # a tick armed before this paint: due an interval after the last tick began,
+            due = self._tick_start + self.interval_ms / 1000.0  # and never right on the heels of this paint
+            self._timer.start(max(GAP_MS, int((due - self._last_end) * 1000.0)))
 
     def flush(self) -> None:
         """Redraw every view now (tests, screenshots, exports)."""
@@ -99,7 +105,7 @@ class RedrawClock(QObject):
             self.request()
             return
         self._expected.clear()
-        t0 = time.perf_counter()
+        t0 = self._tick_start = time.perf_counter()
         with gui_busy():
             self.tick.emit()
         self._last_end = time.perf_counter()
