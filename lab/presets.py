@@ -100,10 +100,3 @@ def suggest(optimizer: str, objective: Objective, start=None) -> dict:
 def lecture_set(objective: Objective, start=None) -> list[RacerSpec]:
     """The lecture's seven racers (sgd, momentum, nesterov, adagrad, rmsprop, adam, newton), tuned by ``suggest``."""
     return [RacerSpec(name, suggest(name, objective, start), LABELS.get(name, name)) for name in LECTURE_SET]
-
-
-def past_stability_bound(optimizer: str, lr: float, bound: float) -> bool | None:
-    """True when a gradient-step method's lr is past the stability bound 2/λmax; None where it does not apply."""
-    if optimizer not in GRADIENT_STEP:
-        return None
-    return bool(lr > bound)

@@ -67,3 +67,37 @@ def test_stability_bound_is_where_gradient_descent_diverges():
         xt = np.linalg.matrix_power(np.eye(2) - lr * obj.A, 2000) @ x0
         assert (np.linalg.norm(xt) > 1.0) == grows
     assert stability_bound(np.array([-1.0, -2.0])) == np.inf
+
+
+@pytest.mark.parametrize("optimizer,rho", [("sgd", 0.0), ("momentum", 0.5), ("momentum", 0.9),
+                                           ("nesterov", 0.5), ("nesterov", 0.9)])
+def test_lr_limit_is_where_each_gradient_step_method_starts_to_diverge(optimizer, rho):
+    """Run the real optimizer on f = ½xᵀAx just below and just above the limit."""
+    from lab.curvature import lr_limit
+    from lab.optimizers import make_optimizer
+
+    obj = make_objective("quadratic", kappa=8.0, angle=25.0)
+    hp = {} if optimizer == "sgd" else {"rho": rho}
+    limit = lr_limit(optimizer, hp, np.linalg.eigvalsh(obj.A))
+    for factor, grows in [(0.97, False), (1.03, True)]:
+        opt = make_optimizer(optimizer, lr=factor * limit, **hp)
+        x = np.array([1.0, 1.0])
+        state = opt.init(x)
+        for _ in range(3000):
+            step, state = opt.update(obj.grad(x), state, x)
+            x = x + step
+            if np.linalg.norm(x) > 1e6:
+                break
+        assert (np.linalg.norm(x) > 1.0) == grows, (factor, np.linalg.norm(x))
+
+
+def test_lr_limit_by_hand_and_where_it_does_not_apply():
+    from lab.curvature import lr_limit
+
+    assert lr_limit("sgd", {"lr": 1}, np.array([1.0, 10.0])) == pytest.approx(0.2)
+    assert lr_limit("momentum", {"rho": 0.9}, np.array([1.0, 10.0])) == pytest.approx(0.38)
+    assert lr_limit("nesterov", {"rho": 0.9}, np.array([1.0, 10.0])) == pytest.approx(0.38 / 2.8)
+    assert lr_limit("momentum", {}, np.array([1.0, 10.0])) == pytest.approx(0.38)  # rho's default, 0.9
+    assert lr_limit("sgd", {}, np.array([-2.0, -1.0])) == np.inf
+    assert lr_limit("adam", {"lr": 1}, np.array([1.0, 10.0])) is None
+    assert lr_limit("newton", {}, np.array([1.0, 10.0])) is None

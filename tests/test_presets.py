@@ -8,7 +8,7 @@ from lab.curvature import curvature, stability_bound
 from lab.objectives import OBJECTIVES, make_objective
 from lab.optimizers import make_optimizer
 from lab.presets import (GRADIENT_STEP, LECTURE_SET, curvature_scale, domain_width, lecture_set,
-                         past_stability_bound, round_down, suggest)
+                         round_down, suggest)
 from lab.race import CONVERGED, DIVERGED, Race
 
 TWO_D = [name for name, spec in OBJECTIVES.items() if spec.dim == 2]
@@ -86,8 +86,3 @@ def test_round_down_refuses_non_positive(bad):
         round_down(bad)
 
 
-def test_past_stability_bound_only_for_gradient_steps():
-    assert past_stability_bound("sgd", 0.3, 0.2) is True
-    assert past_stability_bound("momentum", 0.1, 0.2) is False
-    assert past_stability_bound("adam", 0.3, 0.2) is None
-    assert past_stability_bound("newton", 1.0, 0.001) is None

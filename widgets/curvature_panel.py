@@ -1,5 +1,5 @@
 """Curvature panel: at each racer's current point the Hessian's eigenvalues, condition number and kind, and the
-gradient-descent stability bound 2/λmax next to the racer's lr (flagged when lr is past it); beside the table,
+largest stable lr of the racer's method next to its lr (flagged when lr is past it); beside the table,
 the condition number along every trajectory. All numbers come from lab.curvature (computed in the worker)."""
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import numpy as np
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from lab.presets import past_stability_bound
 from widgets.loss_plot import ConditionPlot
 from widgets.model import LabModel
 from widgets.tables import ReadOnlyTable, number, swatch
@@ -24,7 +23,7 @@ KIND_TIPS = {
 
 
 class CurvatureTable(ReadOnlyTable):
-    HEADERS = ["Racer", "λ₁", "λ₂", "κ", "H is", "lr vs 2/λmax"]
+    HEADERS = ["Racer", "λ₁", "λ₂", "κ", "H is", "lr vs limit"]
 
     def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
         super().__init__(self.HEADERS, "curvatureTable", parent)
@@ -33,9 +32,9 @@ class CurvatureTable(ReadOnlyTable):
         self._clock = clock
         tips = ["", "smallest Hessian eigenvalue at the racer's point", "largest Hessian eigenvalue",
                 "condition number κ = max|λ| / min|λ|", "what the Hessian says about the point (second-order test)",
-                "the racer's learning rate next to the stability bound 2/λmax: gradient descent on the local\n"
-                "quadratic model is stable only for lr < 2/λmax. ⚠ when a gradient-step method (SGD,\n"
-                "momentum, Nesterov) is past it; adaptive and second-order methods rescale their steps."]
+                "the racer's learning rate next to its method's stability limit on the local quadratic model:\n"
+                "SGD lr < 2/λmax, momentum lr < 2(1+ρ)/λmax, Nesterov lr < 2(1+ρ)/((1+2ρ)λmax).\n"
+                "⚠ when lr is past it; adaptive and second-order methods rescale their steps (n/a)."]
         for i, tip in enumerate(tips):
             self.horizontalHeaderItem(i).setToolTip(tip)
         model.raceReset.connect(self._on_reset)
@@ -81,7 +80,7 @@ class CurvatureTable(ReadOnlyTable):
             lam = None if p is None or p.eigenvalues is None else np.asarray(p.eigenvalues, float)
             lr = t.spec.hyperparameters.get("lr")
             bound = p.bound if p is not None else math.nan
-            flag = past_stability_bound(t.spec.optimizer, lr, bound) if lr is not None and math.isfinite(bound) else None
+            flag = None if lr is None or math.isnan(bound) else bool(lr > bound)
             self.set_cell(i, 0, t.label, icon=swatch(t.color))
             self.set_cell(i, 1, number(lam.min() if lam is not None else None), align_right=True)
             self.set_cell(i, 2, number(lam.max() if lam is not None else None), align_right=True)
@@ -89,14 +88,13 @@ class CurvatureTable(ReadOnlyTable):
             kind = p.kind if p is not None and p.kind else "—"
             self.set_cell(i, 4, kind, tip=KIND_TIPS.get(kind, ""),
                           color="#B03A00" if kind in ("saddle", "maximum") else None)
-            if lr is None:
-                lr_text = "— " + number(bound)
+            if flag is None:
+                lr_text = "n/a"
             else:
-                sign = "—" if not math.isfinite(bound) else ">" if lr > bound else "<"
-                lr_text = ("⚠ " if flag else "") + f"{number(lr, 2)} {sign} {number(bound, 2)}"
-            tip = ("lr is past 2/λmax: gradient steps overshoot and grow here" if flag else
-                   "lr is inside the stability bound" if flag is False else
-                   "the bound is for plain gradient steps; this method rescales its steps")
+                lr_text = ("⚠ " if flag else "") + f"{number(lr, 2)} {'>' if flag else '<'} {number(bound, 2)}"
+            tip = ("lr is past this method's stability limit: its steps overshoot and grow here" if flag else
+                   "lr is inside this method's stability limit on the local quadratic model" if flag is False else
+                   "no lr limit applies: this method rescales its steps (adaptive or second order)")
             self.set_cell(i, 5, lr_text, tip=tip, align_right=True, background="#FFD9C2" if flag else None)
         self.fit_widths(icon_col=0)
         if 0 <= self.model.selected_row:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lab.curvature import curvature, stability_bound
+from lab.curvature import curvature, lr_limit
 from lab.race import Race
 
 PER_STEP_CURVATURE_MAX_DIM = 3
@@ -28,7 +28,7 @@ class PointInfo:
     eigenvectors: np.ndarray | None = None
     condition: float = float("nan")
     kind: str = ""
-    bound: float = float("nan")
+    bound: float = float("nan")  # the method's largest stable lr here (lab.curvature.lr_limit); NaN: none applies
 
 
 @dataclass
@@ -127,7 +127,8 @@ def collect(race: Race, sent: list[int], generation: int = 0, elapsed: float = 0
             point = PointInfo(x, grad, {k: np.array(v, dtype=float) for k, v in d.items()})
             if last is not None:
                 point.eigenvalues, point.eigenvectors, point.condition, point.kind = last
-                point.bound = float(stability_bound(last[0]))
+                limit = lr_limit(tr.spec.optimizer, tr.spec.hyperparameters, last[0])
+                point.bound = float("nan") if limit is None else float(limit)
         notes = [note for note in tr.notes if note[0] >= max(first, 1)] if fresh else []
         updates.append(RacerUpdate(i, first, positions, losses, grad_norms, kappa_steps, kappas, n,
                                    tr.status, tr.status_step, tr.reason, tr.describe_status(), notes, point))

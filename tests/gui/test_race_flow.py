@@ -218,3 +218,15 @@ def test_close_while_running_stops_the_thread(qtbot):
     qtbot.waitUntil(lambda: m.step_count > 100, timeout=5000)
     w.close()
     assert m.runner.thread.isFinished() and not m.running
+
+
+def test_each_method_is_judged_against_its_own_lr_limit(small, qtbot):
+    """On the bowl (λmax = 10): SGD's limit is 2/10, momentum's 2(1 + 0.9)/10 = 0.38; Adam has none."""
+    m = small.model
+    m.set_hyperparameter(0, "lr", 0.25)  # sgd past 0.2
+    m.set_hyperparameter(1, "lr", 0.3)  # momentum past 0.2 but inside 0.38: no flag, and it converges
+    run_to_end(small, qtbot)
+    table = small.curvature.table
+    assert table.item(0, 5).text().startswith("⚠") and m.traces[0].status == "diverged"
+    assert table.item(1, 5).text() == "0.3 < 0.38" and m.traces[1].status != "diverged"
+    assert table.item(5, 5).text() == "n/a"  # adam
