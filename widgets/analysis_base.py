@@ -1,0 +1,352 @@
+"""What the convergence-map and learning-rate-sweep windows share: a run / cancel / progress strip driving a
+``JobRunner``, checked fields, export buttons, error boxes, and the Analysis menu of the main window.
+
+A view is a separate window (``Qt.Window``) that takes the ``LabModel``: it reads the current objective and
+start when Run is pressed and never writes to the model. Closing the view, or the main window it belongs to,
+stops the job and ends its thread before anything is destroyed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QLabel, QMessageBox, QProgressBar,
+                               QPushButton, QSizePolicy, QWidget)
+
+from lab.errors import LabError
+from lab.files import atomic_write
+from lab.optimizers import optimizer_spec
+from lab.params import Param
+from widgets.job import JobRunner
+from widgets.param_field import ParamField
+from widgets.plot_export import _png_bytes, _svg_bytes
+from widgets.style import FONT_PT, font
+
+SHORT = {"rho": "ρ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "decay_rate": "decay", "weight_decay": "wd",
+         "bias_correction": "bias correction"}
+BATCHED = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "newton")
+"""The optimizers lab.multistart steps as a batch (L-BFGS steps one point at a time)."""
+
+
+class HyperEditor(QWidget):
+    """One checked ParamField per hyperparameter of ``optimizer`` (except ``skip``), two to a row."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setHorizontalSpacing(8)
+        self.fields: dict[str, ParamField] = {}
+
+    def set_optimizer(self, optimizer: str, values: dict, skip: tuple[str, ...] = ()) -> None:
+        while self.grid.count():
+            w = self.grid.takeAt(0).widget()
+            if w is not None:
+                w.hide()  # gone now, not at the next event-loop turn
+                w.deleteLater()
+        self.fields = {}
+        spec = optimizer_spec(optimizer)
+        params = [p for p in spec.params if p.name not in skip]
+        numbers = [p for p in params if p.kind != "bool"]
+        switches = [p for p in params if p.kind == "bool"]
+        rows = (len(numbers) + 1) // 2
+        for i, p in enumerate(numbers + switches):
+            f = ParamField(p, values.get(p.name, p.default), f"optimizer {optimizer!r}", text=SHORT.get(p.name, p.name))
+            f.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            f.accepted.connect(lambda *_: self.changed.emit())
+            self.fields[p.name] = f
+            if p.kind == "bool":
+                self.grid.addWidget(f, rows + i - len(numbers), 0, 1, 4)
+                continue
+            r, c = divmod(i, 2)
+            name = QLabel(SHORT.get(p.name, p.name))
+            name.setToolTip(p.doc)
+            name.setMinimumWidth(name.sizeHint().width())  # never squeezed under its field
+            self.grid.addWidget(name, r, 2 * c, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
+            self.grid.addWidget(f, r, 2 * c + 1, Qt.AlignmentFlag.AlignTop)
+        self.grid.setColumnStretch(1, 1)
+        self.grid.setColumnStretch(3, 1)
+
+    @property
+    def invalid(self) -> list[str]:
+        return [name for name, f in self.fields.items() if f.invalid]
+
+    def values(self) -> dict:
+        return {name: f.value for name, f in self.fields.items()}
+
+
+def int_field(name: str, default: int, lo: int, hi: int, doc: str) -> ParamField:
+    f = ParamField(Param(name, default, lo=lo, hi=hi, kind="int", doc=doc), default, "")
+    f.setObjectName(f"{name}Field")
+    return f
+
+
+def float_field(name: str, default: float, doc: str) -> ParamField:
+    f = ParamField(Param(name, default, lo=0.0, lo_open=True, doc=doc), default, "")
+    f.setObjectName(f"{name}Field")
+    return f
+
+
+class AnalysisView(QWidget):
+    """The shared frame. Subclasses build ``controls`` / ``figure`` and implement ``make_job``, ``draw``,
+    ``clear_result`` and ``data_stem``. Signals: runStarted, runFinished(result), runAborted(partial), runErrored."""
+
+    runStarted = Signal()
+    runFinished = Signal(object)
+    runAborted = Signal(object)
+    runErrored = Signal(str)
+
+    TITLE = "Analysis"
+    NAME = "analysis"
+
+    def __init__(self, model, parent: QWidget | None = None):
+        super().__init__(parent, Qt.WindowType.Window)
+        self.model = model
+        self.result = None
+        self.last_error = ""
+        self._error_box: QMessageBox | None = None
+        self._runner: JobRunner | None = None
+        self._watched: QObject | None = None
+        self.setWindowTitle(f"Optimizer Lab — {self.TITLE}")
+        self.setFont(font(FONT_PT))
+
+        self.run_button = QPushButton("Run")
+        self.run_button.setObjectName(f"{self.NAME}RunButton")
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName(f"{self.NAME}CancelButton")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setEnabled(False)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName(f"{self.NAME}Progress")
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("%p%")
+        self.status = QLabel("Press Run.")
+        self.status.setObjectName(f"{self.NAME}Status")
+        self.status.setWordWrap(True)
+        self.export_data_button = QPushButton("Export data…")
+        self.export_data_button.setToolTip("the result as .npz (every array) or .csv (one row per run)")
+        self.export_data_button.clicked.connect(self._on_export_data)
+        self.export_png_button = QPushButton("Export image…")
+        self.export_png_button.setToolTip("the plot and its legend as .png (as on screen) or .svg")
+        self.export_png_button.clicked.connect(self._on_export_image)
+        for b in (self.export_data_button, self.export_png_button):
+            b.setEnabled(False)
+
+        if parent is not None:
+            self.watch(parent.window())
+
+    # ----- layout helpers for subclasses -----------------------------------------------------------------------
+    def run_strip(self) -> QWidget:
+        w = QWidget()
+        g = QGridLayout(w)
+        g.setContentsMargins(0, 6, 0, 0)
+        g.addWidget(self.run_button, 0, 0)
+        g.addWidget(self.cancel_button, 0, 1)
+        g.addWidget(self.progress_bar, 1, 0, 1, 2)
+        g.addWidget(self.status, 2, 0, 1, 2)
+        row = QHBoxLayout()
+        row.addWidget(self.export_data_button)
+        row.addWidget(self.export_png_button)
+        g.addLayout(row, 3, 0, 1, 2)
+        return w
+
+    # ----- running ---------------------------------------------------------------------------------------------
+    @property
+    def runner(self) -> JobRunner:
+        if self._runner is None:
+            self._runner = JobRunner(f"{self.NAME}-worker", self)
+            self._runner.started.connect(self._on_started)
+            self._runner.progress.connect(self._on_progress)
+            self._runner.finished.connect(self._on_finished)
+            self._runner.aborted.connect(self._on_aborted)
+            self._runner.errored.connect(self._on_errored)
+        return self._runner
+
+    @property
+    def busy(self) -> bool:
+        return self._runner is not None and self._runner.busy
+
+    @Slot()
+    def run(self) -> bool:
+        """Check the fields and start the job; False (and a message) if a field holds a refused value."""
+        try:
+            fn, note = self.make_job()
+        except LabError as exc:
+            self._show_error(str(exc))
+            return False
+        self.progress_bar.setValue(0)
+        self.status.setText(note)
+        self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.runner.start(fn)
+        return True
+
+    @Slot()
+    def cancel(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel()
+        self.status.setText("Cancelling…")
+
+    def shutdown(self) -> None:
+        """Stop the job and end the worker thread (a later Run starts a new one)."""
+        if self._runner is not None:
+            self._runner.shutdown()
+            self._runner = None
+        self._idle()
+
+    def _idle(self) -> None:
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    @Slot()
+    def _on_started(self) -> None:
+        self.runStarted.emit()
+
+    @Slot(int, int)
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress_bar.setValue(int(1000 * done / total) if total else 0)
+
+    @Slot(object)
+    def _on_finished(self, result) -> None:
+        self._idle()
+        self.progress_bar.setValue(1000)
+        self.result = result
+        self.draw(result)
+        for b in (self.export_data_button, self.export_png_button):
+            b.setEnabled(True)
+        self.runFinished.emit(result)
+
+    @Slot(object)
+    def _on_aborted(self, result) -> None:
+        self._idle()
+        self.status.setText("Cancelled — the last complete result stays on the plot." if self.result is not None
+                            else "Cancelled.")
+        self.runAborted.emit(result)
+
+    @Slot(str)
+    def _on_errored(self, message: str) -> None:
+        self._idle()
+        self.status.setText(message.splitlines()[0])
+        self._show_error(f"{self.TITLE} failed: {message}")
+        self.runErrored.emit(message)
+
+    # ----- export ----------------------------------------------------------------------------------------------
+    def export_data(self, path) -> bool:
+        """BasinMap.save / LRSweep.save to ``path`` (.npz or .csv); a message box says what failed and where."""
+        if self.result is None:
+            self._show_error("Nothing to export yet: press Run first.")
+            return False
+        try:
+            written = self.result.save(path)
+        except (LabError, OSError) as exc:
+            self._show_error(f"Could not export the {self.TITLE.lower()} to {path}:\n{exc}")
+            return False
+        self.status.setText(f"Wrote {written}")
+        return True
+
+    def export_image(self, path) -> bool:
+        """The figure (plot and legend) as .png (what is on screen) or .svg."""
+        p = Path(path)
+        suffix = p.suffix.lower()
+        try:
+            if suffix not in (".png", ".svg"):
+                shown = f"ending {suffix!r}" if suffix else "no ending"
+                raise LabError(f"unknown image format ({shown}); use .png or .svg")
+            data = _png_bytes(self.figure) if suffix == ".png" else _svg_bytes(self.figure)
+            atomic_write(p, lambda fh: fh.write(data), binary=True)
+        except (LabError, OSError) as exc:
+            self._show_error(f"Could not export the {self.TITLE.lower()} image to {p}:\n{exc}")
+            return False
+        self.status.setText(f"Wrote {p}")
+        return True
+
+    @Slot()
+    def _on_export_data(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.TITLE.lower()}", f"{self.data_stem()}.npz",
+                                              "NPZ (*.npz);;CSV (*.csv)")
+        if path:
+            self.export_data(path)
+
+    @Slot()
+    def _on_export_image(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.TITLE.lower()} image", f"{self.data_stem()}.png",
+                                              "PNG (*.png);;SVG (*.svg)")
+        if path:
+            self.export_image(path)
+
+    def _show_error(self, text: str) -> None:
+        """A non-blocking message box that says what and where."""
+        self.last_error = text
+        if self._error_box is not None:
+            self._error_box.close()
+        box = QMessageBox(QMessageBox.Icon.Warning, "Optimizer Lab", text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("errorBox")
+        box.setFont(font(FONT_PT))
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()
+        self._error_box = box
+
+    # ----- closing ---------------------------------------------------------------------------------------------
+    def watch(self, window: QObject) -> None:
+        """Stop the job when ``window`` (the main window) closes."""
+        self._watched = window
+        window.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self._watched and event.type() == QEvent.Type.Close:
+            self.shutdown()
+            self.close()
+        return False
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    # ----- for subclasses --------------------------------------------------------------------------------------
+    figure: QWidget
+
+    def make_job(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def draw(self, result) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def data_stem(self) -> str:
+        return f"{self.model.experiment.objective}-{self.NAME}"
+
+
+def install_analysis_menu(window) -> None:
+    """Analysis → Convergence map… / Learning-rate sweep… on the main window; one view of each, reused."""
+    menu = window.menuBar().addMenu("A&nalysis")
+    menu.setFont(font(FONT_PT))
+    views: dict[str, AnalysisView] = {}
+
+    def opener(key: str):
+        def open_view() -> None:
+            view = views.get(key)
+            if view is None:
+                from widgets.basin_view import BasinView
+                from widgets.sweep_view import SweepView
+
+                view = (BasinView if key == "basin" else SweepView)(window.model, window)
+                views[key] = view
+            view.show()
+            view.raise_()
+            view.activateWindow()
+        return open_view
+
+    for key, text, name in (("basin", "&Convergence map…", "basinMapAction"),
+                            ("sweep", "Learning-rate &sweep…", "lrSweepAction")):
+        a = QAction(text, window)
+        a.setObjectName(name)
+        a.triggered.connect(opener(key))
+        menu.addAction(a)
+    window.analysis_views = views
+
+
+__all__ = ["AnalysisView", "BATCHED", "HyperEditor", "float_field", "install_analysis_menu", "int_field"]
