@@ -105,6 +105,7 @@ class BasinView(AnalysisView):
         style_plot(item, left="y", bottom="x")
         item.setAspectLocked(True)
         item.setMenuEnabled(False)
+        item.setContentsMargins(0, 0, 16, 0)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.step_image = pg.ImageItem(axisOrder="row-major")
         self.step_image.setVisible(False)
