@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, Q
 
 from lab.experiment import Experiment
 from widgets import settings as lab_settings
+from widgets.analysis_base import install_analysis_menu
 from widgets.contour_plot import ContourView
 from widgets.controls import Controls
 from widgets.curvature_panel import CurvaturePanel
@@ -189,6 +190,7 @@ class MainWindow(QMainWindow):
                      None, "removeRacerAction")
         self._action(rc, "Lecture set", self.model.use_lecture_set, "Ctrl+L", "lectureSetAction")
 
+        install_analysis_menu(self)  # Analysis → Convergence map… / Learning-rate sweep… (widgets/analysis_base.py)
         h = bar.addMenu("&Help")
         self._action(h, "Keys and symbols", self._on_help, QKeySequence.StandardKey.HelpContents, "helpAction")
         for menu in (f, r, rc, h):
