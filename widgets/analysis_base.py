@@ -207,9 +207,9 @@ class AnalysisView(QWidget):
     def _on_started(self) -> None:
         self.runStarted.emit()
 
-    @Slot(int, int)
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress_bar.setValue(int(1000 * done / total) if total else 0)
+    @Slot(float)
+    def _on_progress(self, fraction: float) -> None:
+        self.progress_bar.setValue(int(1000 * fraction))
 
     @Slot(object)
     def _on_finished(self, result) -> None:

@@ -4,7 +4,7 @@
 hands the worker ``fn(should_stop, progress)``: a callable that checks ``should_stop()`` often (lab.basin and
 lab.sweep check it every chunk, ~10 ms) and reports ``progress(done, total)``. A job ends with exactly one of
 ``finished(result)``, ``aborted(result)`` (stopped on request: Cancel, a new run, closing; the partial result)
-or ``errored(message)``; an aborted job never emits ``finished``. ``progress`` is emitted at most
+or ``errored(message)``; an aborted job never emits ``finished``. ``progress(fraction)`` is emitted at most
 ``PROGRESS_PER_SECOND`` times a second. The runner lives in the GUI thread and relays the worker's signals, so
 slots connected to the runner run in the GUI thread. ``shutdown()`` stops the job and ends the thread.
 """
@@ -36,7 +36,7 @@ class JobWorker(QObject):
     """Runs one job at a time in its thread. Create without a parent, then ``moveToThread``."""
 
     started = Signal(int)            # job id
-    progress = Signal(int, int, int)  # job id, done, total
+    progress = Signal(int, float)    # job id, the fraction done (counts pass 2**31: 400² starts × 10⁶ steps)
     finished = Signal(int, object)   # job id, result
     aborted = Signal(int, object)    # job id, partial result (or None)
     errored = Signal(int, str)       # job id, message
@@ -54,7 +54,7 @@ class JobWorker(QObject):
             now = time.perf_counter()
             if now - last >= 1.0 / PROGRESS_PER_SECOND or done >= total:
                 last = now
-                self.progress.emit(job.job_id, int(done), int(total))
+                self.progress.emit(job.job_id, done / total if total else 0.0)
 
         try:
             if job.stop.is_set():
@@ -84,7 +84,7 @@ class JobRunner(QObject):
 
     _requested = Signal(object)
     started = Signal()
-    progress = Signal(int, int)
+    progress = Signal(float)  # the fraction done, 0..1
     finished = Signal(object)
     aborted = Signal(object)
     errored = Signal(str)
@@ -157,10 +157,10 @@ class JobRunner(QObject):
         if self._current(job_id):
             self.started.emit()
 
-    @Slot(int, int, int)
-    def _on_progress(self, job_id: int, done: int, total: int) -> None:
+    @Slot(int, float)
+    def _on_progress(self, job_id: int, fraction: float) -> None:
         if self._current(job_id) and not self._job.stop.is_set():
-            self.progress.emit(done, total)
+            self.progress.emit(fraction)
 
     @Slot(int, object)
     def _on_finished(self, job_id: int, result) -> None:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QListWidget, QL
 
 from lab.curvature import curvature, stability_bound
 from lab.errors import LabError
-from lab.multistart import MAX_STEPS
+from lab.cli.common import MAX_STEPS  # the command line's limit on steps per run
 from lab.presets import LABELS
 from lab.sweep import MAX_NUM, LRSweep, lr_grid, lr_sweep
 from widgets.analysis_base import BATCHED, AnalysisView, HyperEditor, float_field, int_field
