@@ -101,3 +101,109 @@ class PixelPath:
         """x and y of the segments' end points, for ``PlotCurveItem.setData(x, y, connect='pairs')``."""
         v = self.segments.view
         return v[:, 0], v[:, 1]
+
+
+ENVELOPE_BUCKETS = 2048
+"""An ``Envelope`` keeps between this many and twice this many buckets: up to 2 × 2 × 2048 points per curve,
+far more than a plot has pixel columns, and a constant cost per redraw however long the race."""
+
+
+def _bucket_extremes(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Rows (m, 4) ``x_min, y_min, x_max, y_max`` of buckets ``xs, ys`` (m, s): the first smallest and first
+    largest finite value of each bucket; a bucket with no finite value gives its first row twice (a gap)."""
+    finite = np.isfinite(ys)
+    lo = np.where(finite, ys, np.inf).argmin(axis=1)
+    hi = np.where(finite, ys, -np.inf).argmax(axis=1)
+    r = np.arange(len(ys))
+    return np.column_stack([xs[r, lo], ys[r, lo], xs[r, hi], ys[r, hi]])
+
+
+def _merge_pairs(b: np.ndarray) -> np.ndarray:
+    """Buckets (2m, 4) merged two by two into (m, 4): the same as ``_bucket_extremes`` of the joined rows."""
+    a, c = b[0::2], b[1::2]
+    lo_a = np.where(np.isfinite(a[:, 1]), a[:, 1], np.inf)
+    lo_c = np.where(np.isfinite(c[:, 1]), c[:, 1], np.inf)
+    hi_a = np.where(np.isfinite(a[:, 3]), a[:, 3], -np.inf)
+    hi_c = np.where(np.isfinite(c[:, 3]), c[:, 3], -np.inf)
+    out = np.empty_like(a)
+    take_a = (lo_a <= lo_c)[:, None]  # ties: the earlier row, as argmin would
+    out[:, 0:2] = np.where(take_a, a[:, 0:2], c[:, 0:2])
+    take_a = (hi_a >= hi_c)[:, None]
+    out[:, 2:4] = np.where(take_a, a[:, 2:4], c[:, 2:4])
+    return out
+
+
+class Envelope:
+    """A growing series (x_k, y_k), x increasing, kept as the min and max of each bucket of ``size`` rows.
+
+    What a curve needs to look exactly like the full series at any zoom coarser than a bucket, in constant
+    memory: while the series has fewer than ``2 × buckets`` rows every row is kept (``size`` 1: ``points()`` is
+    the series itself); past that, buckets merge two by two (``size`` doubles), so there are always fewer than
+    ``2 × buckets`` of them, plus the rows of the last, partial bucket. ``points()`` gives each bucket's
+    extremes in row order (one point when they are the same row): real (x, y) pairs of the series, the curve
+    passing through every bucket's exact min and max. Min and max are over finite values (a non-finite one, a
+    diverged step, is left out unless the whole bucket is, then the bucket is its first row: a gap). A
+    monotone map of y (log, a floor, f − f*) keeps each bucket's extremes, so plots map ``points()``'s y.
+    """
+
+    def __init__(self, buckets: int = ENVELOPE_BUCKETS):
+        self.buckets = int(buckets)
+        self.size = 1
+        self.n = 0
+        self.last = float("nan")
+        self._done = np.empty((2 * self.buckets, 4))
+        self._count = 0
+        self._px = np.empty(0)
+        self._py = np.empty(0)
+        self._cache: tuple[np.ndarray, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return self.n
+
+    def extend(self, x, y) -> None:
+        """Append rows (x increasing, following on from the last)."""
+        x = np.asarray(x, dtype=float).reshape(-1)
+        y = np.asarray(y, dtype=float).reshape(-1)
+        if len(y) == 0:
+            return
+        self.n += len(y)
+        self.last = float(y[-1])
+        self._cache = None
+        px = np.concatenate([self._px, x]) if len(self._px) else x
+        py = np.concatenate([self._py, y]) if len(self._py) else y
+        while True:
+            s = self.size
+            full = min(len(py) // s, 2 * self.buckets - self._count)
+            if full:
+                k = full * s
+                self._done[self._count: self._count + full] = _bucket_extremes(px[:k].reshape(full, s),
+                                                                               py[:k].reshape(full, s))
+                self._count += full
+                px, py = px[k:], py[k:]
+            if self._count < 2 * self.buckets:
+                break
+            self._done[: self.buckets] = _merge_pairs(self._done[: 2 * self.buckets])
+            self._count = self.buckets
+            self.size *= 2
+        self._px, self._py = px.copy(), py.copy()  # never a view of the caller's (possibly large) array
+
+    def buckets_array(self) -> np.ndarray:
+        """Every bucket's ``x_min, y_min, x_max, y_max`` (m, 4), the partial last bucket included."""
+        done = self._done[: self._count]
+        if len(self._py) == 0:
+            return done.copy()
+        part = _bucket_extremes(self._px[None], self._py[None])
+        return np.concatenate([done, part])
+
+    def points(self) -> tuple[np.ndarray, np.ndarray]:
+        """x and y to draw: each bucket's extremes in row order (cached until the next ``extend``)."""
+        if self._cache is None:
+            b = self.buckets_array()
+            min_first = b[:, 0] <= b[:, 2]
+            xa = np.where(min_first, b[:, 0], b[:, 2])
+            ya = np.where(min_first, b[:, 1], b[:, 3])
+            xb = np.where(min_first, b[:, 2], b[:, 0])
+            yb = np.where(min_first, b[:, 3], b[:, 1])
+            keep = np.column_stack([np.ones(len(b), dtype=bool), b[:, 0] != b[:, 2]])
+            self._cache = (np.column_stack([xa, xb])[keep], np.column_stack([ya, yb])[keep])
+        return self._cache

@@ -1,10 +1,11 @@
 """Curves against step: the loss (f − f* on a log axis when f* is known, f otherwise), the gradient norm, and the
-condition number along each trajectory. One curve per racer; each redraw tick gives every curve its grown data
-(``setData`` on the same items), drawn through pyqtgraph's clip-to-view and peak downsampling.
+condition number along each trajectory. One curve per racer; each redraw tick gives every curve that grew its
+trace's ``Envelope`` (``setData`` on the same items): every row while the race is short, then each bucket's
+min and max, at most ~8 000 points however long the race — a redraw costs the same at step 10⁶ as at 10³ —
+drawn through pyqtgraph's clip-to-view and peak downsampling.
 
-On a log axis the curves hold log₁₀ of the values (the axis labels them 10ᵏ): the logarithm is taken once per
-new row here, where pyqtgraph's own log mode would take it of every row on every redraw — at 100 000 steps and
-eight racers that alone would hold the GUI thread for tens of milliseconds a frame.
+On a log axis the curves hold log₁₀ of the values (the axis labels them 10ᵏ), taken here of the envelope's
+points (log, floors and f − f* are monotone: each bucket's extremes stay its extremes).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QFontMetrics
 
-from widgets.buffers import GrowingArray
+from widgets.decimate import Envelope
 from widgets.model import LabModel
 from widgets.scales import FLOOR, floor_for, loss_gap, positive_floor
 from widgets.snapshot import PER_STEP_CURVATURE_MAX_DIM
@@ -54,8 +55,6 @@ class SeriesPlot(pg.PlotWidget):
         if self.group != 3:  # the three plots share the step axis; only the bottom one names it
             self.plot.getAxis("bottom").setHeight(BOTTOM_AXIS_HEIGHT - 22)
         self.curves: list[pg.PlotDataItem] = []
-        self._xs: list[GrowingArray] = []
-        self._ys: list[GrowingArray] = []
         self._drawn: list[int] = []
         self._dirty = True
         self.guide = pg.InfiniteLine(angle=0, pen=pg.mkPen(GUIDE, width=2, style=Qt.PenStyle.DashLine),
@@ -69,17 +68,17 @@ class SeriesPlot(pg.PlotWidget):
         model.selectionChanged.connect(self._on_selection_changed)
         clock.tick.connect(self._on_tick)
 
-    # what each plot shows, per racer: the points for the trace's rows from ``start`` on
-    def series(self, trace, start: int) -> tuple[np.ndarray, np.ndarray]:
+    # what each plot shows, per racer: one of the trace's envelopes, and the values it draws for y
+    def envelope(self, trace) -> Envelope:
         raise NotImplementedError
+
+    def values(self, y: np.ndarray) -> np.ndarray:
+        """What the curve holds for the series' values ``y`` (a monotone map)."""
+        return self.mapped(y)
 
     def rows(self, trace) -> int:
         """How many rows of the trace this plot draws from."""
-        return trace.n
-
-    def per_step(self, trace) -> bool:
-        """True if the curve has one value per step (x = 0, 1, 2, …, shared by all such curves)."""
-        return True
+        return self.envelope(trace).n
 
     def configure(self) -> None:
         """Axis mode and guide line for the current objective (called on reset)."""
@@ -103,16 +102,13 @@ class SeriesPlot(pg.PlotWidget):
     def _on_race_reset(self) -> None:
         for c in self.curves:
             self.plot.removeItem(c)
-        self.curves, self._xs, self._ys, self._drawn = [], [], [], []
-        self._steps = GrowingArray()  # 0, 1, 2, …: one x array shared by every curve that has a value per step
+        self.curves, self._drawn = [], []
         self.configure()
         for t in self.model.traces:
             c = pg.PlotDataItem(pen=pg.mkPen(t.color, width=LINE_WIDTH), name=t.label)
             c.opts["autoDownsampleFactor"] = DOWNSAMPLE_FACTOR
             self.plot.addItem(c)
             self.curves.append(c)
-            self._xs.append(GrowingArray())
-            self._ys.append(GrowingArray())
             self._drawn.append(0)
         self._emphasize()
         self._follow = True
@@ -131,13 +127,13 @@ class SeriesPlot(pg.PlotWidget):
         ev.accept()
 
     def _grow_range(self, i: int, x: np.ndarray, y: np.ndarray) -> None:
+        """Curve ``i`` now holds ``x, y`` (all of it: the envelope holds every bucket's extremes)."""
         if len(x):
             self._n = max(self._n, float(x[-1]))
         v = np.asarray(y, float)
         v = v[np.isfinite(v)]
         if v.size:
-            r = self._ranges[i]
-            r[0], r[1] = min(r[0], float(v.min())), max(r[1], float(v.max()))
+            self._ranges[i] = [float(v.min()), float(v.max())]
         # the view follows the racers that did not blow up: one diverging racer's 1e300 would flatten the rest
         traces = self.model.traces
         sane = [r for r, t in zip(self._ranges, traces) if t.status not in ("diverged", "error")]
@@ -200,18 +196,11 @@ class SeriesPlot(pg.PlotWidget):
             n = self.rows(t)
             if self._drawn[i] == n:
                 continue
-            x, y = self.series(t, self._drawn[i])
-            self._ys[i].extend(y)
+            x, y = self.envelope(t).points()
+            y = self.values(y)
             self._grow_range(i, x, y)
             self._drawn[i] = n
-            m = self._ys[i].n
-            if self.per_step(t):
-                if self._steps.n < m:
-                    self._steps.extend(np.arange(self._steps.n, max(m, 2 * self._steps.n), dtype=float))
-                c.setData(self._steps.view[:m], self._ys[i].view)
-            else:
-                self._xs[i].extend(x)
-                c.setData(self._xs[i].view, self._ys[i].view)
+            c.setData(x, y)
         if self._follow:
             self._fit()
         self.clock.expect_paint(self)
@@ -243,10 +232,11 @@ class LossPlot(SeriesPlot):
         else:
             self.guide.hide()
 
-    def series(self, trace, start):
-        n = trace.n
-        return np.arange(start, n, dtype=float), self.mapped(loss_gap(trace.losses.view[start:n],
-                                                                       self.model.objective.min_value))
+    def envelope(self, trace) -> Envelope:
+        return trace.loss_curve
+
+    def values(self, y):
+        return self.mapped(loss_gap(y, self.model.objective.min_value))
 
 
 class GradNormPlot(SeriesPlot):
@@ -267,9 +257,11 @@ class GradNormPlot(SeriesPlot):
         else:
             self.guide.hide()
 
-    def series(self, trace, start):
-        n = trace.n
-        return np.arange(start, n, dtype=float), self.mapped(positive_floor(trace.grad_norms.view[start:n], FLOOR))
+    def envelope(self, trace) -> Envelope:
+        return trace.grad_curve
+
+    def values(self, y):
+        return self.mapped(positive_floor(y, FLOOR))
 
 
 def cheap_curvature_dim(dim: int) -> bool:
@@ -286,12 +278,5 @@ class ConditionPlot(SeriesPlot):
         self.guide.hide()
         self._on_race_reset()
 
-    def rows(self, trace):
-        return trace.kappas.n
-
-    def per_step(self, trace) -> bool:
-        return cheap_curvature_dim(self.model.objective.dim)  # low dimension: κ at every step; high: now and then
-
-    def series(self, trace, start):
-        n = trace.kappas.n
-        return trace.kappa_steps.view[start:n], self.mapped(trace.kappas.view[start:n])
+    def envelope(self, trace) -> Envelope:
+        return trace.kappa_curve  # low dimension: κ at every step; high: now and then (x: its steps)

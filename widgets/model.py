@@ -23,6 +23,7 @@ from lab.presets import LABELS, LECTURE_SET, lecture_set, suggest
 from lab.race import RUNNING, Race, RacerSpec
 from widgets import export_adapter
 from widgets.buffers import GrowingArray
+from widgets.decimate import Envelope
 from widgets.gil import gui_busy
 from widgets.snapshot import PointInfo, Progress, collect
 from widgets.style import PALETTE, color_for
@@ -32,6 +33,8 @@ DEFAULT_OBJECTIVE = "rosenbrock"
 DEFAULT_STEPS = 5000
 MAX_STEPS_LIMIT = 1_000_000
 SPEED_MAX = 0.0  # steps per second: 0 means as fast as possible
+POSITION_ROWS_RESERVED = 4_000_000
+"""Position rows × dimension reserved per racer up front (address space only until written)."""
 
 
 def default_experiment(objective: str = DEFAULT_OBJECTIVE) -> Experiment:
@@ -43,15 +46,19 @@ def default_experiment(objective: str = DEFAULT_OBJECTIVE) -> Experiment:
 
 
 class RacerTrace:
-    """One racer's record as the window has it: rows appended from the worker's messages, and its current point."""
+    """One racer's record as the window has it, from the worker's messages: every position (the trajectory is
+    drawn and redrawn from them), the loss, gradient norm and condition number as ``Envelope``s (what the plots
+    draw: exact while short, then each bucket's min and max), and its current point. The exact record of every
+    step is the engine's ``Track`` (read for export once the race is paused)."""
 
-    def __init__(self, spec: RacerSpec, row: int, dim: int):
+    def __init__(self, spec: RacerSpec, row: int, dim: int, rows: int = 1024):
         self.spec, self.row = spec, row
-        self.positions = GrowingArray(dim)
-        self.losses = GrowingArray()
-        self.grad_norms = GrowingArray()
-        self.kappa_steps = GrowingArray()
-        self.kappas = GrowingArray()
+        # room for the whole race at once: untouched pages cost no memory, and a full buffer is never copied
+        # into a bigger one in the GUI thread (8 racers × 8 MB at half a million steps: a 50 ms block)
+        self.positions = GrowingArray(dim, capacity=max(1024, min(rows, POSITION_ROWS_RESERVED // max(dim, 1))))
+        self.loss_curve = Envelope()   # what the plots draw: per bucket of steps its min and max (exact
+        self.grad_curve = Envelope()   # rows while short); the engine's tracks keep every value (export)
+        self.kappa_curve = Envelope()
         self.status, self.status_step, self.reason, self.described = RUNNING, None, "", RUNNING
         self.notes: list[tuple[int, str]] = []
         self.point: PointInfo | None = None
@@ -74,7 +81,7 @@ class RacerTrace:
 
     @property
     def loss(self) -> float:
-        return float(self.losses.view[-1]) if self.losses.n else math.nan
+        return self.loss_curve.last
 
     @property
     def running(self) -> bool:
@@ -85,10 +92,10 @@ class RacerTrace:
         if u.first != self.n:
             return False
         self.positions.extend(u.positions)
-        self.losses.extend(u.losses)
-        self.grad_norms.extend(u.grad_norms)
-        self.kappa_steps.extend(u.kappa_steps)
-        self.kappas.extend(u.kappas)
+        steps = np.arange(u.first, u.first + len(u.losses), dtype=float)
+        self.loss_curve.extend(steps, u.losses)
+        self.grad_curve.extend(steps, u.grad_norms)
+        self.kappa_curve.extend(u.kappa_steps, u.kappas)
         self.status, self.status_step, self.reason, self.described = u.status, u.status_step, u.reason, u.described
         self.notes.extend(u.notes)
         if u.point is not None:
@@ -433,7 +440,7 @@ class LabModel(QObject):
             self.errorOccurred.emit(str(exc))
             return
         rows = [i for i, r in enumerate(self.racers) if r.enabled]
-        self.traces = [RacerTrace(self.racers[row], row, self.objective.dim) for row in rows]
+        self.traces = [RacerTrace(self.racers[row], row, self.objective.dim, self.max_steps + 1) for row in rows]
         self._sent = [0] * len(self.traces)
         first = collect(self.race, self._sent, self._generation)
         self.raceReset.emit()

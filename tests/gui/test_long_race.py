@@ -1,0 +1,89 @@
+"""Long races: the plots draw per-bucket envelopes (each bucket's exact min and max), the export writes every step."""
+import numpy as np
+import pytest
+
+from lab.export import read_trajectories
+from widgets.decimate import Envelope
+from widgets.scales import FLOOR, loss_gap, positive_floor
+
+
+def envelope_by_loop(x, y, size):
+    """The plain version: per bucket of ``size`` rows, its first smallest and first largest finite value, in row
+    order, one point when they are the same row; a bucket with no finite value is its first row."""
+    xs, ys = [], []
+    for start in range(0, len(y), size):
+        bx, by = x[start:start + size], y[start:start + size]
+        finite = [j for j in range(len(by)) if np.isfinite(by[j])]
+        if finite:
+            lo = min(finite, key=lambda j: (by[j], j))
+            hi = min(finite, key=lambda j: (-by[j], j))
+        else:
+            lo = hi = 0
+        for j in sorted({lo, hi}):
+            xs.append(bx[j])
+            ys.append(by[j])
+    return np.array(xs, dtype=float), np.array(ys, dtype=float)
+
+
+@pytest.mark.parametrize("n", [1, 7, 4095, 4096, 4097, 30_001])
+@pytest.mark.parametrize("buckets", [16, 2048])
+def test_envelope_equals_the_plain_loop(n, buckets):
+    rng = np.random.default_rng(n)
+    y = rng.standard_normal(n)
+    y[rng.random(n) < 0.02] = np.nan
+    y[rng.random(n) < 0.01] = np.inf
+    y[n // 3: n // 3 + 100] = np.nan  # whole buckets with nothing finite
+    x = np.arange(n, dtype=float)
+    env = Envelope(buckets)
+    i = 0
+    while i < n:  # fed in messages of random size, as the worker sends them
+        k = int(rng.integers(1, 700))
+        env.extend(x[i:i + k], y[i:i + k])
+        i += k
+    assert env.n == n and env.size < max(2, 2 * n // buckets + 1)
+    px, py = env.points()
+    rx, ry = envelope_by_loop(x, y, env.size)
+    assert np.array_equal(px, rx) and np.array_equal(py, ry, equal_nan=True)
+    assert len(px) <= 4 * buckets + 2
+    assert env.last == y[-1] or (np.isnan(env.last) and np.isnan(y[-1]))
+
+
+def test_envelope_is_exact_while_short():
+    env = Envelope(8)
+    y = np.r_[3.0, 1.0, np.nan, 2.0, np.inf]
+    env.extend(np.arange(5.0), y)
+    assert env.size == 1
+    px, py = env.points()
+    assert np.array_equal(px, np.arange(5.0)) and np.array_equal(py, y, equal_nan=True)
+
+
+def test_long_race_plots_hold_the_envelopes_of_the_engines_data(window, qtbot, tmp_path):
+    """12 000 steps (past the 4 096 rows kept exactly): each curve is the envelope of the engine's values, every
+    bucket's exact min and max on it; the trajectory and the export hold every step."""
+    m = window.model
+    m.set_objective("rosenbrock")
+    m.use_lecture_set()
+    m.experiment.tol = 0.0
+    m.set_max_steps(12_000)
+    m.reset()
+    with qtbot.waitSignal(m.runner.finished, timeout=60000):
+        m.run()
+    qtbot.waitUntil(lambda: all(t.n == tr.n for t, tr in zip(m.traces, m.race.tracks)), timeout=5000)
+    window.refresh_now()
+    f_star = m.objective.min_value
+    for i, (t, tr) in enumerate(zip(m.traces, m.race.tracks)):
+        steps = np.arange(tr.n, dtype=float)
+        assert t.loss_curve.size > 1
+        # the extremes are the engine's raw values' (flooring can tie them); the curve holds them mapped for the log axis
+        for curve, raw, shown in ((window.loss_plot.curves[i], tr.losses, lambda v: np.log10(loss_gap(v, f_star))),
+                                  (window.grad_plot.curves[i], tr.grad_norms,
+                                   lambda v: np.log10(positive_floor(v, FLOOR)))):
+            x, y = envelope_by_loop(steps, raw, t.loss_curve.size)
+            assert np.array_equal(curve.xData, x) and np.array_equal(curve.yData, shown(y), equal_nan=True)
+            assert len(curve.xData) < 8200
+        assert np.array_equal(np.c_[window.contour.trajectories[i].getData()], tr.positions[:, :2], equal_nan=True)
+    out = tmp_path / "long.npz"
+    assert m.export_trajectories(out)
+    for back, tr in zip(read_trajectories(out), m.race.tracks):
+        assert len(back.positions) == tr.n == 12_001
+        assert np.array_equal(back.positions, tr.positions) and np.array_equal(back.losses, tr.losses)
