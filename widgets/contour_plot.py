@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor
 from widgets.decimate import PixelPath
 from widgets.model import LabModel, RacerTrace
 from widgets.scales import floor_for, log_levels
+from widgets.slice_view import SliceLayer
 from widgets.style import FONT_PT, GUIDE, INK, LINE_WIDTH, MARKER_SIZE, font, style_plot
 from widgets.gil import gui_busy
 from widgets.throttle import RedrawClock
@@ -101,7 +102,7 @@ class TrajectoryItem(pg.ItemGroup):
 class ContourView(pg.GraphicsLayoutWidget):
     """The plot, and under it the legend (a row of its own, so it never hides a trajectory)."""
 
-    def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
+    def __init__(self, model: LabModel, clock: RedrawClock, parent=None, jobs=None):
         super().__init__(parent)
         self.model, self.clock = model, clock
         self.setObjectName("contourPlot")
@@ -176,6 +177,8 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.note.setFont(font(FONT_PT + 2, bold=True))
         self.plot.addItem(self.note)
         self.note.hide()
+        # more than two parameters: the loss on a 2-D slice through the selected racer (computed in ``jobs``)
+        self.slice = SliceLayer(self, model, jobs) if jobs is not None else None
 
         self.trajectories: list[TrajectoryItem] = []
         self._cell = (1.0, 1.0)
@@ -212,6 +215,12 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.colorbar.setVisible(self.two_d)
         for name in ("left", "bottom"):
             self.plot.showAxis(name, self.two_d)
+        if not self.two_d and self.slice is not None:
+            self._hide_guides()
+            self.slice.activate()
+            return
+        if self.slice is not None:
+            self.slice.deactivate()
         if not self.two_d:
             self._hide_guides()
             self.note.setText(f"{obj.name} has {obj.dim} parameters:\nno contour plot — watch the loss curves")

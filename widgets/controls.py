@@ -4,7 +4,13 @@ from __future__ import annotations
 from PySide6.QtCore import QSignalBlocker, Qt, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QWidget
 
+from lab.params import Param
 from widgets.model import MAX_STEPS_LIMIT, SPEED_MAX, LabModel
+from widgets.param_field import ParamField
+
+NOISE = Param("noise", 0.0, lo=0.0, doc="Gaussian noise of this scale added to every gradient the racers step on "
+              "(the same draw for every racer at a step, seeded by the seed)")
+SEED = Param("seed", 0, lo=0, hi=2**63 - 1, kind="int", doc="minibatches and gradient noise repeat with the seed")
 
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, SPEED_MAX)
 """The speed control's stops, in steps per second; the last (0) is as fast as possible."""
@@ -73,6 +79,20 @@ class Controls(QWidget):
         self.max_steps.valueChanged.connect(self._on_max_steps_edited)
         layout.addWidget(self.max_steps)
 
+        # the experiment's gradient noise and seed: refused at the field when out of range
+        self.noise = ParamField(NOISE, model.experiment.noise, "experiment")
+        self.seed = ParamField(SEED, model.experiment.seed, "experiment")
+        for name, field, width in (("Noise", self.noise, 70), ("Seed", self.seed, 70)):
+            field.setObjectName(f"{name.lower()}Field")
+            field.editor.setObjectName(f"{name.lower()}Editor")
+            field.editor.setFixedWidth(width)
+            field.error.setMaximumWidth(320)
+            layout.addSpacing(10)
+            layout.addWidget(QLabel(name))
+            layout.addWidget(field)
+        self.noise.accepted.connect(lambda _, v: model.set_noise(v) or self._on_settings_changed())
+        self.seed.accepted.connect(lambda _, v: model.set_seed(v) or self._on_settings_changed())
+
         self.counter = QLabel()
         self.counter.setObjectName("stepCounter")
         self.counter.setMinimumWidth(10)
@@ -86,6 +106,7 @@ class Controls(QWidget):
         model.maxStepsChanged.connect(self._on_max_steps_changed)
         model.raceAdvanced.connect(self._on_race_advanced)
         model.raceReset.connect(self._on_race_advanced)
+        model.raceReset.connect(self._on_settings_changed)
         self._on_speed_changed(model.speed)
         self._on_max_steps_changed(model.max_steps)
         self._on_running_changed(model.running)
@@ -110,6 +131,15 @@ class Controls(QWidget):
         with QSignalBlocker(self.max_steps):
             self.max_steps.setValue(steps)
         self._on_race_advanced()
+
+    @Slot()
+    def _on_settings_changed(self) -> None:
+        """Show the experiment's noise and seed (a new race, an opened file)."""
+        exp = self.model.experiment
+        if self.noise.value != exp.noise or not self.noise.invalid:
+            self.noise.set_value(exp.noise)
+        if self.seed.value != exp.seed or not self.seed.invalid:
+            self.seed.set_value(exp.seed)
 
     @Slot(bool)
     def _on_running_changed(self, running: bool) -> None:

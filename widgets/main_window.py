@@ -12,9 +12,11 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, Q
 from lab.experiment import Experiment
 from widgets import settings as lab_settings
 from widgets.analysis_base import install_analysis_menu
+from widgets.background import BackgroundJobs
 from widgets.contour_plot import ContourView
 from widgets.controls import Controls
 from widgets.curvature_panel import CurvaturePanel
+from widgets.data_plot import DataPanel
 from widgets.export_adapter import FORMATS as TRAJECTORY_FORMATS
 from widgets.leaderboard import Leaderboard
 from widgets.loss_plot import GradNormPlot, LossPlot
@@ -62,11 +64,13 @@ class MainWindow(QMainWindow):
         self.last_error = ""
         self._error_box: QMessageBox | None = None
 
+        self.jobs = BackgroundJobs(self)  # the views' own computations (slices, decision regions), off the GUI thread
         self.controls = Controls(self.model)
-        self.objective_panel = ObjectivePanel(self.model)
+        self.objective_panel = ObjectivePanel(self.model, jobs=self.jobs)
         self.racers_panel = RacersPanel(self.model)
-        self.contour = ContourView(self.model, self.clock)
+        self.contour = ContourView(self.model, self.clock, jobs=self.jobs)
         self.loss_plot = LossPlot(self.model, self.clock)
+        self.data_panel = DataPanel(self.model, self.loss_plot, self.jobs)
         self.grad_plot = GradNormPlot(self.model, self.clock)
         self.leaderboard = Leaderboard(self.model, self.clock)
         self.curvature = CurvaturePanel(self.model, self.clock)
@@ -122,8 +126,12 @@ class MainWindow(QMainWindow):
 
         self.top_split = QSplitter(Qt.Orientation.Horizontal)
         self.top_split.addWidget(self.contour)
+        self.top_split.addWidget(self.data_panel)  # data-driven objectives only
         self.top_split.addWidget(self.curves_split)
-        self.top_split.setSizes([580, 502])
+        self.top_split.setSizes([580, 0, 502])
+        self.data_panel._on_objective_changed()
+        self.model.objectiveChanged.connect(self._on_data_panel)
+        self._on_data_panel()
 
         self.bottom_split = QSplitter(Qt.Orientation.Horizontal)
         self.bottom_split.addWidget(board)
@@ -195,6 +203,16 @@ class MainWindow(QMainWindow):
         self._action(h, "Keys and symbols", self._on_help, QKeySequence.StandardKey.HelpContents, "helpAction")
         for menu in (f, r, rc, h):
             menu.setFont(font(FONT_PT))
+
+    @Slot()
+    def _on_data_panel(self) -> None:
+        """Give the data plot room beside the contour when the objective has data (and take it back)."""
+        shown = self.data_panel.isVisibleTo(self)
+        if shown != getattr(self, "_data_shown", None):
+            self._data_shown = shown
+            total = sum(self.top_split.sizes()) or 1082
+            self.top_split.setSizes([int(total * 0.43), int(total * 0.23), total - int(total * 0.66)] if shown
+                                    else [int(total * 0.54), 0, total - int(total * 0.54)])
 
     # ----- public ----------------------------------------------------------------------------------------------
     def load_experiment(self, path) -> bool:
@@ -341,6 +359,7 @@ class MainWindow(QMainWindow):
             self.save_settings()
         finally:
             self.model.shutdown()
+            self.jobs.shutdown()
         super().closeEvent(event)
 
 

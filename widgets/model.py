@@ -21,6 +21,7 @@ from lab.objectives.base import Objective
 from lab.optimizers import OPTIMIZERS, optimizer_spec
 from lab.presets import LABELS, LECTURE_SET, lecture_set, suggest
 from lab.race import RUNNING, Race, RacerSpec
+from lab.stochastic import check_noise
 from widgets import export_adapter
 from widgets.buffers import GrowingArray
 from widgets.decimate import Envelope
@@ -367,6 +368,32 @@ class LabModel(QObject):
         self.experiment.steps = steps
         self.maxStepsChanged.emit(steps)
         self._rebuild(resume=was)
+        return True
+
+    def set_noise(self, noise) -> bool:
+        """The experiment's gradient-noise scale (a finite number >= 0; refused in ``errorOccurred``); the race is
+        rebuilt, and resumes if it was running."""
+        try:
+            noise = check_noise(noise)
+        except LabError as exc:
+            self.errorOccurred.emit(str(exc))
+            return False
+        return self._set_setting("noise", noise, f"Gradient noise {noise:g}")
+
+    def set_seed(self, seed) -> bool:
+        """The experiment's seed (a whole number from 0 to 2**63 - 1): minibatches and noise repeat with it."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
+            self.errorOccurred.emit(f"seed must be a whole number from 0 to 2**63 - 1, got {seed!r}")
+            return False
+        return self._set_setting("seed", int(seed), f"Seed {int(seed)}")
+
+    def _set_setting(self, key: str, value, message: str) -> bool:
+        if getattr(self.experiment, key) == value:
+            return True
+        was = self._halt()
+        setattr(self.experiment, key, value)
+        self._rebuild(resume=was)
+        self.messageShown.emit(message + "; race reset")
         return True
 
     def run(self) -> None:

@@ -6,15 +6,16 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from lab.objectives import OBJECTIVES, objective_spec
+from widgets.expression_field import ExpressionField
 from widgets.model import LabModel
 from widgets.param_field import ParamField, PointField
 from widgets.style import FONT_PT, font
 
 
 class ObjectivePanel(QFrame):
-    def __init__(self, model: LabModel, parent: QWidget | None = None):
+    def __init__(self, model: LabModel, parent: QWidget | None = None, jobs=None):
         super().__init__(parent)
-        self.model = model
+        self.model, self.jobs = model, jobs
         self.setObjectName("objectivePanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         outer = QVBoxLayout(self)
@@ -85,9 +86,13 @@ class ObjectivePanel(QFrame):
         self.fields = {}
         many = len(spec.params) > 3
         for p in spec.params:
-            f = ParamField(p, exp.params.get(p.name, p.default), f"objective {spec.name!r}")
+            value, owner = exp.params.get(p.name, p.default), f"objective {spec.name!r}"
+            if spec.name == "custom" and p.name == "expr":  # checked as typed, compiled off the GUI thread
+                f = ExpressionField(p, value, owner, self.jobs)
+            else:
+                f = ParamField(p, value, owner)
             if p.kind == "str":
-                f.editor.setMinimumWidth(260)
+                f.editor.setMinimumWidth(480 if isinstance(f, ExpressionField) else 260)
             elif p.kind == "choice":
                 f.editor.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             elif p.kind in ("float", "int"):

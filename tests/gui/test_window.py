@@ -185,13 +185,13 @@ def test_click_on_the_contour_plot_moves_the_start(small, qtbot):
     assert np.allclose([c.start.pos().x(), c.start.pos().y()], small.model.start)
 
 
-def test_a_high_dimensional_objective_has_no_contour_but_races(window, qtbot):
+def test_a_high_dimensional_objective_shows_a_slice_and_races(window, qtbot):
     m = window.model
     spec = OBJECTIVES.get("mlp")
     if spec is None:
         pytest.skip("no high-dimensional objective registered")
     m.set_objective("mlp")
-    assert not window.contour.image.isVisible() and window.contour.note.isVisible()
+    assert window.contour.slice.active and not window.contour.note.isVisible()  # tests/gui/test_data_views.py
     m.use_lecture_set()
     m.set_max_steps(5)
     with qtbot.waitSignal(m.runner.finished, timeout=30000):
