@@ -402,3 +402,26 @@ def test_subprocess_bad_input(tmp_path):
     out = python_main("eval", "--objective", "rosenbrock", "--at", "-2.8,3.1", "--json")
     assert out.returncode == 0 and json.loads(out.stdout)["value"] == pytest.approx(
         float(make_objective("rosenbrock").value(np.array([-2.8, 3.1]))))
+
+
+def test_run_noise_adds_seeded_gradient_noise_and_overrides_a_config(capsys, tmp_path):
+    rc, _, err = cli(capsys, *RACE, "--noise", "0.5", "--out", tmp_path / "n.json")
+    assert rc == 0, err
+    doc = json.loads((tmp_path / "n.json").read_text())
+    exp, _ = engine_race()
+    exp.noise = 0.5
+    race = exp.build_race().run()
+    assert doc["noise"] == 0.5
+    for got, track in zip(doc["results"], race.tracks):  # the very race the core runs with that noise
+        assert same(got["trajectory"]["losses"], track.losses)
+    _, quiet = engine_race()
+    assert not same(race.tracks[0].losses, quiet.tracks[0].losses)
+    # with --config, --noise overrides the file's noise (as --steps and --seed do)
+    rc, _, _ = cli(capsys, "run", "--config", tmp_path / "n.json", "--noise", "0", "--out", tmp_path / "q.json")
+    assert rc == 0 and json.loads((tmp_path / "q.json").read_text())["noise"] == 0.0
+    rc, out, _ = cli(capsys, "run", "--config", tmp_path / "n.json")
+    assert rc == 0 and "gradient noise 0.5" in out
+    for bad, message in (("-1", "--noise must be >= 0"), ("nan", "not a finite number"), ("x", "not a number")):
+        rc, out, err = cli(capsys, *RACE, "--noise", bad, "--out", tmp_path / "bad.json")
+        assert rc == 2 and message in err and err.count("\n") == 1, err
+        assert not (tmp_path / "bad.json").exists()

@@ -1,13 +1,13 @@
 """``run``: race optimizers headless and print a leaderboard, or write the trajectories to a file.
 
-    run --objective NAME [--param k=v ...] [--start X,Y] [--steps N] [--seed S] [--tol T] [--bound B]
-        --racer SPEC [--racer SPEC ...] [--out FILE]
-    run --config EXPERIMENT.json [--steps N] [--seed S] [--tol T] [--bound B] [--out FILE]
+    run --objective NAME [--param k=v ...] [--start X,Y] [--steps N] [--seed S] [--noise SCALE] [--tol T]
+        [--bound B] --racer SPEC [--racer SPEC ...] [--out FILE]
+    run --config EXPERIMENT.json [--steps N] [--seed S] [--noise SCALE] [--tol T] [--bound B] [--out FILE]
 
 SPEC is ``optimizer[:k=v,k=v,...]``: the core's hyperparameter names, booleans true/false, and ``label=`` for
 the name shown (it may hold spaces but not a comma, which separates the items). With --config the file sets the
-objective, its parameters, the start and the racers; --steps, --seed, --tol and --bound, if given, override the
-file's values (and the written experiment records the values used).
+objective, its parameters, the start and the racers; --steps, --seed, --noise, --tol and --bound, if given,
+override the file's values (and the written experiment records the values used).
 """
 from __future__ import annotations
 
@@ -54,12 +54,15 @@ def add_parser(subparsers):
         description="Race optimizers from one start on one objective. Without --out: a leaderboard sorted by "
                     "final loss. With --out: the trajectories, in the format the ending picks (.csv, .npz, .json). "
                     "Either describe the race with --objective and --racer, or give an experiment file with "
-                    "--config (then --steps, --seed, --tol, --bound override the file's values).",
+                    "--config (then --steps, --seed, --noise, --tol, --bound override the file's values).",
         epilog="A race in which racers diverge is a result (exit 0); bad input is exit 2 with nothing written.")
     add_objective_options(p)
     p.add_argument("--start", metavar="X,Y", help="the start point (default: the objective's start), e.g. -1.5,2")
     p.add_argument("--steps", metavar="N", help=f"the most steps each racer takes (default 1000, at most {MAX_STEPS})")
     p.add_argument("--seed", metavar="S", help="the random seed, a whole number >= 0 (default 0)")
+    p.add_argument("--noise", metavar="SCALE",
+                   help="Gaussian noise of this scale added to every gradient, seeded by --seed, the same draw for "
+                        "every racer at a step (a finite number >= 0; default 0)")
     p.add_argument("--tol", metavar="T", help="a racer converges when |gradient| < T (default 1e-8)")
     p.add_argument("--bound", metavar="B", help="a racer diverges when a coordinate's size passes B (default 1e6)")
     p.add_argument("--racer", action="append", metavar="SPEC", help=SPEC_HELP)
@@ -95,7 +98,7 @@ def experiment_from_args(args):
                                         ("--start", args.start), ("--racer", args.racer)) if value is not None]
         if clash:
             raise LabError(f"run: --config cannot be combined with {', '.join(clash)} (the experiment file sets "
-                           "them; only --steps, --seed, --tol, --bound, --out go with --config)")
+                           "them; only --steps, --seed, --noise, --tol, --bound, --out go with --config)")
         exp = Experiment.load(args.config)
         if not any(r.enabled for r in exp.racers):
             raise LabError(f"{args.config}: no enabled racers, nothing to run")
@@ -120,6 +123,10 @@ def experiment_from_args(args):
                        "step in memory); give a smaller --steps to run it")
     if args.seed is not None:
         exp.seed = parse_whole(args.seed, "--seed", hi=MAX_SEED)
+    if args.noise is not None:
+        exp.noise = parse_number(args.noise, "--noise")
+        if exp.noise < 0:
+            raise LabError(f"--noise must be >= 0, got {args.noise.strip()!r}")
     if args.tol is not None:
         exp.tol = parse_number(args.tol, "--tol")
         if exp.tol < 0:
@@ -156,7 +163,8 @@ def run(args) -> int:
 def headline(exp, obj, race) -> str:
     params = ", ".join(f"{k}={fmt(v)}" for k, v in obj.params.items())
     return (f"{obj.name}{f' ({params})' if params else ''} from {fmt_point(race.start)}: {race.step_count} steps "
-            f"(at most {exp.steps}), seed {exp.seed}, tol {fmt(exp.tol)}")
+            f"(at most {exp.steps}), seed {exp.seed}, tol {fmt(exp.tol)}"
+            + (f", gradient noise {fmt(exp.noise)}" if exp.noise else ""))
 
 
 def _sort_key(loss: float):
