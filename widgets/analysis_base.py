@@ -98,6 +98,7 @@ class AnalysisView(QWidget):
     runFinished = Signal(object)
     runAborted = Signal(object)
     runErrored = Signal(str)
+    exported = Signal(str)  # the path written (data exports run in the worker: a CSV of 40 000 rows takes ~1 s)
 
     TITLE = "Analysis"
     NAME = "analysis"
@@ -110,6 +111,7 @@ class AnalysisView(QWidget):
         self._error_box: QMessageBox | None = None
         self._runner: JobRunner | None = None
         self._watched: QObject | None = None
+        self._export_path: Path | None = None  # set while the worker writes an export
         self.setWindowTitle(f"Optimizer Lab — {self.TITLE}")
         self.setFont(font(FONT_PT))
 
@@ -179,6 +181,7 @@ class AnalysisView(QWidget):
         except LabError as exc:
             self._show_error(str(exc))
             return False
+        self._export_path = None
         self.progress_bar.setValue(0)
         self.status.setText(note)
         self.run_button.setEnabled(False)
@@ -214,6 +217,11 @@ class AnalysisView(QWidget):
     @Slot(object)
     def _on_finished(self, result) -> None:
         self._idle()
+        if self._export_path is not None:
+            path, self._export_path = self._export_path, None
+            self.status.setText(f"Wrote {result}")
+            self.exported.emit(str(path))
+            return
         self.progress_bar.setValue(1000)
         self.result = result
         self.draw(result)
@@ -232,21 +240,32 @@ class AnalysisView(QWidget):
     def _on_errored(self, message: str) -> None:
         self._idle()
         self.status.setText(message.splitlines()[0])
-        self._show_error(f"{self.TITLE} failed: {message}")
+        if self._export_path is not None:
+            path, self._export_path = self._export_path, None
+            self._show_error(f"Could not export the {self.TITLE.lower()} to {path}:\n{message}")
+        else:
+            self._show_error(f"{self.TITLE} failed: {message}")
         self.runErrored.emit(message)
 
     # ----- export ----------------------------------------------------------------------------------------------
     def export_data(self, path) -> bool:
-        """BasinMap.save / LRSweep.save to ``path`` (.npz or .csv); a message box says what failed and where."""
+        """Start writing the result (BasinMap.save / LRSweep.save) to ``path`` (.npz or .csv) in the worker;
+        ``exported(path)`` follows, or a message box that says what failed and where. False if refused now."""
+        p = Path(path)
         if self.result is None:
             self._show_error("Nothing to export yet: press Run first.")
             return False
-        try:
-            written = self.result.save(path)
-        except (LabError, OSError) as exc:
-            self._show_error(f"Could not export the {self.TITLE.lower()} to {path}:\n{exc}")
+        if self.busy:
+            self._show_error(f"Cannot export to {p} while a run is going: wait for it, or Cancel it.")
             return False
-        self.status.setText(f"Wrote {written}")
+        if p.suffix.lower() not in (".npz", ".csv"):
+            self._show_error(f"Could not export the {self.TITLE.lower()} to {p}:\nunknown format; use .npz or .csv")
+            return False
+        result = self.result
+        self._export_path = p
+        self.run_button.setEnabled(False)
+        self.status.setText(f"Writing {p.name}…")
+        self.runner.start(lambda should_stop, progress: result.save(p))
         return True
 
     def export_image(self, path) -> bool:

@@ -49,6 +49,12 @@ def sweep(qtbot, model):
     v.close()
 
 
+def export(qtbot, view, path):
+    with qtbot.waitSignal(view.exported, timeout=10000):
+        assert view.export_data(path)
+    return path
+
+
 def run_to_end(qtbot, view, timeout=10000):
     with qtbot.waitSignals([view.runStarted, view.runFinished], order="strict", timeout=timeout):
         assert view.run()
@@ -107,10 +113,10 @@ def test_basin_cancel_aborts_promptly_and_never_finishes(qtbot, basin):
 
 def test_basin_export_reads_back(qtbot, basin, tmp_path):
     m = run_to_end(qtbot, basin)
-    assert basin.export_data(tmp_path / "map.npz")
+    export(qtbot, basin, tmp_path / "map.npz")
     with np.load(tmp_path / "map.npz") as z:
         assert np.array_equal(z["label"], m.label)
-    assert basin.export_data(tmp_path / "map.csv")
+    export(qtbot, basin, tmp_path / "map.csv")
     rows = list(csv.DictReader(open(tmp_path / "map.csv")))
     assert len(rows) == GRID * GRID and int(rows[0]["label"]) == m.label[0, 0]
     assert basin.export_image(tmp_path / "map.png")
@@ -123,8 +129,10 @@ def test_basin_export_errors_say_what_and_where(qtbot, basin, tmp_path):
     assert "Run" in basin.last_error
     run_to_end(qtbot, basin)
     bad = tmp_path / "no-such-dir" / "map.npz"
-    assert not basin.export_data(bad)
+    with qtbot.waitSignal(basin.runErrored, timeout=5000):
+        assert basin.export_data(bad)
     assert str(bad.parent) in basin.last_error
+    assert not basin.export_data(tmp_path / "map.txt") and ".npz" in basin.last_error
     assert not basin.export_image(tmp_path / "map.txt")
     assert "map.txt" in basin.last_error and ".png" in basin.last_error
 
@@ -185,7 +193,8 @@ def test_sweep_export_and_refusals(qtbot, sweep, tmp_path):
     assert not sweep.run() and "at least one" in sweep.last_error
     sweep.set_chosen(["sgd"])
     s = run_to_end(qtbot, sweep)
-    assert sweep.export_data(tmp_path / "sweep.npz") and sweep.export_data(tmp_path / "sweep.csv")
+    export(qtbot, sweep, tmp_path / "sweep.npz")
+    export(qtbot, sweep, tmp_path / "sweep.csv")
     with np.load(tmp_path / "sweep.npz") as z:
         np.testing.assert_array_equal(z["loss"], s.loss)
     assert len(list(csv.DictReader(open(tmp_path / "sweep.csv")))) == s.loss.size
