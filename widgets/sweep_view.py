@@ -56,6 +56,7 @@ class SweepView(AnalysisView):
         self._hyper: dict[str, dict] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.crosses: dict[str, pg.PlotDataItem] = {}
+        self._items: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
 
         controls = QWidget()
         controls.setObjectName("sweepControls")
@@ -218,20 +219,22 @@ class SweepView(AnalysisView):
 
     def draw(self, s: LRSweep) -> None:
         item = self.plot.getPlotItem()
-        for c in list(self.curves.values()) + list(self.crosses.values()):
-            item.removeItem(c)
         self.legend.clear()
         self.curves, self.crosses = {}, {}
+        for curve, cross in self._items.values():
+            curve.setVisible(False)
+            cross.setVisible(False)
         top = top_of(s)
         for i, ((name, _), label) in enumerate(zip(s.optimizers, s.labels)):
-            color = COLORS.get(name, PALETTE[i % len(PALETTE)])
+            curve, cross = self._item_pair(name)  # made once per optimizer, then only new data (a redraw stays fast)
             x, y, div = plotted(s, i)
-            curve = item.plot(x, y, pen=pen(color), symbol=SYMBOLS.get(name, "o"), symbolSize=10, symbolBrush=color,
-                              symbolPen=None, name=LABELS.get(name, name) + label[len(name):], connect="finite")
+            curve.setData(x, y, connect="finite")
+            curve.setVisible(True)
             self.curves[name] = curve
+            self.legend.addItem(curve, LABELS.get(name, name) + label[len(name):])
             if div.any():
-                cross = item.plot(x[div], np.full(int(div.sum()), top * 4.0 ** i), pen=None, symbol="x",
-                                  symbolSize=MARKER_SIZE + 2, symbolBrush=color, symbolPen=pg.mkPen(color, width=2))
+                cross.setData(x[div], np.full(int(div.sum()), top * 4.0 ** i))
+                cross.setVisible(True)
                 self.crosses[name] = cross
         if math.isfinite(s.edge) and s.edge > 0:
             self.edge_line.setVisible(True)  # first: a hidden label ignores value changes
@@ -251,6 +254,20 @@ class SweepView(AnalysisView):
             if b is not None:
                 best.append(f"{LABELS.get(s.optimizers[i][0], label)} best lr {b[0]:.3g}")
         self.status.setText("Done. " + "; ".join(best))
+
+    def _item_pair(self, name: str) -> tuple[pg.PlotDataItem, pg.PlotDataItem]:
+        if name not in self._items:
+            item = self.plot.getPlotItem()
+            color = COLORS.get(name, INK)
+            curve = pg.PlotDataItem(pen=pen(color), symbol=SYMBOLS.get(name, "o"), symbolSize=10, symbolBrush=color,
+                                    symbolPen=None)
+            cross = pg.PlotDataItem(pen=None, symbol="x", symbolSize=MARKER_SIZE + 2, symbolBrush=color,
+                                    symbolPen=pg.mkPen(color, width=2))
+            item.addItem(curve)
+            item.addItem(cross)
+            self.legend.removeItem(curve)  # the legend lists only this sweep's curves (added in draw)
+            self._items[name] = (curve, cross)
+        return self._items[name]
 
     def data_stem(self) -> str:
         return f"{self.model.experiment.objective}-lr-sweep"
