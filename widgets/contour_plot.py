@@ -379,8 +379,9 @@ class ContourView(pg.GraphicsLayoutWidget):
             pens.append(pg.mkPen(INK, width=3 if big else 1.5))
             sizes.append(MARKER_SIZE + (8 if big else 0))
             symbols.append("o" if k == len(v) - 1 else "x")
-        key = (tuple(map(tuple, np.round(pos, 12))) if pos else (), tuple(sizes), tuple(symbols),
-               tuple(b.color().name() for b in brushes))
+        with np.errstate(all="ignore"):  # a point near 1e300 overflows the rounding: no warning, it is only a key
+            key = (tuple(map(tuple, np.round(pos, 12))) if pos else (), tuple(sizes), tuple(symbols),
+                   tuple(b.color().name() for b in brushes))
         if key == getattr(self, "_current_key", None):
             return
         self._current_key = key
