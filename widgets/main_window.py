@@ -82,6 +82,11 @@ class MainWindow(QMainWindow):
         self.model.experimentLoaded.connect(self._on_experiment_file)
         self.model.experimentSaved.connect(self._on_experiment_file)
         self.model.runningChanged.connect(self._on_running_changed)
+        self._told: set = set()    # racers whose divergence / error the status bar has said
+        self._fresh: list = []     # ... of them, those since the last run ended
+        self.model.raceReset.connect(self._on_race_reset_news)
+        self.model.raceAdvanced.connect(self._on_race_news)
+        self.model.runEnded.connect(self._on_run_ended_news)
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.model.shutdown)
@@ -232,6 +237,37 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 0)
+
+    @staticmethod
+    def _fate(traces) -> str:
+        """'SGD diverged at step 3 (loss is not finite)', for at most three racers."""
+        said = [f"{t.label} {t.status} at step {t.status_step}" + (f" ({t.reason.splitlines()[0][:80]})"
+                                                                   if t.reason else "") for t in traces[:3]]
+        return "; ".join(said) + (f"; {len(traces) - 3} more stopped" if len(traces) > 3 else "")
+
+    @Slot()
+    def _on_race_reset_news(self) -> None:
+        self._told.clear()
+        self._fresh.clear()
+
+    @Slot(object)
+    def _on_race_news(self, _progress) -> None:
+        """A racer that just diverged or failed is said in the status bar (the leaderboard marks it too)."""
+        new = [t for t in self.model.traces if t.status in ("diverged", "error") and t not in self._told]
+        if new:
+            self._told.update(new)
+            self._fresh.extend(new)
+            self.statusBar().showMessage(self._fate(new), 0)
+
+    @Slot(object)
+    def _on_run_ended_news(self, result) -> None:
+        """The run's end message ('Race over ...', 'Step 5') keeps the news of racers that stopped badly."""
+        bad = ([t for t in self.model.traces if t.status in ("diverged", "error")] if result.race_done
+               else self._fresh)
+        self._fresh = []
+        if bad:
+            now = self.statusBar().currentMessage()
+            self.statusBar().showMessage((now + " — " if now else "") + self._fate(bad), 0)
 
     @Slot(str)
     def _on_error(self, text: str) -> None:
