@@ -150,8 +150,12 @@ class SeriesPlot(pg.PlotWidget):
             lo, hi = mid - 0.5, mid + 0.5
         elif hi - lo < 1e-12:
             lo, hi = lo - 1.0, hi + 1.0
-        self.plot.getViewBox().setRange(xRange=(0, max(self._n, 1.0)), yRange=(lo, hi), padding=0.04)
+        vb = self.plot.getViewBox()
+        vb.setRange(xRange=(0, max(self._n, 1.0)), yRange=(lo, hi), padding=0.04)
         self._space_ticks(hi - lo)
+        # the new transform now, not in the paint: the guide line and its label move in this tick, so the view
+        # paints once (updated during a paint they would change the scene again: a second, full paint)
+        vb.prepareForPaint()
 
     def _space_ticks(self, span: float) -> None:
         """On a log axis, label every 1, 2, 5, 10, … decades: as many labels as fit 14-pt text, no more."""
