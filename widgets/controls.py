@@ -85,6 +85,7 @@ class Controls(QWidget):
         for name, field, width in (("Noise", self.noise, 70), ("Seed", self.seed, 70)):
             field.setObjectName(f"{name.lower()}Field")
             field.editor.setObjectName(f"{name.lower()}Editor")
+            field.error.setObjectName(f"{name.lower()}Error")
             field.editor.setFixedWidth(width)
             field.error.setMaximumWidth(320)
             layout.addSpacing(10)

@@ -62,7 +62,7 @@ def model_of_data(objective, x: np.ndarray, n: int = REGION_GRID) -> dict:
 class DataPlot(pg.PlotWidget):
     """The points and the selected racer's line or decision regions."""
 
-    updated = Signal()
+    updated = Signal(object)  # the parameters x whose model of the data is now drawn
 
     def __init__(self, model: LabModel, jobs: BackgroundJobs, parent=None):
         super().__init__(parent)
@@ -184,7 +184,7 @@ class DataPlot(pg.PlotWidget):
             self.boundary.setData(*result["boundary"])
             title = f"data · {who}'s regions"
         self.plot.setTitle(title, size=f"{FONT_PT - 1}pt", color=INK)
-        self.updated.emit()
+        self.updated.emit(result["x"])
 
 
 class MinibatchCurves(QObject):

@@ -52,7 +52,7 @@ def compute_slice(objective, x: np.ndarray, step: int, kind: str, n: int = N, ex
 class SliceLayer(QObject):
     """Draws the slice into a ``ContourView``'s image, colour bar and axes while its objective has dim > 2."""
 
-    updated = Signal()
+    updated = Signal(object)  # the point the slice now drawn goes through (None: no slice there)
 
     def __init__(self, view, model, jobs: BackgroundJobs):
         super().__init__(view)
@@ -162,7 +162,7 @@ class SliceLayer(QObject):
         style = {"font-size": f"{FONT_PT}pt", "color": INK}
         if isinstance(result, str):
             v.plot.setTitle(f"no slice: {result}", size=f"{FONT_PT - 1}pt", color=INK)
-            self.updated.emit()
+            self.updated.emit(None)
             return
         self.last = result
         loss = result.loss
@@ -182,7 +182,7 @@ class SliceLayer(QObject):
         v.plot.setTitle(f"loss on a plane through {who} (step {result.step})", size=f"{FONT_PT - 1}pt",
                         color=INK)
         self.marker.setData(pos=[(0.0, 0.0)], brush=pg.mkBrush(color), pen=pg.mkPen(INK, width=3))
-        self.updated.emit()
+        self.updated.emit(result.x)
 
 
 __all__ = ["SliceLayer", "SliceResult", "compute_slice"]
