@@ -112,6 +112,7 @@ class AnalysisView(QWidget):
         self._runner: JobRunner | None = None
         self._watched: QObject | None = None
         self._export_path: Path | None = None  # set while the worker writes an export
+        self._active = False
         self.setWindowTitle(f"Optimizer Lab — {self.TITLE}")
         self.setFont(font(FONT_PT))
 
@@ -171,7 +172,8 @@ class AnalysisView(QWidget):
 
     @property
     def busy(self) -> bool:
-        return self._runner is not None and self._runner.busy
+        """A run or an export was started and its end (finished / aborted / errored) has not arrived yet."""
+        return self._active
 
     @Slot()
     def run(self) -> bool:
@@ -186,6 +188,7 @@ class AnalysisView(QWidget):
         self.status.setText(note)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
+        self._active = True
         self.runner.start(fn)
         return True
 
@@ -203,6 +206,7 @@ class AnalysisView(QWidget):
         self._idle()
 
     def _idle(self) -> None:
+        self._active = False
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
 
@@ -265,6 +269,7 @@ class AnalysisView(QWidget):
         self._export_path = p
         self.run_button.setEnabled(False)
         self.status.setText(f"Writing {p.name}…")
+        self._active = True
         self.runner.start(lambda should_stop, progress: result.save(p))
         return True
 

@@ -11,7 +11,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Slot
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout,
+                               QWidget)
 
 from lab.basin import DEFAULT_GRID, DIVERGED, ELSEWHERE, MAX_GRID, NOT_CONVERGED, NOT_RUN, BasinMap, basin_map
 from lab.errors import LabError
@@ -134,7 +135,7 @@ class BasinView(AnalysisView):
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.legend.setStyleSheet(f"color: {INK}; background: white;")
-        self.legend.setMinimumWidth(250)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)  # never clipped
         row.addWidget(self.legend)
         fv.addLayout(row, 1)
 

@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QSizePolicy,
+                               QVBoxLayout, QWidget)
 
 from lab.curvature import curvature, stability_bound
 from lab.errors import LabError
@@ -76,7 +76,9 @@ class SweepView(AnalysisView):
             it.setCheckState(Qt.CheckState.Checked if name in DEFAULT_CHOSEN else Qt.CheckState.Unchecked)
             it.setForeground(pg.mkColor(COLORS[name]) if name != "newton" else pg.mkColor(INK))
             self.optimizer_list.addItem(it)
-        self.optimizer_list.setFixedHeight(self.optimizer_list.sizeHintForRow(0) * len(BATCHED) + 6)
+        self.optimizer_list.setFont(font(FONT_PT))
+        row_height = self.optimizer_list.fontMetrics().height() + 6
+        self.optimizer_list.setFixedHeight(max(self.optimizer_list.sizeHintForRow(0), row_height) * len(BATCHED) + 8)
         cv.addWidget(self.optimizer_list)
         self.hyper_title = QLabel()
         cv.addWidget(self.hyper_title)
@@ -114,19 +116,23 @@ class SweepView(AnalysisView):
         item.showGrid(x=True, y=True, alpha=0.25)
         item.setMenuEnabled(False)
         item.setContentsMargins(0, 0, 24, 0)  # room for the last tick label
-        self.legend = item.addLegend(offset=(10, -10), labelTextSize=f"{FONT_PT}pt", labelTextColor=INK,
-                                     brush=pg.mkBrush(255, 255, 255, 220), pen=pg.mkPen("#999999"))
         self.edge_line = pg.InfiniteLine(angle=90, pen=pen(GUIDE, 2.5, Qt.PenStyle.DashLine),
                                          label="stability edge 2/λmax", labelOpts={
-                                             "position": 0.62, "color": INK, "fill": pg.mkBrush(255, 255, 255, 220),
+                                             "position": 0.97, "color": INK, "fill": pg.mkBrush(255, 255, 255, 220),
                                              "anchors": [(0, 0), (0, 0)]})
         self.edge_line.label.setFont(font(FONT_PT))
         self.edge_line.setVisible(False)
         item.addItem(self.edge_line, ignoreBounds=True)
-        fv.addWidget(self.plot, 1)
-        self.note = QLabel("× at the top: diverged at that lr")
-        self.note.setStyleSheet(f"color: {INK}; background: white;")
-        fv.addWidget(self.note)
+        row = QHBoxLayout()
+        row.addWidget(self.plot, 1)
+        self.legend = QLabel()  # beside the plot, never over a curve
+        self.legend.setObjectName("sweepLegend")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.legend.setStyleSheet(f"color: {INK}; background: white;")
+        self.legend.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)  # never clipped
+        row.addWidget(self.legend)
+        fv.addLayout(row, 1)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -219,7 +225,6 @@ class SweepView(AnalysisView):
 
     def draw(self, s: LRSweep) -> None:
         item = self.plot.getPlotItem()
-        self.legend.clear()
         self.curves, self.crosses = {}, {}
         for curve, cross in self._items.values():
             curve.setVisible(False)
@@ -231,7 +236,6 @@ class SweepView(AnalysisView):
             curve.setData(x, y, connect="finite")
             curve.setVisible(True)
             self.curves[name] = curve
-            self.legend.addItem(curve, LABELS.get(name, name) + label[len(name):])
             if div.any():
                 cross.setData(x[div], np.full(int(div.sum()), top * 4.0 ** i))
                 cross.setVisible(True)
@@ -240,7 +244,11 @@ class SweepView(AnalysisView):
             self.edge_line.setVisible(True)  # first: a hidden label ignores value changes
             self.edge_line.label.setFormat(f"stability edge\n2/λmax = {s.edge:.3g}")
             self.edge_line.setValue(math.log10(s.edge))
+            right_half = math.log10(s.edge) > (math.log10(s.lrs[0]) + math.log10(s.lrs[-1])) / 2
+            # hanging from the top, on the side with more room (the ×s of diverged runs are right of the edge)
+            self.edge_line.label.anchors = [(1, 0), (1, 0)] if right_half else [(0, 0), (0, 0)]
             self.edge_line.label.valueChanged()
+            self.edge_line.label.updatePosition()
         else:
             self.edge_line.setVisible(False)
         item.enableAutoRange()
@@ -248,12 +256,8 @@ class SweepView(AnalysisView):
         item.setXRange(lo, hi, padding=0.03)
         self.title.setText(f"{s.objective}: final loss after {s.steps} steps from "
                            f"({', '.join(f'{v:.3g}' for v in s.start)})")
-        best = []
-        for i, label in enumerate(s.labels):
-            b = s.best(i)
-            if b is not None:
-                best.append(f"{LABELS.get(s.optimizers[i][0], label)} best lr {b[0]:.3g}")
-        self.status.setText("Done. " + "; ".join(best))
+        self.legend.setText(legend_html(s))
+        self.status.setText(f"Done: {len(s.optimizers)} × {len(s.lrs)} runs.")
 
     def _item_pair(self, name: str) -> tuple[pg.PlotDataItem, pg.PlotDataItem]:
         if name not in self._items:
@@ -265,7 +269,6 @@ class SweepView(AnalysisView):
                                     symbolPen=pg.mkPen(color, width=2))
             item.addItem(curve)
             item.addItem(cross)
-            self.legend.removeItem(curve)  # the legend lists only this sweep's curves (added in draw)
             self._items[name] = (curve, cross)
         return self._items[name]
 
@@ -273,4 +276,23 @@ class SweepView(AnalysisView):
         return f"{self.model.experiment.objective}-lr-sweep"
 
 
-__all__ = ["COLORS", "FLOOR", "SweepView", "plotted", "top_of"]
+GLYPHS = {"o": "●", "s": "■", "t": "▼", "d": "◆", "star": "★", "t1": "▲", "p": "⬟", "h": "⬢"}
+
+
+def legend_html(s: LRSweep) -> str:
+    """One row per curve: its colour, line and marker, its name with the fixed hyperparameters, and the lr of
+    its lowest final loss (LRSweep.best)."""
+    rows = []
+    for i, ((name, _), label) in enumerate(zip(s.optimizers, s.labels)):
+        color = COLORS.get(name, INK)
+        glyph = GLYPHS.get(SYMBOLS.get(name, "o"), "●")
+        best = s.best(i)
+        rows.append(f"<tr><td style='color:{color}'><b>━{glyph}━</b></td>"
+                    f"<td style='padding-left:6px'>{LABELS.get(name, name)}{label[len(name):]}<br>"
+                    f"<span style='color:#505050'>best lr {'—' if best is None else f'{best[0]:.3g}'}</span></td></tr>")
+    return (f"<div style='font-size:{FONT_PT}pt'><table cellspacing=0 cellpadding=2>{''.join(rows)}</table>"
+            "<p><b>×</b> at the top: diverged<br>at that lr</p>"
+            "<p><b>┆</b> stability edge 2/λmax<br>of the Hessian at the start</p></div>")
+
+
+__all__ = ["COLORS", "FLOOR", "SweepView", "legend_html", "plotted", "top_of"]
