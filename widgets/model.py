@@ -136,6 +136,8 @@ class LabModel(QObject):
         r.aborted.connect(self._on_aborted)
         r.errored.connect(self._on_errored)
         self.experiment = experiment or default_experiment()
+        if self.experiment.steps > MAX_STEPS_LIMIT:  # as set_experiment (remembered settings, main.py --experiment)
+            self.experiment.steps = MAX_STEPS_LIMIT
         self._ensure_colors()
         self.objective: Objective = self.experiment.make_objective()
         self.race: Race | None = None
