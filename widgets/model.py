@@ -438,6 +438,8 @@ class LabModel(QObject):
         self.messageShown.emit("Reset: every racer back at the start")
 
     def _start_job(self, budget: int, continuous: bool) -> None:
+        if self._closed:  # an event queued before the window closed (a key, a timer): the thread is gone
+            return
         self._run_id = self.runner.start(self.race, budget, self.speed, self._sent, self._generation)
         if continuous:
             self._set_running(True)
