@@ -293,3 +293,18 @@ def test_closing_in_the_middle_of_a_single_step_and_a_reset(qtbot):
             w.model.set_objective("booth")
         w.close()
         assert w.model.runner.thread.isFinished()
+
+
+def test_fault_actions_queued_after_close_are_harmless(qtbot, qtlog):
+    """A key, a timer or a queued signal that reaches the model after the window closed: nothing runs, nothing
+    raises (before the fix: RuntimeError 'the race runner is shut down' and a traceback on stderr)."""
+    w = open_window(qtbot)
+    m = w.model
+    m.set_max_steps(1_000_000)
+    m.run()
+    close_window(w)
+    for action in (m.run, m.step, m.toggle_run, m.reset, m.pause, lambda: m.set_objective("booth"),
+                   lambda: m.add_racer("adam"), lambda: m.set_hyperparameter(0, "lr", 0.5), w.refresh_now):
+        action()
+    assert not m.running and m.runner.thread.isFinished()
+    assert qt_complaints(qtlog) == []
