@@ -28,6 +28,8 @@ VELOCITY = "#7A1F00"   # the velocity arrow and the lookahead point (dark brown:
 GRID = 360             # contour grid points per side
 MARGIN = 0.25          # the contour image reaches this fraction of the domain beyond it on each side
 BANDS = 14
+REDUCE_ROWS = 30_000   # trajectory rows reduced per racer per turn: a zoom at step 10⁶ re-reduces every row (~70 ms
+                       # a racer at once) over several turns instead of holding the GUI thread for half a second
 ARROW_FRACTION = 0.13  # −∇f arrow length, as a fraction of the view's width (its direction is what matters)
 EIGEN_FRACTION = 0.16  # longest eigenvector half-line, as a fraction of the view's width
 # light bands, darker uphill: coloured racers stand out on all of them
@@ -89,14 +91,20 @@ class TrajectoryItem(pg.ItemGroup):
         self.path = PixelPath(cell, box)
         self.drawn = 0
 
-    def refresh(self) -> bool:
-        """Reduce the rows that arrived since the last refresh; True if there were any."""
+    def refresh(self, rows: int | None = None) -> bool:
+        """Reduce the rows that arrived since the last refresh (at most ``rows`` of them); True if there were any."""
         n = self.trace.positions.n
         if n == self.drawn:
             return False
-        self.path.extend(self.trace.positions.view[self.drawn:n, :2])
-        self.drawn = n
+        stop = n if rows is None else min(n, self.drawn + rows)
+        self.path.extend(self.trace.positions.view[self.drawn:stop, :2])
+        self.drawn = stop
         return True
+
+    @property
+    def behind(self) -> bool:
+        """Rows wait to be reduced (after a regrid of a long path: ``REDUCE_ROWS`` a turn)."""
+        return self.drawn < self.trace.positions.n
 
 
 class ContourView(pg.GraphicsLayoutWidget):
@@ -352,9 +360,9 @@ class ContourView(pg.GraphicsLayoutWidget):
             self._regrid()
         self._dirty = False
         for t in self.trajectories:
-            t.refresh()
+            t.refresh(None if self.clock.flushing else REDUCE_ROWS)
         self.trails.refresh(budget=10**9 if self.clock.flushing else BUDGET)
-        if self.trails.behind:  # a backlog of segments: the rest on the next turns
+        if self.trails.behind or any(t.behind for t in self.trajectories):  # a backlog: the rest on the next turns
             self._dirty = True
             self.clock.request()
         self._draw_current_points()
