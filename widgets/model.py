@@ -542,9 +542,9 @@ class LabModel(QObject):
         return True
 
     def set_experiment(self, exp: Experiment, obj: Objective | None = None) -> None:
-        if exp.steps > MAX_STEPS_LIMIT:  # the window keeps every step of every racer in memory
+        if exp.steps > MAX_STEPS_LIMIT:  # the engine keeps every step (export), the window every position
             self.errorOccurred.emit(f"the experiment asks for {exp.steps:,} steps; the window runs at most "
-                                    f"{MAX_STEPS_LIMIT:,} (about 1.2 kB a step for 8 racers): set to "
+                                    f"{MAX_STEPS_LIMIT:,} (about 0.4 kB a step for 8 racers): set to "
                                     f"{MAX_STEPS_LIMIT:,}. The command line runs longer races.")
             exp.steps = MAX_STEPS_LIMIT
         self._halt()
