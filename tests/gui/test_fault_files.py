@@ -176,7 +176,7 @@ def test_fault_export_plots_to_unwritable_full_or_vanishing_paths(raced, tmp_pat
     assert_session_intact(raced, before, tmp_path)
 
 
-def test_fault_export_while_running_pauses_and_keeps_the_race(small, qtbot, tmp_path, monkeypatch):
+def test_fault_export_or_corrupt_open_while_running_keeps_the_race(small, qtbot, tmp_path, monkeypatch):
     m = small.model
     m.set_max_steps(1_000_000)
     m.experiment.tol = 0.0
@@ -192,6 +192,14 @@ def test_fault_export_while_running_pauses_and_keeps_the_race(small, qtbot, tmp_
     assert_session_intact(small, snapshot(small), tmp_path)
     with qtbot.waitSignal(m.runner.started):
         m.run()  # and it runs on from where it was
+    # a corrupt experiment file opened mid-race: refused, and the race goes on
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(CORRUPT["truncated"])
+    race = m.race
+    assert not small.load_experiment(bad)
+    assert m.running and m.race is race
+    at = m.step_count
+    qtbot.waitUntil(lambda: m.step_count > at, timeout=5000)  # still racing
     m.pause()
 
 
@@ -245,23 +253,6 @@ def test_fault_corrupt_experiment_files_opened_in_the_window(raced, tmp_path, qt
     assert w.load_experiment(good) and m.experiment.objective == "himmelblau"
 
 
-def test_fault_corrupt_file_opened_mid_race_leaves_the_race_running(small, qtbot, tmp_path):
-    m = small.model
-    m.set_max_steps(1_000_000)
-    m.experiment.tol = 0.0
-    m.reset()
-    with qtbot.waitSignal(m.runner.started):
-        m.run()
-    bad = tmp_path / "bad.json"
-    bad.write_bytes(CORRUPT["truncated"])
-    race = m.race
-    assert not small.load_experiment(bad)
-    assert m.running and m.race is race
-    at = m.step_count
-    qtbot.waitUntil(lambda: m.step_count > at, timeout=5000)  # still racing
-    m.pause()
-
-
 # ----- corrupt stored settings ------------------------------------------------------------------------------
 
 def ini(**sections) -> bytes:
@@ -274,12 +265,12 @@ def json_value(d) -> str:
 
 SETTINGS = {
     "garbage": b"\x00\xff\xfe garbage \x00\n[[[\n=\n",
-    "geometry wrong type": ini(window={"geometry": "12", "main_split": "@Variant(\\0\\0\\0\\x7f\\0\\0\\0\\x1bnonsense)",
-                                       "right_split": "true"}),
-    "geometry garbage bytes": ini(window={"geometry": "@ByteArray(\\x1\\xd9\\xd0\\xcb\\0\\x3\\0\\0garbage)"}),
-    "speed wrong type": ini(run={"speed": "fast"}),
-    "speed negative and huge": ini(run={"speed": "-1e308"}),
-    "experiment wrong type": ini(experiment={"json": "42", "path": "3"}),
+    "every key of the wrong type": ini(
+        window={"geometry": "12", "main_split": "@Variant(\\0\\0\\0\\x7f\\0\\0\\0\\x1bnonsense)", "right_split": "true",
+                "top_split": "@ByteArray(\\x1\\xd9\\xd0\\xcb\\0\\x3\\0\\0garbage)"},
+        run={"speed": "-1e308"}, experiment={"json": "42", "path": "3"}),
+    "geometry garbage bytes, speed text": ini(window={"geometry": "@ByteArray(\\x1\\xd9\\xd0\\xcb\\0\\x3\\0\\0garbage)"},
+                                              run={"speed": "fast"}),
     "experiment not JSON": ini(experiment={"json": "{not json"}),
     "experiment wrong-typed": ini(experiment={"json": json_value(dict(VALID, start="here"))}),
     "experiment future version": ini(experiment={"json": json_value(dict(VALID, format_version=9))}),
@@ -299,15 +290,17 @@ def test_fault_corrupt_settings_the_window_opens_and_works(qtbot, qtlog, private
     assert m.race is not None and m.traces
     assert 0 <= m.speed <= 1e9
     assert w.width() > 300 and w.height() > 200
+    if what.startswith("experiment"):  # the remembered experiment is dropped, and the status bar says so
+        assert m.experiment.objective == "rosenbrock"
+        assert "remembered experiment was not usable" in w.statusBar().currentMessage()
     if what == "last experiment path gone":  # the race is the remembered one; saving there says why it cannot
         assert m.experiment.objective == "himmelblau"
-        w.last_error = ""
         trigger(w, "saveAction")
         assert "/no/such/folder" in w.last_error and "does not exist" in w.last_error
-    m.set_speed(0)
-    m.set_max_steps(50)
-    with qtbot.waitSignal(m.runner.finished, timeout=20000):
-        m.run()
+        m.set_speed(0)
+        m.set_max_steps(50)
+        with qtbot.waitSignal(m.runner.finished, timeout=20000):
+            m.run()
     w.close()
     assert m.runner.thread.isFinished()
     assert [r.message for r in qtlog.records if "QSettings" in r.message] == []

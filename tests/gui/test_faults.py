@@ -148,14 +148,15 @@ def assert_no_thread_left(qtbot, threads_before: list[str], runners):
 
 # ----- thread faults ------------------------------------------------------------------------------------------
 
-ACTIONS = int(os.environ.get("WINDOW_FAULT_ACTIONS", "130"))  # per seed; a soak: WINDOW_FAULT_SEEDS=40 too
-SEEDS = list(range(1, 1 + int(os.environ.get("WINDOW_FAULT_SEEDS", "3"))))
+ACTIONS = int(os.environ.get("WINDOW_FAULT_ACTIONS", "100"))  # per seed; a soak: WINDOW_FAULT_SEEDS=40 too
+_FIRST = int(os.environ.get("WINDOW_FAULT_FIRST_SEED", "1"))
+SEEDS = list(range(_FIRST, _FIRST + int(os.environ.get("WINDOW_FAULT_SEEDS", "3"))))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_fault_random_presses_closes_and_racer_changes_in_random_order(qtbot, qtlog, seed):
     """Run / pause / step / reset / keys / close-and-reopen, the objective and the racers changed mid-run (add,
-    remove, duplicate, switch off, change optimizer or lr), ~200 actions from a seeded sequence. Every wait
+    remove, duplicate, switch off, change optimizer or lr): ``ACTIONS`` from each seed's sequence. Every wait
     returns; no exception, no Qt warning; the window ends consistent with the engine, with finite drawings;
     every worker thread is over and none leaked."""
     rng = random.Random(seed)
@@ -191,9 +192,10 @@ def test_fault_random_presses_closes_and_racer_changes_in_random_order(qtbot, qt
         assert mm.runner.wait(5.0)
         if mm.race.done:
             return mm.step()
-        with qtbot.waitSignal(mm.runner.finished, timeout=5000) as blocker:
+        # (a finished run of an older race may still be queued: wait for this step's own)
+        with qtbot.waitSignal(mm.runner.finished, timeout=5000, check_params_cb=lambda r: r.run_id == mm._run_id) as b:
             mm.step()
-        assert blocker.args[0].steps <= 1
+        assert b.args[0].steps == 1
 
     def pause_and_wait():
         m().pause()
@@ -227,7 +229,9 @@ def test_fault_random_presses_closes_and_racer_changes_in_random_order(qtbot, qt
         (1, reopen),
     ]
     weights = [a[0] for a in actions]
-    for _ in range(ACTIONS):
+    for i in range(ACTIONS):
+        if i == ACTIONS // 2:
+            reopen()  # at least once per sequence, whatever the draw
         rng.choices(actions, weights)[0][1]()
         if rng.random() < 0.25:
             qtbot.wait(rng.choice([1, 5, 15]))  # let the worker and the redraw clock get a word in
@@ -236,7 +240,7 @@ def test_fault_random_presses_closes_and_racer_changes_in_random_order(qtbot, qt
     assert_consistent(w())
     assert_drawn_finite(w())
     close_window(w())
-    assert len(runners) >= 3  # the sequence closed and reopened the window along the way
+    assert len(runners) >= 2  # the sequence closed and reopened the window along the way
     assert_no_thread_left(qtbot, threads_before, runners)
     assert qt_complaints(qtlog) == []
 
