@@ -87,6 +87,8 @@ def main() -> int:
     p.add_argument("--speed", type=float, default=0.0, help="steps per second (0: as fast as possible)")
     p.add_argument("--switch-interval", type=float, default=None,
                    help="sys.setswitchinterval for this run (default: what the window sets)")
+    p.add_argument("--export", metavar="FILE", help="after the race, File → Export trajectories to FILE (.npz, .csv, "
+                   ".json) and check that it holds every step exactly")
     p.add_argument("--startup-only", action="store_true", help="only time `python main.py` to a shown window")
     args = p.parse_args()
     times = startup_seconds()
@@ -255,8 +257,23 @@ def main() -> int:
           f"(buckets of {m.traces[0].loss_curve.size} steps)")
     segs = sum(t.path.segments.n // 2 for t in window.contour.trajectories)
     print(f"trajectories: {m.step_count * args.racers:,} points drawn as {segs:,} pixel segments")
+    exported = True
+    if args.export:
+        import numpy as np
+
+        from lab.export import read_trajectories
+
+        t0 = time.perf_counter()
+        ok = m.export_trajectories(args.export)
+        back = read_trajectories(args.export) if ok else []
+        exported = ok and len(back) == len(m.race.tracks) and all(
+            np.array_equal(b.positions, tr.positions) and np.array_equal(b.losses, tr.losses, equal_nan=True)
+            for b, tr in zip(back, m.race.tracks))
+        print(f"export: {args.export} in {time.perf_counter() - t0:.1f} s, "
+              f"{'every step exact' if exported else 'NOT the engine data'} "
+              f"({sum(len(b.positions) for b in back):,} rows)")
     window.close()
-    return 0 if blocks[-1] <= 50 and peak <= 1024 else 1
+    return 0 if exported and blocks[-1] <= 50 and peak <= 1024 else 1
 
 
 if __name__ == "__main__":
