@@ -136,7 +136,7 @@ def assert_no_thread_left(qtbot, threads_before: list[str], runners):
     gc.collect()
     for r in runners:
         assert r.thread.isFinished(), "a worker thread still runs"
-    assert not worker_module._LIVE - set(), [r for r in worker_module._LIVE]
+    assert not worker_module._LIVE, worker_module._LIVE
     assert threading.active_count() == 1, threading.enumerate()
     # Qt's global pool ("Thread (pooled)": image scaling, painting) keeps idle threads for 30 s by design
     def ours():
@@ -214,7 +214,7 @@ def test_fault_random_presses_closes_and_racer_changes_in_random_order(qtbot, qt
         (2, lambda: key(rng.choice([Qt.Key.Key_Space, Qt.Key.Key_Right, Qt.Key.Key_R]))),
         (2, lambda: m().set_speed(rng.choice([0, 50, 2000]))),
         (2, lambda: m().set_objective(rng.choice(["quadratic", "booth", "rosenbrock", "saddle", "monkey_saddle",
-                                                  "himmelblau"]))),
+                                                  "himmelblau", "linear_regression", "logistic_regression"]))),
         (2, lambda: m().add_racer(rng.choice(["sgd", "adam", "newton", "lbfgs", "nesterov", None]))
          if len(m().racers) < 9 else None),
         (2, lambda: m().remove_racer(racer_row()) if len(m().racers) > 1 else None),
