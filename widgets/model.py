@@ -9,7 +9,6 @@ runs the new race.
 from __future__ import annotations
 
 import copy
-import math
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
