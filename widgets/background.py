@@ -12,6 +12,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
+from widgets.gil import gui_busy, yield_to_gui
+
 
 class _Worker(QObject):
     """Runs one request at a time in its thread. No parent: it is moved to the thread."""
@@ -21,6 +23,7 @@ class _Worker(QObject):
 
     @Slot(object, object, object)
     def run(self, key, token, fn) -> None:
+        yield_to_gui()
         try:
             result = fn()
         except Exception as exc:  # a view's computation never kills the thread
@@ -89,7 +92,8 @@ class BackgroundJobs(QObject):
         on_done = entry[1]
         self._next(key)
         if on_done is not None and not self._closed:
-            on_done(result)
+            with gui_busy():  # the worker threads wait while the GUI thread draws (widgets/gil.py)
+                on_done(result)
             self.finished.emit(key)
 
     @Slot(object, object, str)

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 from lab import data_view
 from widgets.background import BackgroundJobs
 from widgets.buffers import GrowingArray
-from widgets.gil import yield_to_gui
+from widgets.decimate import Envelope
+from widgets.gil import gui_busy, yield_to_gui
 from widgets.model import LabModel
 from widgets.scales import loss_gap
 from widgets.style import FONT_PT, INK, LINE_WIDTH, font, style_plot
@@ -154,7 +155,8 @@ class DataPlot(pg.PlotWidget):
     @Slot()
     def _on_timer(self) -> None:
         if self._dirty and self.active and self.isVisible() and not self.jobs.busy(self):
-            self.request_now()
+            with gui_busy():
+                self.request_now()
 
     def request_now(self) -> None:
         """Compute the selected racer's model of the data now (in the view-jobs thread); ``updated`` when drawn."""
@@ -197,7 +199,8 @@ class MinibatchCurves(QObject):
         self.model, self.loss_plot, self.jobs = model, loss_plot, jobs
         self.enabled = False
         self.curves: list[pg.PlotDataItem] = []
-        self.values: list[GrowingArray] = []
+        self.values: list[GrowingArray] = []   # f_{Bₖ}(xₖ), k = 0, 1, ...
+        self._envelopes: list[Envelope] = []   # what the curves draw: each bucket's min and max (widgets/decimate)
         self._generation = 0
         self._timer = QTimer(self)
         self._timer.setInterval(int(1000 / RATE_HZ))
@@ -215,18 +218,20 @@ class MinibatchCurves(QObject):
         self.jobs.cancel(self)
         for c in self.curves:
             self.loss_plot.plot.removeItem(c)
-        self.curves, self.values = [], []
+        self.curves, self.values, self._envelopes = [], [], []
         if not self.enabled:
             self._timer.stop()
             return
         for t in self.model.traces:
+            # a pale, opaque, one-pixel line: a translucent or wide pen makes Qt stroke the path slowly
             color = QColor(t.color)
-            color.setAlpha(140)
-            c = pg.PlotDataItem(pen=pg.mkPen(color, width=1.5))
+            pale = QColor(*(int(0.45 * v + 0.55 * 255) for v in (color.red(), color.green(), color.blue())))
+            c = pg.PlotDataItem(pen=pg.mkPen(pale, width=1))
             c.setZValue(-2)
             self.loss_plot.plot.addItem(c)
             self.curves.append(c)
             self.values.append(GrowingArray())
+            self._envelopes.append(Envelope())
         self._timer.start()
         self.request_now()
 
@@ -239,7 +244,9 @@ class MinibatchCurves(QObject):
     def _on_timer(self) -> None:
         if not self.enabled or self.jobs.busy(self):
             return
-        if not self.request_now():
+        with gui_busy():
+            more = self.request_now()
+        if not more:
             self._timer.stop()  # caught up: the next progress message restarts it
 
     def request_now(self) -> bool:
@@ -257,10 +264,13 @@ class MinibatchCurves(QObject):
         def compute():
             out = []
             for i, first, positions in work:
-                yield_to_gui()
                 if getattr(obj, "stochastic", False):
-                    v = [obj.minibatch_value(x, first + k) for k, x in enumerate(positions)]
+                    v = []
+                    for k, x in enumerate(positions):
+                        yield_to_gui()  # the GUI thread's Python goes first (widgets/gil.py), row by row
+                        v.append(obj.minibatch_value(x, first + k))
                 else:
+                    yield_to_gui()
                     v = obj.value(positions)
                 out.append((i, np.asarray(v, dtype=float)))
             return out
@@ -273,9 +283,11 @@ class MinibatchCurves(QObject):
             return
         lp, min_value = self.loss_plot, self.model.objective.min_value
         for i, v in rows:
+            first = self.values[i].n
             self.values[i].extend(v)
-            y = lp.mapped(loss_gap(self.values[i].view, min_value))
-            self.curves[i].setData(np.arange(len(y), dtype=float), y)
+            self._envelopes[i].extend(np.arange(first, first + len(v), dtype=float), v)
+            x, y = self._envelopes[i].points()  # a bounded number of points however long the race
+            self.curves[i].setData(x, lp.mapped(loss_gap(y, min_value)))
         self.updated.emit()
         self._on_timer_soon()
 

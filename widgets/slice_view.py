@@ -19,6 +19,7 @@ from lab.errors import LabError
 from lab.slices import HESSIAN, RANDOM, SliceDirections, slice_directions, slice_grid
 from widgets.background import BackgroundJobs
 from widgets.data_plot import last_finite
+from widgets.gil import gui_busy
 from widgets.style import FONT_PT, INK, MARKER_SIZE, font
 
 RATE_HZ = 2
@@ -142,7 +143,8 @@ class SliceLayer(QObject):
     @Slot()
     def _on_timer(self) -> None:
         if self.active and self._dirty and not self.jobs.busy(self):
-            self.request_now()
+            with gui_busy():
+                self.request_now()
 
     def request_now(self) -> None:
         """Compute the slice at the selected racer's point now (view-jobs thread); ``updated`` once drawn."""
