@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QWidget
 
 from lab.params import Param
 from widgets.model import MAX_STEPS_LIMIT, SPEED_MAX, LabModel
@@ -79,21 +79,6 @@ class Controls(QWidget):
         self.max_steps.valueChanged.connect(self._on_max_steps_edited)
         layout.addWidget(self.max_steps)
 
-        # the experiment's gradient noise and seed: refused at the field when out of range
-        self.noise = ParamField(NOISE, model.experiment.noise, "experiment")
-        self.seed = ParamField(SEED, model.experiment.seed, "experiment")
-        for name, field, width in (("Noise", self.noise, 70), ("Seed", self.seed, 70)):
-            field.setObjectName(f"{name.lower()}Field")
-            field.editor.setObjectName(f"{name.lower()}Editor")
-            field.error.setObjectName(f"{name.lower()}Error")
-            field.editor.setFixedWidth(width)
-            field.error.setMaximumWidth(320)
-            layout.addSpacing(10)
-            layout.addWidget(QLabel(name))
-            layout.addWidget(field)
-        self.noise.accepted.connect(lambda _, v: model.set_noise(v) or self._on_settings_changed())
-        self.seed.accepted.connect(lambda _, v: model.set_seed(v) or self._on_settings_changed())
-
         self.counter = QLabel()
         self.counter.setObjectName("stepCounter")
         self.counter.setMinimumWidth(10)
@@ -107,7 +92,6 @@ class Controls(QWidget):
         model.maxStepsChanged.connect(self._on_max_steps_changed)
         model.raceAdvanced.connect(self._on_race_advanced)
         model.raceReset.connect(self._on_race_advanced)
-        model.raceReset.connect(self._on_settings_changed)
         self._on_speed_changed(model.speed)
         self._on_max_steps_changed(model.max_steps)
         self._on_running_changed(model.running)
@@ -133,15 +117,6 @@ class Controls(QWidget):
             self.max_steps.setValue(steps)
         self._on_race_advanced()
 
-    @Slot()
-    def _on_settings_changed(self) -> None:
-        """Show the experiment's noise and seed (a new race, an opened file)."""
-        exp = self.model.experiment
-        if self.noise.value != exp.noise or not self.noise.invalid:
-            self.noise.set_value(exp.noise)
-        if self.seed.value != exp.seed or not self.seed.invalid:
-            self.seed.set_value(exp.seed)
-
     @Slot(bool)
     def _on_running_changed(self, running: bool) -> None:
         self.run_button.setText("Pause" if running else "Run")
@@ -154,3 +129,47 @@ class Controls(QWidget):
         if m.running and m.steps_per_second > 0:
             text += f"   {m.steps_per_second:,.0f} steps/s"
         self.counter.setText(text)
+
+
+class RunSettings(QWidget):
+    """The experiment's gradient noise and seed (a row under the racers): refused at the field when out of range,
+    saved and opened with the experiment."""
+
+    def __init__(self, model: LabModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.setObjectName("runSettings")
+        layout = QGridLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        self.noise = ParamField(NOISE, model.experiment.noise, "experiment")
+        self.seed = ParamField(SEED, model.experiment.seed, "experiment")
+        for name, field, width in (("Gradient noise", self.noise, 60), ("Seed", self.seed, 60)):
+            key = name.split()[-1].lower()
+            field.setObjectName(f"{key}Field")
+            field.editor.setObjectName(f"{key}Editor")
+            field.error.setObjectName(f"{key}Error")
+            field.editor.setFixedWidth(width)
+            field.error.setMinimumWidth(0)
+            field.editor.editingFinished.connect(
+                lambda f=field: f.invalid and self.model.messageShown.emit(f.error.text()))
+            field.error.setWordWrap(True)
+            label = QLabel("Noise" if key == "noise" else name)  # the gradient noise: the tooltip says so
+            label.setToolTip(f"{name}: {field.param.doc}")
+            col = 0 if key == "noise" else 2
+            layout.addWidget(label, 0, col)
+            layout.addWidget(field, 0, col + 1)
+            layout.addWidget(field.error, 1 + col // 2, 0, 1, 4)  # a refusal spans the row, under the fields
+        layout.setColumnStretch(3, 1)
+        self.noise.accepted.connect(lambda _, v: model.set_noise(v) or self._on_settings_changed())
+        self.seed.accepted.connect(lambda _, v: model.set_seed(v) or self._on_settings_changed())
+        model.raceReset.connect(self._on_settings_changed)
+
+    @Slot()
+    def _on_settings_changed(self) -> None:
+        """Show the experiment's noise and seed (a new race, an opened file)."""
+        exp = self.model.experiment
+        if self.noise.value != exp.noise or not self.noise.invalid:
+            self.noise.set_value(exp.noise)
+        if self.seed.value != exp.seed or not self.seed.invalid:
+            self.seed.set_value(exp.seed)
+

@@ -39,6 +39,11 @@ class ExpressionField(ParamField):
         self.editor.setObjectName("expressionEditor")
         self.editor.setPlaceholderText("a formula in x and y, e.g. sin(x)*cos(y) + 0.1*(x**2 + y**2)")
         self.editor.textEdited.connect(self._on_text_edited)
+        self.error.setWordWrap(False)  # one line under the field: "column N: what"; the hint in the tooltip
+
+    def _show_error(self, message: str) -> None:
+        super()._show_error(message)
+        self.error.setText(message.split(": use ")[0])  # the whole message stays in the tooltip
 
     def _on_text_edited(self, text: str) -> None:
         err = check_expression(text)

@@ -14,7 +14,7 @@ from widgets import settings as lab_settings
 from widgets.analysis_base import install_analysis_menu
 from widgets.background import BackgroundJobs
 from widgets.contour_plot import ContourView
-from widgets.controls import Controls
+from widgets.controls import Controls, RunSettings
 from widgets.curvature_panel import CurvaturePanel
 from widgets.data_plot import DataPanel
 from widgets.export_adapter import FORMATS as TRAJECTORY_FORMATS
@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.controls = Controls(self.model)
         self.objective_panel = ObjectivePanel(self.model, jobs=self.jobs)
         self.racers_panel = RacersPanel(self.model)
+        self.run_settings = RunSettings(self.model)  # the experiment's gradient noise and seed
         self.contour = ContourView(self.model, self.clock, jobs=self.jobs)
         self.loss_plot = LossPlot(self.model, self.clock)
         self.data_panel = DataPanel(self.model, self.loss_plot, self.jobs)
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         lv = QVBoxLayout(left)
         lv.setContentsMargins(4, 0, 4, 4)
         lv.addWidget(self.racers_panel, 1)
+        lv.addWidget(self.run_settings)
         scroll = QScrollArea()
         scroll.setObjectName("setupArea")
         scroll.setWidget(left)
@@ -216,7 +218,7 @@ class MainWindow(QMainWindow):
         if shown != getattr(self, "_data_shown", None):
             self._data_shown = shown
             total = sum(self.top_split.sizes()) or 1082
-            self.top_split.setSizes([int(total * 0.43), int(total * 0.23), total - int(total * 0.66)] if shown
+            self.top_split.setSizes([int(total * 0.45), int(total * 0.22), total - int(total * 0.67)] if shown
                                     else [int(total * 0.54), 0, total - int(total * 0.54)])
 
     # ----- public ----------------------------------------------------------------------------------------------

@@ -89,6 +89,7 @@ class ObjectivePanel(QFrame):
             value, owner = exp.params.get(p.name, p.default), f"objective {spec.name!r}"
             if spec.name == "custom" and p.name == "expr":  # checked as typed, compiled off the GUI thread
                 f = ExpressionField(p, value, owner, self.jobs)
+                f.checked.connect(lambda text: text and self.model.messageShown.emit("Formula refused, " + text))
             else:
                 f = ParamField(p, value, owner)
             if p.kind == "str":

@@ -29,6 +29,11 @@ SEED = 0
 KIND_NAMES = {RANDOM: "random directions", HESSIAN: "top Hessian eigenvectors"}
 
 
+def axis_label(label: str) -> str:
+    """A direction's name as its axis shows it: "Hessian" shortened to H, so the left axis's label fits."""
+    return label.replace("Hessian eigenvector", "H eigenvector")
+
+
 class SliceResult(NamedTuple):
     """A slice as drawn: the point, its step, the directions and the grid (``lab.slices.slice_grid``)."""
 
@@ -179,8 +184,8 @@ class SliceLayer(QObject):
         v.image.setRect(QRectF(a[0] - da / 2, b[0] - db / 2, a[-1] - a[0] + da, b[-1] - b[0] + db))
         v.colorbar.setLevels((lo, hi))
         v.colorbar.axis.setLabel("f on the slice", **style)
-        v.plot.setLabel("bottom", result.directions.labels[0], **style)
-        v.plot.setLabel("left", result.directions.labels[1], **style)
+        v.plot.setLabel("bottom", axis_label(result.directions.labels[0]), **style)
+        v.plot.setLabel("left", axis_label(result.directions.labels[1]), **style)
         v.plot.setTitle(f"loss on a plane through {who} (step {result.step})", size=f"{FONT_PT - 1}pt",
                         color=INK)
         self.marker.setData(pos=[(0.0, 0.0)], brush=pg.mkBrush(color), pen=pg.mkPen(INK, width=3))

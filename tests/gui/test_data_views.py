@@ -12,7 +12,7 @@ from lab.race import RacerSpec
 from lab.slices import slice_directions, slice_grid
 from lab.stochastic import minibatch_losses
 from widgets.scales import loss_gap
-from widgets.slice_view import N
+from widgets.slice_view import N, axis_label
 
 
 def race(window, qtbot, objective: str, steps: int = 12, racers=("sgd", "momentum", "adam")):
@@ -120,8 +120,9 @@ def test_mlp_shows_a_labelled_slice_through_the_selected_racer(window, qtbot):
         got = view.slice.last
         assert np.array_equal(got.loss, loss) and np.array_equal(got.alphas, alphas)
         assert np.array_equal(view.image.image, loss)
-        assert view.plot.getAxis("bottom").labelText == d.labels[0] and word in d.labels[0]
-        assert view.plot.getAxis("left").labelText == d.labels[1]
+        assert view.plot.getAxis("bottom").labelText == axis_label(d.labels[0]) and word in d.labels[0]
+        assert view.plot.getAxis("left").labelText == axis_label(d.labels[1])
+        assert d.labels[1].split()[-1].rstrip(")") in axis_label(d.labels[1])  # the direction's number, λ shown
     m.set_objective("booth")  # back to two dimensions: the contour's own axes
     assert not view.slice.active and view.plot.getAxis("bottom").labelText == "x"
 
@@ -161,7 +162,7 @@ def test_custom_domain_bounds_are_fields(window, qtbot):
 
 
 def test_noise_and_seed_fields_refuse_bad_values_and_are_saved(window, qtbot, tmp_path):
-    m, controls = window.model, window.controls
+    m, controls = window.model, window.run_settings
     m.set_objective("linear_regression")
     assert not controls.noise.submit("-1") and controls.noise.invalid and "0 <= noise" in controls.noise.error.text()
     assert m.experiment.noise == 0.0
