@@ -2,10 +2,12 @@
 top of the window, with the formula beside it so the whole room sees what is being minimized."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+import sys
+
+from PySide6.QtCore import QEvent, Qt, Slot
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from lab.objectives import OBJECTIVES, objective_spec
+from lab.objectives import OBJECTIVES, make_objective, objective_spec
 from widgets.expression_field import ExpressionField
 from widgets.model import LabModel
 from widgets.param_field import ParamField, PointField
@@ -36,6 +38,7 @@ class ObjectivePanel(QFrame):
         self.combo.setMaxVisibleItems(24)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.combo.currentIndexChanged.connect(self._on_combo_changed)
+        self.combo.view().installEventFilter(self)  # the list opening: sympy warmed up in case `custom` is chosen
         layout.addWidget(self.combo)
         self.params_box = QWidget()
         self.params_row = QHBoxLayout(self.params_box)
@@ -109,6 +112,13 @@ class ObjectivePanel(QFrame):
         if many:
             self.more_params.addStretch(1)
         self.params_box.setVisible(bool(spec.params) and not many)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Show and self.jobs is not None and "sympy" not in sys.modules:
+            # custom's first compile imports sympy (~0.5 s): done here, off the GUI thread, while the user reads
+            # the list, it costs ~2 ms when `custom` is chosen
+            self.jobs.submit("warm-sympy", lambda: make_objective("custom").compile() and None, lambda _: None)
+        return False
 
     @Slot()
     def _on_start_changed(self) -> None:
