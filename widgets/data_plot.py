@@ -177,16 +177,27 @@ class DataPlot(pg.PlotWidget):
         if "line" in result:
             self.line.setPen(pg.mkPen(QColor(color), width=LINE_WIDTH + 1))
             self.line.setData(*result["line"])
-            title = f"data · {who}'s line"
+            title = f"{who}'s line"
         else:
             xs, ys, classes = result["regions"]
             dx, dy = xs[1] - xs[0], ys[1] - ys[0]
             self.regions.setImage(np.asarray(classes, dtype=float), levels=(0, 1), autoLevels=False)
             self.regions.setRect(xs[0] - dx / 2, ys[0] - dy / 2, xs[-1] - xs[0] + dx, ys[-1] - ys[0] + dy)
             self.boundary.setData(*result["boundary"])
-            title = f"data · {who}'s regions"
+            title = f"{who}'s regions"
         self.plot.setTitle(title, size=f"{FONT_PT - 1}pt", color=INK)
         self.updated.emit(result["x"])
+
+
+def minibatch_curve(loss_plot, values: np.ndarray, min_value) -> np.ndarray:
+    """What a minibatch-loss curve holds: the loss plot's mapping of f_B − f* (or f_B); on a log axis a minibatch
+    loss at or below f* (a minibatch can fit better than the minimum of the full loss) is a gap, not a plunge to
+    the floor."""
+    y = loss_plot.mapped(loss_gap(values, min_value))
+    if min_value is not None and loss_plot.log_y:
+        with np.errstate(invalid="ignore"):
+            y = np.where(np.asarray(values, dtype=float) - min_value > 0, y, np.nan)
+    return y
 
 
 class MinibatchCurves(QObject):
@@ -287,7 +298,7 @@ class MinibatchCurves(QObject):
             self.values[i].extend(v)
             self._envelopes[i].extend(np.arange(first, first + len(v), dtype=float), v)
             x, y = self._envelopes[i].points()  # a bounded number of points however long the race
-            self.curves[i].setData(x, lp.mapped(loss_gap(y, min_value)))
+            self.curves[i].setData(x, minibatch_curve(lp, y, min_value))
         self.updated.emit()
         self._on_timer_soon()
 
@@ -305,10 +316,10 @@ class DataPanel(QWidget):
         self.plot = DataPlot(model, jobs)
         layout.addWidget(self.plot, 1)
         self.minibatch = MinibatchCurves(model, loss_plot, jobs, self)
-        self.toggle = QCheckBox("minibatch loss on the loss plot")
+        self.toggle = QCheckBox("minibatch loss curves")
         self.toggle.setObjectName("minibatchLossToggle")
         self.toggle.setFont(font(FONT_PT - 1))
-        self.toggle.setToolTip("thin curves: the loss of the minibatch each racer stepped on, f_B(x) — it jitters "
+        self.toggle.setToolTip("on the loss plot, pale curves: the loss of the minibatch each racer stepped on, f_B(x) — it jitters "
                                "around the full-data loss")
         self.toggle.toggled.connect(self.minibatch.set_enabled)
         layout.addWidget(self.toggle)

@@ -11,6 +11,7 @@ from lab.presets import suggest
 from lab.race import RacerSpec
 from lab.slices import slice_directions, slice_grid
 from lab.stochastic import minibatch_losses
+from widgets.data_plot import minibatch_curve
 from widgets.scales import loss_gap
 from widgets.slice_view import N, axis_label
 
@@ -98,7 +99,10 @@ def test_the_minibatch_loss_toggle_adds_the_jittering_curves(window, qtbot):
     for values, curve, trace in zip(curves.values, curves.curves, m.traces):
         expected = minibatch_losses(m.objective, trace.positions.view)
         assert np.array_equal(values.view, expected)
-        shown = window.loss_plot.mapped(loss_gap(expected, m.objective.min_value))
+        shown = minibatch_curve(window.loss_plot, expected, m.objective.min_value)
+        below = expected <= m.objective.min_value  # a minibatch fitting better than the full loss's minimum: a gap
+        assert np.array_equal(np.isnan(shown), below) and np.array_equal(
+            shown[~below], window.loss_plot.mapped(loss_gap(expected, m.objective.min_value))[~below])
         assert np.array_equal(curve.yData, shown, equal_nan=True) and np.array_equal(curve.xData, np.arange(trace.n))
     full = m.objective.value(m.traces[0].positions.view)
     assert not np.allclose(curves.values[0].view, full)  # it jitters around the full-data loss
