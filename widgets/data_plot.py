@@ -158,8 +158,9 @@ class DataPlot(pg.PlotWidget):
             with gui_busy():
                 self.request_now()
 
-    def request_now(self) -> None:
-        """Compute the selected racer's model of the data now (in the view-jobs thread); ``updated`` when drawn."""
+    def request_now(self, wait: bool = False) -> None:
+        """Compute the selected racer's model of the data now, in the view-jobs thread (``updated`` when drawn),
+        or with ``wait`` here and at once (screenshots, exports: ``MainWindow.refresh_now``)."""
         if not self.active:
             return
         self._dirty = False
@@ -168,7 +169,11 @@ class DataPlot(pg.PlotWidget):
         x, step = last_finite(trace, self.model.start)
         who = trace.label if trace is not None else "start"
         color = trace.color if trace is not None else INK
-        self.jobs.submit(self, lambda: model_of_data(obj, x), lambda r: self._draw(obj, r, who, color, step))
+        if wait:
+            self.jobs.cancel(self)
+            self._draw(obj, model_of_data(obj, x), who, color, step)
+        else:
+            self.jobs.submit(self, lambda: model_of_data(obj, x), lambda r: self._draw(obj, r, who, color, step))
 
     def _draw(self, obj, result: dict, who: str, color: str, step: int) -> None:
         if obj is not self.model.objective:

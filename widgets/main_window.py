@@ -214,10 +214,10 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_data_panel(self) -> None:
         """Give the data plot room beside the contour when the objective has data (and take it back)."""
-        shown = self.data_panel.isVisibleTo(self)
+        shown = not self.data_panel.isHidden()
         if shown != getattr(self, "_data_shown", None):
             self._data_shown = shown
-            total = sum(self.top_split.sizes()) or 1082
+            total = max(sum(self.top_split.sizes()), 1082)  # before the first layout the sizes are nominal
             self.top_split.setSizes([int(total * 0.47), int(total * 0.21), total - int(total * 0.68)] if shown
                                     else [int(total * 0.54), 0, total - int(total * 0.54)])
 
@@ -229,6 +229,10 @@ class MainWindow(QMainWindow):
     def refresh_now(self) -> None:
         """Draw everything the model has, now (tests and screenshots; normally the redraw clock does it)."""
         self.clock.flush()
+        if self.data_panel.plot.active:  # the data plot and the slice at the racers' last points, computed here
+            self.data_panel.plot.request_now(wait=True)
+        if self.contour.slice is not None and self.contour.slice.active:
+            self.contour.slice.request_now(wait=True)
 
     @property
     def plots(self) -> dict:

@@ -77,10 +77,12 @@ class SliceLayer(QObject):
         self.combo.adjustSize()
         self.combo.hide()
         view.installEventFilter(self)  # the combo sits in the legend's row, bottom left
+        view.colorbar.axis.enableAutoSIPrefix(False)  # a slice's f of 0.09 … 0.14 is not "90 … 140 (x0.001)"
         self.marker = pg.ScatterPlotItem(size=MARKER_SIZE + 6, pxMode=True)
         self.marker.setZValue(20)
         view.plot.addItem(self.marker)
         self._dirty = False
+        self._bar_width = None
         self._timer = QTimer(self)
         self._timer.setInterval(int(1000 / RATE_HZ))
         self._timer.timeout.connect(self._on_timer)
@@ -111,6 +113,10 @@ class SliceLayer(QObject):
         for item in (v.image, v.colorbar, self.marker):
             item.setVisible(True)
         v.image.clear()
+        if self._bar_width is None:  # f's ticks (0.68, 0.72) are wider than log f's (−2): let the axis grow
+            self._bar_width = v.colorbar.axis.width()
+            v.colorbar.axis.setWidth(v.colorbar.axis.fontMetrics().horizontalAdvance("0.0000") + 36
+                                     if hasattr(v.colorbar.axis, "fontMetrics") else 90)
         for name in ("left", "bottom"):
             v.plot.showAxis(name, True)
         v.note.hide()
@@ -132,6 +138,9 @@ class SliceLayer(QObject):
         self._timer.stop()
         self.combo.hide()
         self.view.ci.layout.setRowMinimumHeight(1, 0)
+        if self._bar_width is not None:
+            self.view.colorbar.axis.setWidth(self._bar_width)
+            self._bar_width = None
         self.marker.setData(pos=np.empty((0, 2)))
         self.marker.hide()
         style = {"font-size": f"{FONT_PT}pt", "color": INK}
@@ -151,16 +160,21 @@ class SliceLayer(QObject):
             with gui_busy():
                 self.request_now()
 
-    def request_now(self) -> None:
-        """Compute the slice at the selected racer's point now (view-jobs thread); ``updated`` once drawn."""
+    def request_now(self, wait: bool = False) -> None:
+        """Compute the slice at the selected racer's point now, in the view-jobs thread (``updated`` once drawn),
+        or with ``wait`` here and at once (screenshots, exports: ``MainWindow.refresh_now``)."""
         self._dirty = False
         obj, kind = self.model.objective, self.kind
         trace = self.model.selected_trace
         x, step = last_finite(trace, self.model.start)
         who = trace.label if trace is not None else "the start"
         color = trace.color if trace is not None else "#FFFFFF"
-        self.jobs.submit(self, lambda: compute_slice(obj, x, step, kind),
-                         lambda r: self._draw(obj, kind, r, who, color))
+        if wait:
+            self.jobs.cancel(self)
+            self._draw(obj, kind, compute_slice(obj, x, step, kind), who, color)
+        else:
+            self.jobs.submit(self, lambda: compute_slice(obj, x, step, kind),
+                             lambda r: self._draw(obj, kind, r, who, color))
 
     def _draw(self, obj, kind: str, result, who: str, color: str) -> None:
         if not self.active or obj is not self.model.objective or kind != self.kind:
@@ -183,11 +197,11 @@ class SliceLayer(QObject):
         v.image.setImage(z, levels=(lo, hi), autoLevels=False)
         v.image.setRect(QRectF(a[0] - da / 2, b[0] - db / 2, a[-1] - a[0] + da, b[-1] - b[0] + db))
         v.colorbar.setLevels((lo, hi))
-        v.colorbar.axis.setLabel("f on the slice", **style)
+        v.colorbar.axis.setLabel("f", **style)
         v.plot.setLabel("bottom", axis_label(result.directions.labels[0]), **style)
         v.plot.setLabel("left", axis_label(result.directions.labels[1]), **style)
-        v.plot.setTitle(f"loss on a plane through {who} (step {result.step})", size=f"{FONT_PT - 1}pt",
-                        color=INK)
+        # short: the title's width is the plot's least width (a long one pushes the colour bar out of view)
+        v.plot.setTitle(f"f on a plane through {who}", size=f"{FONT_PT - 1}pt", color=INK)
         self.marker.setData(pos=[(0.0, 0.0)], brush=pg.mkBrush(color), pen=pg.mkPen(INK, width=3))
         self.updated.emit(result.x)
 

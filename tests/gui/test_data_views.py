@@ -184,3 +184,24 @@ def test_noise_and_seed_fields_refuse_bad_values_and_are_saved(window, qtbot, tm
     assert controls.noise.value == 0.0
     assert window.load_experiment(tmp_path / "e.json")
     assert controls.noise.value == 0.25 and controls.seed.value == 7 and m.experiment.noise == 0.25
+
+
+def test_refresh_now_draws_the_data_plot_and_slice_at_the_last_step(window, qtbot):
+    m = race(window, qtbot, "mlp", steps=4)
+    window.refresh_now()  # what screenshots and exports call: no waiting on the view-jobs thread
+    x = last_point(m.selected_trace)
+    assert np.array_equal(window.data_panel.plot.shown["x"], x)
+    assert np.array_equal(window.contour.slice.last.x, x) and window.contour.slice.last.step == 4
+
+
+def test_a_window_opened_on_a_data_objective_shows_the_data_plot(qtbot):
+    from widgets.main_window import MainWindow
+
+    obj = make_objective("logistic_regression")
+    w = MainWindow(Experiment("logistic_regression", obj.start.tolist(), [RacerSpec("sgd", {"lr": 0.5})]),
+                   remember=False)
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    assert w.data_panel.isVisible() and w.top_split.sizes()[1] > 150
+    w.close()
