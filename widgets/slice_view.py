@@ -8,6 +8,7 @@ computed in the view-jobs thread at most ``RATE_HZ`` times a second; the racer s
 """
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 import numpy as np
@@ -30,8 +31,16 @@ KIND_NAMES = {RANDOM: "random directions", HESSIAN: "top Hessian eigenvectors"}
 
 
 def axis_label(label: str) -> str:
-    """A direction's name as its axis shows it: "Hessian" shortened to H, so the left axis's label fits."""
-    return label.replace("Hessian eigenvector", "H eigenvector")
+    """A direction's name as its axis shows it, short enough for the left axis: "Hessian eigenvector 2
+    (λ = 0.7224)" as "H eigenvector 2, λ = 0.722"."""
+    m = re.fullmatch(r"Hessian eigenvector (\d+) \(λ = (.+)\)", label)
+    if m is None:
+        return label
+    try:
+        lam = f"{float(m.group(2)):.3g}"
+    except ValueError:
+        lam = m.group(2)
+    return f"H eigenvector {m.group(1)}, λ = {lam}"
 
 
 class SliceResult(NamedTuple):
@@ -146,6 +155,8 @@ class SliceLayer(QObject):
         style = {"font-size": f"{FONT_PT}pt", "color": INK}
         self.view.plot.setLabel("bottom", "x", **style)
         self.view.plot.setLabel("left", "y", **style)
+        for name in ("bottom", "left"):
+            self.view.plot.getAxis(name).resizeEvent(None)
         self.view.plot.setTitle("")
 
     @Slot()
@@ -200,6 +211,8 @@ class SliceLayer(QObject):
         v.colorbar.axis.setLabel("f", **style)
         v.plot.setLabel("bottom", axis_label(result.directions.labels[0]), **style)
         v.plot.setLabel("left", axis_label(result.directions.labels[1]), **style)
+        for name in ("bottom", "left"):  # a longer label than the last: centre it again (pyqtgraph does on resize)
+            v.plot.getAxis(name).resizeEvent(None)
         # short: the title's width is the plot's least width (a long one pushes the colour bar out of view)
         v.plot.setTitle(f"f on a plane through {who}", size=f"{FONT_PT - 1}pt", color=INK)
         self.marker.setData(pos=[(0.0, 0.0)], brush=pg.mkBrush(color), pen=pg.mkPen(INK, width=3))

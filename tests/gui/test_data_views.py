@@ -126,7 +126,10 @@ def test_mlp_shows_a_labelled_slice_through_the_selected_racer(window, qtbot):
         assert np.array_equal(view.image.image, loss)
         assert view.plot.getAxis("bottom").labelText == axis_label(d.labels[0]) and word in d.labels[0]
         assert view.plot.getAxis("left").labelText == axis_label(d.labels[1])
-        assert d.labels[1].split()[-1].rstrip(")") in axis_label(d.labels[1])  # the direction's number, λ shown
+        if kind == "hessian":  # the direction's number and its λ, shortened
+            assert axis_label(d.labels[1]).startswith("H eigenvector 2, λ = ")
+            lam = float(d.labels[1].split("= ")[1].rstrip(")"))
+            assert float(axis_label(d.labels[1]).split("= ")[1]) == pytest.approx(lam, rel=5e-3)
     m.set_objective("booth")  # back to two dimensions: the contour's own axes
     assert not view.slice.active and view.plot.getAxis("bottom").labelText == "x"
 
