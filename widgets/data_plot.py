@@ -24,7 +24,7 @@ from widgets.decimate import Envelope
 from widgets.gil import gui_busy, yield_to_gui
 from widgets.model import LabModel
 from widgets.scales import loss_gap
-from widgets.style import FONT_PT, INK, LINE_WIDTH, font, style_plot
+from widgets.style import FONT_PT, INK, LINE_WIDTH, font, style_plot, set_title
 
 RATE_HZ = 4
 REGION_GRID = 80
@@ -190,7 +190,7 @@ class DataPlot(pg.PlotWidget):
             self.regions.setRect(xs[0] - dx / 2, ys[0] - dy / 2, xs[-1] - xs[0] + dx, ys[-1] - ys[0] + dy)
             self.boundary.setData(*result["boundary"])
             title = f"{who}'s regions"
-        self.plot.setTitle(title, size=f"{FONT_PT - 1}pt", color=INK)
+        set_title(self.plot, title, FONT_PT - 1)
         self.updated.emit(result["x"])
 
 

@@ -218,7 +218,7 @@ class MainWindow(QMainWindow):
         if shown != getattr(self, "_data_shown", None):
             self._data_shown = shown
             total = max(sum(self.top_split.sizes()), 1082)  # before the first layout the sizes are nominal
-            self.top_split.setSizes([int(total * 0.47), int(total * 0.21), total - int(total * 0.68)] if shown
+            self.top_split.setSizes([int(total * 0.40), int(total * 0.22), total - int(total * 0.62)] if shown
                                     else [int(total * 0.54), 0, total - int(total * 0.54)])
 
     # ----- public ----------------------------------------------------------------------------------------------

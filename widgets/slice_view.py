@@ -21,7 +21,7 @@ from lab.slices import HESSIAN, RANDOM, SliceDirections, slice_directions, slice
 from widgets.background import BackgroundJobs
 from widgets.data_plot import last_finite
 from widgets.gil import gui_busy
-from widgets.style import FONT_PT, INK, MARKER_SIZE, font
+from widgets.style import FONT_PT, INK, MARKER_SIZE, font, set_title
 
 RATE_HZ = 2
 EXTENT = 1.0
@@ -193,7 +193,7 @@ class SliceLayer(QObject):
         v = self.view
         style = {"font-size": f"{FONT_PT}pt", "color": INK}
         if isinstance(result, str):
-            v.plot.setTitle(f"no slice: {result}", size=f"{FONT_PT - 1}pt", color=INK)
+            set_title(v.plot, f"no slice: {result}", FONT_PT - 1)
             self.updated.emit(None)
             return
         self.last = result
@@ -214,7 +214,7 @@ class SliceLayer(QObject):
         for name in ("bottom", "left"):  # a longer label than the last: centre it again (pyqtgraph does on resize)
             v.plot.getAxis(name).resizeEvent(None)
         # short: the title's width is the plot's least width (a long one pushes the colour bar out of view)
-        v.plot.setTitle(f"f on a plane through {who}", size=f"{FONT_PT - 1}pt", color=INK)
+        set_title(v.plot, f"f on a plane through {who}", FONT_PT - 1)
         self.marker.setData(pos=[(0.0, 0.0)], brush=pg.mkBrush(color), pen=pg.mkPen(INK, width=3))
         self.updated.emit(result.x)
 

@@ -64,3 +64,23 @@ def style_plot(plot_item, left: str = "", bottom: str = "") -> None:
         plot_item.setLabel("left", left, **label_style)
     if bottom:
         plot_item.setLabel("bottom", bottom, **label_style)
+
+
+def set_title(plot_item, text: str, pt: int = FONT_PT) -> None:
+    """Set a plot's title without letting its text widen the plot past its widget (a long title in a narrow
+    pane would otherwise push the axes out of view); a title too long for the pane is cut at its edge."""
+    label = plot_item.titleLabel
+    if not getattr(label, "_relaxed", False):
+        original = label.updateMin
+
+        def update_min_height_only() -> None:  # pyqtgraph calls this on every setText and resize
+            original()
+            label.setMinimumWidth(0)
+            height = label._sizeHint[Qt.SizeHint.MinimumSize][1]
+            label._sizeHint[Qt.SizeHint.MinimumSize] = (0, height)
+            label._sizeHint[Qt.SizeHint.PreferredSize] = (0, height)
+            label.updateGeometry()
+
+        label.updateMin = update_min_height_only
+        label._relaxed = True
+    plot_item.setTitle(text, size=f"{pt}pt", color=INK)
