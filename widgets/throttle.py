@@ -1,10 +1,11 @@
-"""One redraw clock for all views: at most ~60 redraws a second, slower when drawing is slow, in turns.
+"""One redraw clock for all views: at most ~125 ticks a second, slower when drawing is slow, in turns.
 
 Views ``request()`` a redraw when their model changed; ``tick`` comes once for all of them. Two rules keep the
 GUI thread free for input, however fast the race runs and however much there is to draw:
 
-- Turns: views belong to one of ``GROUPS`` groups and redraw on their group's tick only, so one tick (and the
-  paint that follows it) never redraws every plot at once.
+- Turns: views belong to one of ``GROUPS`` groups and redraw on their group's ticks only (``TURNS``: the
+  contour and the loss together on 6 ticks of 8, gradient norm and κ on one each), so one tick (and the paint
+  that follows it) never redraws more than two plots.
 - Pace: the views report what their paints cost (``note_cost``); the next tick comes (tick + paint cost) /
   ``BUSY_FRACTION`` after the last one began, but only once that tick's paints are done and ``GAP_MS`` after
   them: drawing takes at most that share of the GUI thread, and a tick never shares an event-loop pass with
@@ -18,13 +19,16 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from widgets.gil import gui_busy
 
-MIN_INTERVAL_MS = 16     # ≤ 60 Hz
-MAX_INTERVAL_MS = 250    # never slower than 4 Hz per group
+MIN_INTERVAL_MS = 8      # ≤ 125 ticks a second
+MAX_INTERVAL_MS = 250    # never slower than 4 ticks a second
 PAINT_WAIT_MS = 100      # a tick whose paint never comes (nothing visible changed) stops being waited for
 TABLE_INTERVAL = 0.25    # tables of numbers change at most 4 times a second: nobody reads faster
-BUSY_FRACTION = 0.6      # drawing may use at most this share of the GUI thread
-GAP_MS = 6               # after a paint, the event loop gets at least this long before the next tick
+BUSY_FRACTION = 0.7      # drawing may use at most this share of the GUI thread
+GAP_MS = 3               # after a paint, the event loop gets at least this long before the next tick
 GROUPS = 4               # contour and leaderboard; loss; gradient norm; condition number and curvature table
+# the groups that redraw on each tick of a cycle: the contour and the loss (which the lecture hall watches) together
+# on 6 ticks of 8 (~7 ms of tick, then ~7 ms of paint), gradient norm and κ alone on one each
+TURNS = ((0, 1), (0, 1), (0, 1), (2,), (0, 1), (0, 1), (0, 1), (3,))
 
 
 class RedrawClock(QObject):
@@ -62,7 +66,7 @@ class RedrawClock(QObject):
 
     def my_turn(self, group: int) -> bool:
         """True on ``group``'s ticks (and on every tick of a flush). A view that is not due calls ``request``."""
-        return self.flushing or self.ticks % GROUPS == group
+        return self.flushing or group in TURNS[self.ticks % len(TURNS)]
 
     def table_due(self, table) -> bool:
         """True (and the clock noted) if ``table`` last refreshed ``TABLE_INTERVAL`` or more ago."""
