@@ -21,7 +21,7 @@ from lab.params import Param
 from widgets.job import JobRunner
 from widgets.param_field import ParamField
 from widgets.plot_export import _png_bytes, _svg_bytes
-from widgets.style import FONT_PT, font
+from widgets.style import FONT_PT, INK, font
 
 SHORT = {"rho": "ρ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "decay_rate": "decay", "weight_decay": "wd",
          "bias_correction": "bias correction"}
@@ -88,6 +88,17 @@ def float_field(name: str, default: float, doc: str) -> ParamField:
     f = ParamField(Param(name, default, lo=0.0, lo_open=True, doc=doc), default, "")
     f.setObjectName(f"{name}Field")
     return f
+
+
+def side_legend(object_name: str) -> QLabel:
+    """A rich-text legend beside a figure (never over a curve, never clipped)."""
+    legend = QLabel()
+    legend.setObjectName(object_name)
+    legend.setTextFormat(Qt.TextFormat.RichText)
+    legend.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    legend.setStyleSheet(f"color: {INK}; background: white;")
+    legend.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
+    return legend
 
 
 class AnalysisView(QWidget):

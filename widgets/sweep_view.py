@@ -19,7 +19,7 @@ from lab.errors import LabError
 from lab.cli.common import MAX_STEPS  # the command line's limit on steps per run
 from lab.presets import LABELS
 from lab.sweep import MAX_NUM, LRSweep, lr_grid, lr_sweep
-from widgets.analysis_base import BATCHED, AnalysisView, HyperEditor, float_field, int_field
+from widgets.analysis_base import BATCHED, AnalysisView, HyperEditor, float_field, int_field, side_legend
 from widgets.style import FONT_PT, GUIDE, INK, MARKER_SIZE, PALETTE, TITLE_PT, configure_pyqtgraph, font, pen, style_plot
 
 FLOOR = 1e-16
@@ -125,12 +125,7 @@ class SweepView(AnalysisView):
         item.addItem(self.edge_line, ignoreBounds=True)
         row = QHBoxLayout()
         row.addWidget(self.plot, 1)
-        self.legend = QLabel()  # beside the plot, never over a curve
-        self.legend.setObjectName("sweepLegend")
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.legend.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.legend.setStyleSheet(f"color: {INK}; background: white;")
-        self.legend.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)  # never clipped
+        self.legend = side_legend("sweepLegend")
         row.addWidget(self.legend)
         fv.addLayout(row, 1)
 
