@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 
 from widgets.style import HALO_WIDTH, LINE_WIDTH
 
-BUDGET = 1500
+BUDGET = 600
 """Segments painted per refresh at most: a backlog (the first frame of a fast race, a repaint after zooming)
 is spread over several redraw ticks instead of holding the GUI thread in one."""
 
