@@ -7,13 +7,13 @@ waiting one, so a view that asks at 4 Hz never builds a queue. Used for the data
 """
 from __future__ import annotations
 
-import atexit
 import traceback
 from typing import Any, Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from widgets.gil import gui_busy, yield_to_gui
+from widgets import live_threads
 
 
 class _Worker(QObject):
@@ -55,7 +55,7 @@ class BackgroundJobs(QObject):
         self._waiting: dict[Any, tuple[Callable, Callable]] = {}
         self._token = 0
         self._closed = False
-        _LIVE.add(self)
+        live_threads.register(self)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -111,23 +111,10 @@ class BackgroundJobs(QObject):
         if self._closed:
             return
         self._closed = True
-        _LIVE.discard(self)
+        live_threads.forget(self)
         self._waiting.clear()
         self.thread.quit()
         self.thread.wait(timeout_ms)
-
-
-_LIVE: set[BackgroundJobs] = set()
-
-
-@atexit.register
-def _shutdown_all() -> None:
-    """Last resort at interpreter exit: no view-jobs thread may outlive its QThread object."""
-    for jobs in list(_LIVE):
-        try:
-            jobs.shutdown()
-        except RuntimeError:  # the C++ side is already gone
-            pass
 
 
 __all__ = ["BackgroundJobs"]

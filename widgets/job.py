@@ -10,7 +10,6 @@ slots connected to the runner run in the GUI thread. ``shutdown()`` stops the jo
 """
 from __future__ import annotations
 
-import atexit
 import threading
 import time
 import traceback
@@ -20,6 +19,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from widgets.gil import yield_to_gui
+from widgets import live_threads
 
 PROGRESS_PER_SECOND = 20
 
@@ -107,7 +107,7 @@ class JobRunner(QObject):
         self._job: Job | None = None
         self._next_id = 0
         self._closed = False
-        _LIVE.add(self)
+        live_threads.register(self)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -144,7 +144,7 @@ class JobRunner(QObject):
         if self._closed:
             return
         self._closed = True
-        _LIVE.discard(self)
+        live_threads.forget(self)
         self.stop()
         self.thread.quit()
         self.thread.wait(timeout_ms)
@@ -176,19 +176,6 @@ class JobRunner(QObject):
     def _on_errored(self, job_id: int, message: str) -> None:
         if self._current(job_id):
             self.errored.emit(message)
-
-
-_LIVE: set[JobRunner] = set()
-
-
-@atexit.register
-def _shutdown_all() -> None:
-    """Last resort at interpreter exit: no runner's thread may outlive its QThread object."""
-    for runner in list(_LIVE):
-        try:
-            runner.shutdown()
-        except RuntimeError:  # the C++ side is already gone
-            pass
 
 
 __all__ = ["Job", "JobRunner", "JobWorker"]

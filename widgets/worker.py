@@ -9,7 +9,6 @@ for the worker to let go of the race, so that the GUI may read or rebuild it rig
 """
 from __future__ import annotations
 
-import atexit
 import threading
 import time
 import traceback
@@ -20,6 +19,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 from lab.race import Race
 from widgets.gil import yield_to_gui
 from widgets.snapshot import cheap_curvature, collect
+from widgets import live_threads
 
 MAX_UPDATES_PER_SECOND = 60
 EXPENSIVE_CURVATURE_INTERVAL = 1.0
@@ -152,7 +152,7 @@ class RaceRunner(QObject):
         self._job: Job | None = None
         self._next_id = 0
         self._closed = False
-        _LIVE.add(self)
+        live_threads.register(self)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -200,20 +200,7 @@ class RaceRunner(QObject):
         if self._closed:
             return
         self._closed = True
-        _LIVE.discard(self)
+        live_threads.forget(self)
         self.stop()
         self.thread.quit()
         self.thread.wait(timeout_ms)
-
-
-_LIVE: set[RaceRunner] = set()
-
-
-@atexit.register
-def _shutdown_all() -> None:
-    """Last resort at interpreter exit: no runner's thread may outlive its QThread object."""
-    for runner in list(_LIVE):
-        try:
-            runner.shutdown()
-        except RuntimeError:  # the C++ side is already gone
-            pass

@@ -18,7 +18,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt, QtMsgType
 
-from widgets import worker as worker_module
+from widgets import live_threads
 from widgets.model import MAX_STEPS_LIMIT
 
 QT_NOISE = ("propagateSizeHints",)  # the offscreen platform's harmless note
@@ -57,7 +57,7 @@ def close_window(w) -> None:
     """Close as the user does; the worker thread must be over when ``close`` returns."""
     w.close()
     assert w.model.runner.thread.isFinished() and w.model.runner.thread.wait(0)
-    assert w.model.runner not in worker_module._LIVE
+    assert w.model.runner not in live_threads._LIVE
 
 
 def settle(window, qtbot):
@@ -136,7 +136,7 @@ def assert_no_thread_left(qtbot, threads_before: list[str], runners):
     gc.collect()
     for r in runners:
         assert r.thread.isFinished(), "a worker thread still runs"
-    assert not worker_module._LIVE, worker_module._LIVE
+    assert not live_threads._LIVE, live_threads._LIVE
     assert threading.active_count() == 1, threading.enumerate()
     # Qt's global pool ("Thread (pooled)": image scaling, painting) keeps idle threads for 30 s by design
     def ours():
