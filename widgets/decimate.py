@@ -207,3 +207,25 @@ class Envelope:
             keep = np.column_stack([np.ones(len(b), dtype=bool), b[:, 0] != b[:, 2]])
             self._cache = (np.column_stack([xa, xb])[keep], np.column_stack([ya, yb])[keep])
         return self._cache
+
+
+def peak_columns(x: np.ndarray, y: np.ndarray, x0: float, x1: float, columns: int):
+    """A curve (``x`` increasing) as ``columns`` equal columns across ``[x0, x1]`` show it: each column's points
+    replaced by two at the column's first x, its smallest then its largest y (NaN where it has no finite value);
+    the nearest point outside the range on either side is kept, so the line runs to the edges. A curve with no
+    more than two points per column in range is returned as it is (sliced to the range)."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    lo = max(int(np.searchsorted(x, x0, side="left")) - 1, 0)
+    hi = min(int(np.searchsorted(x, x1, side="right")) + 1, len(x))
+    x, y = x[lo:hi], y[lo:hi]
+    if len(x) <= 2 * columns or not x1 > x0:
+        return x, y
+    col = np.floor((x - x0) * (columns / (x1 - x0)))
+    starts = np.flatnonzero(np.concatenate([[True], col[1:] != col[:-1]]))
+    yy = np.where(np.isfinite(y), y, np.nan)  # ±∞ (never drawn) must not win a column from the finite values
+    out = np.empty((len(starts), 2))
+    with np.errstate(invalid="ignore"):
+        out[:, 0] = np.fmin.reduceat(yy, starts)
+        out[:, 1] = np.fmax.reduceat(yy, starts)
+    return np.repeat(x[starts], 2), out.reshape(-1)

@@ -1,8 +1,8 @@
 """Curves against step: the loss (f − f* on a log axis when f* is known, f otherwise), the gradient norm, and the
-condition number along each trajectory. One curve per racer; each redraw tick gives every curve that grew its
-trace's ``Envelope`` (``setData`` on the same items): every row while the race is short, then each bucket's
-min and max, at most ~8 000 points however long the race — a redraw costs the same at step 10⁶ as at 10³ —
-drawn through pyqtgraph's clip-to-view and peak downsampling.
+condition number along each trajectory. One curve per racer, all of a plot's in one ``CurveSet``; each redraw
+tick gives every curve that grew its trace's ``Envelope``: every row while the race is short, then each
+bucket's min and max, at most ~8 000 points however long the race, drawn as the plot's pixel columns show
+them (``peak_columns``) — a redraw costs the same at step 10⁶ as at 10³.
 
 On a log axis the curves hold log₁₀ of the values (the axis labels them 10ᵏ), taken here of the envelope's
 points (log, floors and f − f* are monotone: each bucket's extremes stay its extremes).
@@ -16,6 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QFontMetrics
 
+from widgets.curve_set import CurveSet, RacerCurve
 from widgets.decimate import Envelope
 from widgets.model import LabModel
 from widgets.scales import FLOOR, floor_for, loss_gap, positive_floor
@@ -23,10 +24,6 @@ from widgets.snapshot import PER_STEP_CURVATURE_MAX_DIM
 from widgets.style import BOTTOM_AXIS_HEIGHT, FONT_PT, GUIDE, INK, LINE_WIDTH, font, style_plot, set_title
 from widgets.gil import gui_busy
 from widgets.throttle import RedrawClock
-
-DOWNSAMPLE_FACTOR = 0.5  # peak downsampling: one min/max pair per two pixel columns (the lines are 3.5 px wide:
-                         # it looks the same as one per column, and paints ~25 % faster)
-
 
 NICE = (1.0, 1.25, 1.6, 2.0, 2.5, 3.2, 4.0, 5.0, 6.4, 8.0)  # ~10 steps a decade (×1.26)
 
@@ -53,7 +50,7 @@ class SeriesPlot(pg.PlotWidget):
         self.plot = self.getPlotItem()
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
-        self.plot.setClipToView(True)
+        self.plot.setClipToView(True)  # for other curves added to the plot (the minibatch losses)
         self.plot.setDownsampling(auto=True, mode="peak")
         # the range follows the data, set once per redraw (pyqtgraph's auto-range would repaint twice); a user's
         # zoom or pan stops following until the next reset or a double-click
@@ -67,7 +64,9 @@ class SeriesPlot(pg.PlotWidget):
         style_plot(self.plot, "", "step" if self.group == 3 else "")
         if self.group != 3:  # the three plots share the step axis; only the bottom one names it
             self.plot.getAxis("bottom").setHeight(BOTTOM_AXIS_HEIGHT - 22)
-        self.curves: list[pg.PlotDataItem] = []
+        self.curve_set = CurveSet()  # every racer's curve, drawn as one item
+        self.plot.addItem(self.curve_set)
+        self.curves: list[RacerCurve] = self.curve_set.curves
         self._drawn: list[int] = []
         self._dirty = True
         self.guide = pg.InfiniteLine(angle=0, pen=pg.mkPen(GUIDE, width=2, style=Qt.PenStyle.DashLine),
@@ -113,16 +112,12 @@ class SeriesPlot(pg.PlotWidget):
 
     @Slot()
     def _on_race_reset(self) -> None:
-        for c in self.curves:
-            self.plot.removeItem(c)
-        self.curves, self._drawn = [], []
+        self.curve_set.clear()
         self.configure()
         for t in self.model.traces:
-            c = pg.PlotDataItem(pen=pg.mkPen(t.color, width=LINE_WIDTH), name=t.label)
-            c.opts["autoDownsampleFactor"] = DOWNSAMPLE_FACTOR
-            self.plot.addItem(c)
-            self.curves.append(c)
-            self._drawn.append(0)
+            self.curve_set.add(pg.mkPen(t.color, width=LINE_WIDTH), t.label)
+        self.curves = self.curve_set.curves
+        self._drawn = [0] * len(self.curves)
         self._emphasize()
         self._follow = True
         self._lo, self._hi, self._n = np.inf, -np.inf, 0

@@ -4,8 +4,8 @@ Views ``request()`` a redraw when their model changed; ``tick`` comes once for a
 GUI thread free for input, however fast the race runs and however much there is to draw:
 
 - Turns: views belong to one of ``GROUPS`` groups and redraw on their group's ticks only (``TURNS``: the
-  contour and the loss together on 6 ticks of 8, gradient norm and κ on one each), so one tick (and the paint
-  that follows it) never redraws more than two plots.
+  contour and the loss on one tick, gradient norm and κ on the next), so one tick (and the paint that follows
+  it) never redraws more than two plots, and every plot redraws on every second tick.
 - Pace: the views report what their paints cost (``note_cost``); the next tick comes (tick + paint cost) /
   ``BUSY_FRACTION`` after the last one began, but only once that tick's paints are done and ``GAP_MS`` after
   them: drawing takes at most that share of the GUI thread, and a tick never shares an event-loop pass with
@@ -26,9 +26,9 @@ TABLE_INTERVAL = 0.25    # tables of numbers change at most 4 times a second: no
 BUSY_FRACTION = 0.7      # drawing may use at most this share of the GUI thread
 GAP_MS = 3               # after a paint, the event loop gets at least this long before the next tick
 GROUPS = 4               # contour and leaderboard; loss; gradient norm; condition number and curvature table
-# the groups that redraw on each tick of a cycle: the contour and the loss (which the lecture hall watches) together
-# on 6 ticks of 8 (~7 ms of tick, then ~7 ms of paint), gradient norm and κ alone on one each
-TURNS = ((0, 1), (0, 1), (0, 1), (2,), (0, 1), (0, 1), (0, 1), (3,))
+# the groups that redraw on each tick of a cycle: the contour and the loss (with the leaderboard) on one, gradient
+# norm and κ (with the curvature table) on the next; a tick and its paints cost ~5–8 ms at 8 racers
+TURNS = ((0, 1), (2, 3))
 
 
 class RedrawClock(QObject):

@@ -81,3 +81,54 @@ def test_clip_segments_inside_outside():
                                      (1109.6, "1110"), (-0.0631, "−0.0631"), (4.9e-17, "4.9e−17"), (1.4e5, "1.4e5")])
 def test_table_numbers_are_short(v, text):
     assert number(v) == text
+
+
+def peak_columns_by_loop(x, y, x0, x1, columns):
+    """The plain reference: walk the points in range (and one either side), group by pixel column."""
+    inside = [i for i in range(len(x)) if x0 <= x[i] <= x1]
+    if not inside:
+        keep = list(range(len(x)))
+    else:
+        keep = list(range(max(inside[0] - 1, 0), min(inside[-1] + 2, len(x))))
+    if len(keep) <= 2 * columns:
+        return x[keep], y[keep]
+    xs, ys = [], []
+    groups: dict[int, list[int]] = {}
+    for i in keep:
+        groups.setdefault(int(np.floor((x[i] - x0) * columns / (x1 - x0))), []).append(i)
+    for col in sorted(groups):
+        idx = groups[col]
+        finite = [y[i] for i in idx if np.isfinite(y[i])]
+        xs += [x[idx[0]]] * 2
+        ys += [min(finite), max(finite)] if finite else [np.nan, np.nan]
+    return np.array(xs), np.array(ys)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_peak_columns_equals_the_loop_and_keeps_every_columns_extremes(seed):
+    from widgets.decimate import peak_columns
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(50, 3000))
+    x = np.cumsum(rng.uniform(0.1, 2.0, n))
+    y = rng.normal(size=n)
+    y[rng.random(n) < 0.05] = np.nan
+    y[rng.random(n) < 0.01] = np.inf
+    x0, x1 = sorted(rng.uniform(x[0] - 10, x[-1] + 10, 2))
+    columns = int(rng.integers(5, 300))
+    got = peak_columns(x, y, x0, x1, columns)
+    want = peak_columns_by_loop(x, y, x0, x1, columns)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1], equal_nan=True)
+
+
+def test_peak_columns_hand_example():
+    from widgets.decimate import peak_columns
+
+    x = np.arange(10.0)
+    y = np.array([5, 1, 7, 3, np.nan, np.nan, 2, 9, 4, 8.0])
+    # 2 columns over [0, 10): 0–4 and 5–9; more than 2 points per column, so reduced
+    xs, ys = peak_columns(x, y, 0.0, 10.0, 2)
+    assert xs.tolist() == [0, 0, 5, 5] and ys.tolist() == [1, 7, 2, 9]
+    # few points: returned as they are, sliced to the range plus one point either side
+    xs, ys = peak_columns(x, y, 3.5, 6.5, 3)
+    assert xs.tolist() == [3, 4, 5, 6, 7]

@@ -57,18 +57,25 @@ def test_envelope_is_exact_while_short():
     assert np.array_equal(px, np.arange(5.0)) and np.array_equal(py, y, equal_nan=True)
 
 
-def test_long_race_plots_hold_the_envelopes_of_the_engines_data(window, qtbot, tmp_path):
-    """12 000 steps (past the 4 096 rows kept exactly): each curve is the envelope of the engine's values, every
-    bucket's exact min and max on it; the trajectory and the export hold every step."""
+def race_rosenbrock(window, qtbot, steps: int):
+    """The lecture set on rosenbrock for ``steps`` steps, nobody stopping early; returns the model once every
+    row has reached the window."""
     m = window.model
     m.set_objective("rosenbrock")
     m.use_lecture_set()
     m.experiment.tol = 0.0
-    m.set_max_steps(12_000)
+    m.set_max_steps(steps)
     m.reset()
     with qtbot.waitSignal(m.runner.finished, timeout=60000):
         m.run()
     qtbot.waitUntil(lambda: all(t.n == tr.n for t, tr in zip(m.traces, m.race.tracks)), timeout=5000)
+    return m
+
+
+def test_long_race_plots_hold_the_envelopes_of_the_engines_data(window, qtbot, tmp_path):
+    """12 000 steps (past the 4 096 rows kept exactly): each curve is the envelope of the engine's values, every
+    bucket's exact min and max on it; the trajectory and the export hold every step."""
+    m = race_rosenbrock(window, qtbot, 12_000)
     window.refresh_now()
     f_star = m.objective.min_value
     for i, (t, tr) in enumerate(zip(m.traces, m.race.tracks)):
@@ -87,3 +94,30 @@ def test_long_race_plots_hold_the_envelopes_of_the_engines_data(window, qtbot, t
     for back, tr in zip(read_trajectories(out), m.race.tracks):
         assert len(back.positions) == tr.n == 12_001
         assert np.array_equal(back.positions, tr.positions) and np.array_equal(back.losses, tr.losses)
+
+
+def test_each_pixel_column_of_a_curve_reaches_its_data_min_and_max(window, qtbot):
+    """The curves are painted from their pixel columns' extremes: after a long race the painted loss curve of the
+    selected racer (on top) covers, in its colour, the screen points of its data's smallest and largest value."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QColor
+
+    from widgets.curve_set import COLUMN_PX
+
+    m = race_rosenbrock(window, qtbot, 12_000)
+    plot = window.loss_plot
+    row = 2
+    m.select(row)
+    window.refresh_now()
+    curve = plot.curves[row]
+    x, y = curve.getData()
+    vb = plot.plot.getViewBox()
+    assert len(x) <= 2 * (vb.width() / COLUMN_PX + 3) < len(curve.xData)  # reduced to the columns
+    image = plot.grab().toImage()
+    ratio = image.devicePixelRatio()
+    want = QColor(m.traces[row].color)
+    for k in (int(np.nanargmin(curve.yData)), int(np.nanargmax(curve.yData))):
+        at = plot.mapFromScene(vb.mapViewToScene(QPointF(curve.xData[k], curve.yData[k])))
+        near = [QColor(image.pixel(int((at.x() + dx) * ratio), int((at.y() + dy) * ratio)))
+                for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+        assert any(c.rgb() == want.rgb() for c in near), (k, [c.name() for c in near])

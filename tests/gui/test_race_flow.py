@@ -183,7 +183,7 @@ def test_diverging_racer_is_flagged_and_never_drawn_as_nan(small, qtbot):
     flag = small.curvature.table.item(0, 5)
     assert flag.text().startswith("⚠")
     curve = small.loss_plot.curves[0]
-    shown = curve.curve.getData()[1]  # what is drawn (after log mapping and downsampling)
+    shown = curve.getData()[1]  # what is drawn (after log mapping and peak columns)
     assert len(shown) and np.all(np.isfinite(shown) | np.isnan(shown))
     x, y = small.contour.trajectories[0].path.xy  # the segments the trail layer paints
     assert len(x) and np.all(np.isfinite(x)) and np.all(np.isfinite(y))

@@ -168,7 +168,7 @@ def test_fonts_are_large_and_lines_thick(window):
         axis = plot.getPlotItem().getAxis("bottom")
         assert axis.style["tickFont"].pointSize() >= FONT_PT
     for c in window.loss_plot.curves:
-        assert c.opts["pen"].widthF() >= 3 and LINE_WIDTH >= 3
+        assert c.pen.widthF() >= 3 and LINE_WIDTH >= 3
 
 
 def test_click_on_the_contour_plot_moves_the_start(small, qtbot):
