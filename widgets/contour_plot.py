@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor
 from widgets.decimate import PixelPath
 from widgets.model import LabModel, RacerTrace
 from widgets.scales import floor_for, log_levels
+from widgets.markers import Markers
 from widgets.slice_view import SliceLayer
 from widgets.style import FONT_PT, GUIDE, INK, LINE_WIDTH, MARKER_SIZE, font, style_plot
 from widgets.gil import gui_busy
@@ -153,7 +154,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.trails.setZValue(10)
         self.plot.addItem(self.trails, ignoreBounds=True)
 
-        self.current = pg.ScatterPlotItem(size=MARKER_SIZE, pxMode=True)
+        self.current = Markers()  # the racers' current points
         self.current.setZValue(20)
         self.plot.addItem(self.current)
 
@@ -165,7 +166,7 @@ class ContourView(pg.GraphicsLayoutWidget):
                                            antialias=True)
         self.velocity_arrow = pg.PlotCurveItem(pen=pg.mkPen(VELOCITY, width=4), shadowPen=halo, connect="pairs",
                                                antialias=True)
-        self.lookahead = pg.ScatterPlotItem(size=20, symbol="o", brush=pg.mkBrush(None), pen=pg.mkPen(VELOCITY, width=3))
+        self.lookahead = Markers()
         self.grad_label = label_item("−∇f", anchor=(0.5, 0.5))
         self.velocity_label = label_item("v", color=VELOCITY, anchor=(0.5, 0.5))
         self.lookahead_label = label_item("x + ρv", color=VELOCITY, anchor=(-0.2, 1.2))
@@ -394,9 +395,9 @@ class ContourView(pg.GraphicsLayoutWidget):
             return
         self._current_key = key
         if pos:
-            self.current.setData(pos=np.array(pos), brush=brushes, pen=pens, size=sizes, symbol=symbols)
+            self.current.setData(np.array(pos), brushes, pens, sizes, symbols)
         else:
-            self.current.setData(pos=np.empty((0, 2)))
+            self.current.setData(np.empty((0, 2)))
 
     def _hide_guides(self) -> None:
         for g in self.guides:
@@ -435,7 +436,8 @@ class ContourView(pg.GraphicsLayoutWidget):
             self.velocity_label.hide()
         look = p.details.get("lookahead")
         if look is not None and np.all(np.isfinite(look)):
-            self.lookahead.setData(pos=[np.asarray(look, float)[:2]])
+            self.lookahead.setData([np.asarray(look, float)[:2]], [pg.mkBrush(None)], [pg.mkPen(VELOCITY, width=3)],
+                                   [20], ["o"])
             self.lookahead_label.setPos(*np.asarray(look, float)[:2])
             self.lookahead.show()
             self.lookahead_label.show()

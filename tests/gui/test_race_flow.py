@@ -2,7 +2,8 @@
 import threading
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractButton
 
 from lab.race import Race
@@ -41,7 +42,7 @@ def test_run_and_plots_hold_the_engines_data(small, qtbot):
         t = m.traces[i]
         assert (t.status, t.status_step) == (track.status, track.status_step)
     # the point markers sit on the last positions
-    spots = np.c_[w.contour.current.data["x"], w.contour.current.data["y"]]
+    spots = w.contour.current.pos
     assert len(spots) == 7
     for track in race.tracks:
         assert np.any(np.all(spots == track.positions[-1], axis=1))
@@ -197,8 +198,13 @@ def test_the_selected_racer_gets_its_arrows(small, qtbot):
     small.refresh_now()
     assert c.grad_arrow.isVisible() and c.velocity_arrow.isVisible() and c.lookahead.isVisible()
     assert c.eigen.isVisible()
-    look = c.lookahead.data["x"][0], c.lookahead.data["y"][0]
+    look = tuple(c.lookahead.pos[0])
     assert np.allclose(look, m.race.tracks[2].positions[-1])  # torch-style nesterov reports the lookahead
+    # the selected racer's marker is painted on top, filled with its colour, where its last point is
+    image = c.grab().toImage()
+    at = c.mapFromScene(c.vb.mapViewToScene(QPointF(*c.current.pos[-1])))
+    ratio = image.devicePixelRatio()
+    assert QColor(image.pixel(int(at.x() * ratio), int(at.y() * ratio))).name().lower() == m.traces[2].color.lower()
     m.select(0)  # sgd: no velocity
     small.refresh_now()
     assert c.grad_arrow.isVisible() and not c.velocity_arrow.isVisible() and not c.lookahead.isVisible()
