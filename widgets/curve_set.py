@@ -9,13 +9,11 @@ NumPy, clipped to a band around the view and stroked: a redraw costs the same at
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from pyqtgraph.graphicsItems.PlotCurveItem import arrayToLineSegments
 from PySide6.QtGui import QPainter, QPen
 
-from pyqtgraph.graphicsItems.PlotCurveItem import arrayToLineSegments
-
 from widgets.decimate import peak_columns
+from widgets.view_item import ViewItem
 
 COLUMN_PX = 2.0
 """Pixels per column of ``peak_columns``: the curves are 3.5 px wide; one min/max pair per two columns looks the
@@ -62,14 +60,13 @@ class RacerCurve:
         return self._shown
 
 
-class CurveSet(pg.GraphicsObject):
+class CurveSet(ViewItem):
     """The racers' curves of one plot (``curves``), painted together; add one per racer with ``add``."""
 
     def __init__(self):
         super().__init__()
         self.curves: list[RacerCurve] = []
         self._view = None  # (x0, x1, columns) the cached reductions were made for
-        self._rect = QRectF()
 
     def __repr__(self) -> str:
         return f"CurveSet({len(self.curves)} curves)"
@@ -85,14 +82,6 @@ class CurveSet(pg.GraphicsObject):
         self.update()
 
     # ----- geometry ----------------------------------------------------------------------------------------------
-    def boundingRect(self) -> QRectF:
-        vb = self.getViewBox()
-        return vb.viewRect() if vb is not None else QRectF()
-
-    def viewRangeChanged(self) -> None:
-        self.prepareGeometryChange()
-        self.update()
-
     def dataBounds(self, ax: int, frac: float = 1.0, orthoRange=None):
         """The finite extent of every curve along axis ``ax`` (for a view box's auto-range)."""
         lo, hi = np.inf, -np.inf
@@ -121,26 +110,24 @@ class CurveSet(pg.GraphicsObject):
         return peak_columns(x, y, *view)
 
     def paint(self, p: QPainter, *args) -> None:
+        if not self.curves:
+            return
+        to_px = self.begin_pixels(p)  # draw in view-box pixels: the mapping is done in NumPy below
+        if to_px is None:
+            return
         vb = self.getViewBox()
-        if vb is None or not self.curves:
-            return
-        to_px = vb.childGroup.transform()  # data → view-box pixels
-        to_data, invertible = to_px.inverted()
-        if not invertible:
-            return
-        height = vb.height()
-        p.save()
-        p.setTransform(to_data * p.transform())  # draw in view-box pixels: the mapping is done in NumPy below
+        view = vb.viewRect()
+        band = MARGIN_PX / max(vb.height(), 1.0) * view.height()
+        y_lo, y_hi = view.top() - band, view.bottom() + band
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         for c in sorted(self.curves, key=lambda c: c.z):  # stable: racers in order, the selected one last
             x, y = c.getData()
             if len(x) == 0:
                 continue
-            px = to_px.m11() * x + to_px.m21() * y + to_px.dx()
-            py = to_px.m12() * x + to_px.m22() * y + to_px.dy()
-            gap = ~np.isfinite(py)  # NaN and ±∞ (a singular Hessian's κ) are not drawn
-            py = np.clip(py, -MARGIN_PX, height + MARGIN_PX)
-            py[gap] = np.nan
+            # far values pulled into a band around the view (in data units, before any product can overflow);
+            # NaN and ±∞ (a diverged step, a singular Hessian's κ) are gaps
+            y = np.where(np.isfinite(y), np.clip(y, y_lo, y_hi), np.nan)
+            px, py = self.to_pixels(to_px, x, y)
             # separate segments, not one path: the raster engine strokes a wide pen's path with joins and fills
             # it with the winding rule, ~5× slower on peak columns' back-and-forth than as independent lines
             c._lines = arrayToLineSegments(px, py, "finite", True, c._lines)
