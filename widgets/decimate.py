@@ -108,6 +108,10 @@ ENVELOPE_BUCKETS = 2048
 far more than a plot has pixel columns, and a constant cost per redraw however long the race."""
 
 
+PENDING_ROWS = 1 << 16
+"""Rows an ``Envelope`` holds unbucketed at most (they are bucketed when read, or past this many)."""
+
+
 def _bucket_extremes(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """Rows (m, 4) ``x_min, y_min, x_max, y_max`` of buckets ``xs, ys`` (m, s): the first smallest and first
     largest finite value of each bucket; a bucket with no finite value gives its first row twice (a gap)."""
@@ -133,6 +137,16 @@ def _merge_pairs(b: np.ndarray) -> np.ndarray:
     return out
 
 
+def _bucket_points(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Buckets (m, 4) as the points ``x, y`` a curve passes through: each bucket's min and max in row order, one
+    point when they are the same row."""
+    min_first = b[:, 0] <= b[:, 2]
+    keep = np.column_stack([np.ones(len(b), dtype=bool), b[:, 0] != b[:, 2]])
+    x = np.column_stack([np.where(min_first, b[:, 0], b[:, 2]), np.where(min_first, b[:, 2], b[:, 0])])
+    y = np.column_stack([np.where(min_first, b[:, 1], b[:, 3]), np.where(min_first, b[:, 3], b[:, 1])])
+    return x[keep], y[keep]
+
+
 class Envelope:
     """A growing series (x_k, y_k), x increasing, kept as the min and max of each bucket of ``size`` rows.
 
@@ -148,47 +162,88 @@ class Envelope:
 
     def __init__(self, buckets: int = ENVELOPE_BUCKETS):
         self.buckets = int(buckets)
-        self.size = 1
         self.n = 0
         self.last = float("nan")
+        self._size = 1
+        self._lo, self._hi = np.inf, -np.inf
         self._done = np.empty((2 * self.buckets, 4))
         self._count = 0
         self._px = np.empty(0)
         self._py = np.empty(0)
+        self._xs = GrowingArray(capacity=4 * self.buckets)  # points() of the complete buckets
+        self._ys = GrowingArray(capacity=4 * self.buckets)
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []  # rows not bucketed yet
+        self._pending_rows = 0
         self._cache: tuple[np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return self.n
 
+    @property
+    def size(self) -> int:
+        """Rows per bucket (1 while every row is kept)."""
+        self._settle()
+        return self._size
+
+    @property
+    def lo(self) -> float:
+        """The smallest finite value so far (∞ while there is none)."""
+        self._settle()
+        return self._lo
+
+    @property
+    def hi(self) -> float:
+        """The largest finite value so far (−∞ while there is none)."""
+        self._settle()
+        return self._hi
+
     def extend(self, x, y) -> None:
-        """Append rows (x increasing, following on from the last)."""
-        x = np.asarray(x, dtype=float).reshape(-1)
-        y = np.asarray(y, dtype=float).reshape(-1)
+        """Append rows (x increasing, following on from the last). The buckets are brought up to date when next
+        read: rows arriving in many small messages between two redraws are bucketed in one go."""
+        x = np.array(x, dtype=float).reshape(-1)  # copies: never a view of the caller's (possibly large) array
+        y = np.array(y, dtype=float).reshape(-1)
         if len(y) == 0:
             return
         self.n += len(y)
         self.last = float(y[-1])
+        self._pending.append((x, y))
+        self._pending_rows += len(y)
         self._cache = None
-        px = np.concatenate([self._px, x]) if len(self._px) else x
-        py = np.concatenate([self._py, y]) if len(self._py) else y
+        if self._pending_rows > PENDING_ROWS:  # nobody reads (a hidden plot): memory stays bounded
+            self._settle()
+
+    def _settle(self) -> None:
+        if not self._pending:
+            return
+        x = np.concatenate([self._px] + [p[0] for p in self._pending])
+        y = np.concatenate([self._py] + [p[1] for p in self._pending])
+        self._pending, self._pending_rows = [], 0
+        finite = y[np.isfinite(y)]
+        if finite.size:
+            self._lo, self._hi = min(self._lo, float(finite.min())), max(self._hi, float(finite.max()))
         while True:
-            s = self.size
-            full = min(len(py) // s, 2 * self.buckets - self._count)
+            s = self._size
+            full = min(len(y) // s, 2 * self.buckets - self._count)
             if full:
                 k = full * s
-                self._done[self._count: self._count + full] = _bucket_extremes(px[:k].reshape(full, s),
-                                                                               py[:k].reshape(full, s))
+                rows = _bucket_extremes(x[:k].reshape(full, s), y[:k].reshape(full, s))
+                self._done[self._count: self._count + full] = rows
                 self._count += full
-                px, py = px[k:], py[k:]
+                self._add_points(rows)
+                x, y = x[k:], y[k:]
             if self._count < 2 * self.buckets:
                 break
             self._done[: self.buckets] = _merge_pairs(self._done[: 2 * self.buckets])
             self._count = self.buckets
-            self.size *= 2
-        self._px, self._py = px.copy(), py.copy()  # never a view of the caller's (possibly large) array
+            self._size *= 2
+            self._xs.clear()
+            self._ys.clear()
+            self._add_points(self._done[: self._count])
+        self._px, self._py = x, y
 
     def buckets_array(self) -> np.ndarray:
         """Every bucket's ``x_min, y_min, x_max, y_max`` (m, 4), the partial last bucket included."""
+        self._settle()
         done = self._done[: self._count]
         if len(self._py) == 0:
             return done.copy()
@@ -198,15 +253,19 @@ class Envelope:
     def points(self) -> tuple[np.ndarray, np.ndarray]:
         """x and y to draw: each bucket's extremes in row order (cached until the next ``extend``)."""
         if self._cache is None:
-            b = self.buckets_array()
-            min_first = b[:, 0] <= b[:, 2]
-            xa = np.where(min_first, b[:, 0], b[:, 2])
-            ya = np.where(min_first, b[:, 1], b[:, 3])
-            xb = np.where(min_first, b[:, 2], b[:, 0])
-            yb = np.where(min_first, b[:, 3], b[:, 1])
-            keep = np.column_stack([np.ones(len(b), dtype=bool), b[:, 0] != b[:, 2]])
-            self._cache = (np.column_stack([xa, xb])[keep], np.column_stack([ya, yb])[keep])
+            self._settle()
+            xs, ys = self._xs.view, self._ys.view  # the complete buckets' points, kept as they complete
+            if len(self._py):
+                px, py = _bucket_points(_bucket_extremes(self._px[None], self._py[None]))
+                self._cache = (np.concatenate([xs, px]), np.concatenate([ys, py]))
+            else:
+                self._cache = (xs.copy(), ys.copy())
         return self._cache
+
+    def _add_points(self, rows: np.ndarray) -> None:
+        x, y = _bucket_points(rows)
+        self._xs.extend(x)
+        self._ys.extend(y)
 
 
 def peak_columns(x: np.ndarray, y: np.ndarray, x0: float, x1: float, columns: int):

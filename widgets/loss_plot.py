@@ -135,14 +135,16 @@ class SeriesPlot(pg.PlotWidget):
         self._fit(force=True)
         ev.accept()
 
-    def _grow_range(self, i: int, x: np.ndarray, y: np.ndarray) -> None:
-        """Curve ``i`` now holds ``x, y`` (all of it: the envelope holds every bucket's extremes)."""
+    def _grow_range(self, i: int, x: np.ndarray, env: Envelope) -> None:
+        """Curve ``i`` now holds ``x`` and its envelope ``env``'s points: its y range is the mapped range of every
+        finite value so far (the maps are monotone; the envelope keeps each bucket's extremes)."""
         if len(x):
             self._n = max(self._n, float(x[-1]))
-        v = np.asarray(y, float)
-        v = v[np.isfinite(v)]
-        if v.size:
-            self._ranges[i] = [float(v.min()), float(v.max())]
+        if env.lo <= env.hi:
+            with np.errstate(all="ignore"):
+                lo, hi = (float(v) for v in self.values(np.array([env.lo, env.hi])))
+            if np.isfinite(lo) and np.isfinite(hi):
+                self._ranges[i] = [lo, hi]
         # the view follows the racers that did not blow up: one diverging racer's 1e300 would flatten the rest
         traces = self.model.traces
         sane = [r for r, t in zip(self._ranges, traces) if t.status not in ("diverged", "error")]
@@ -221,9 +223,10 @@ class SeriesPlot(pg.PlotWidget):
             n = self.rows(t)
             if self._drawn[i] == n:
                 continue
-            x, y = self.envelope(t).points()
+            env = self.envelope(t)
+            x, y = env.points()
             y = self.values(y)
-            self._grow_range(i, x, y)
+            self._grow_range(i, x, env)
             self._drawn[i] = n
             c.setData(x, y)
         if self._follow:

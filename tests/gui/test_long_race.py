@@ -40,6 +40,10 @@ def test_envelope_equals_the_plain_loop(n, buckets):
         k = int(rng.integers(1, 700))
         env.extend(x[i:i + k], y[i:i + k])
         i += k
+        if rng.random() < 0.2 and i < 5000:  # and read between messages, as the plots do
+            px, py = env.points()
+            rx, ry = envelope_by_loop(x[:i], y[:i], env.size)
+            assert np.array_equal(px, rx) and np.array_equal(py, ry, equal_nan=True)
     assert env.n == n and env.size < max(2, 2 * n // buckets + 1)
     px, py = env.points()
     rx, ry = envelope_by_loop(x, y, env.size)
@@ -121,3 +125,20 @@ def test_each_pixel_column_of_a_curve_reaches_its_data_min_and_max(window, qtbot
         near = [QColor(image.pixel(int((at.x() + dx) * ratio), int((at.y() + dy) * ratio)))
                 for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
         assert any(c.rgb() == want.rgb() for c in near), (k, [c.name() for c in near])
+
+
+def test_envelope_buckets_rows_when_read_or_when_too_many_wait():
+    from widgets.decimate import PENDING_ROWS
+
+    rng = np.random.default_rng(3)
+    env = Envelope(64)
+    y = rng.standard_normal(3 * PENDING_ROWS)
+    x = np.arange(len(y), dtype=float)
+    for i in range(0, len(y), 10_000):  # never read: the rows wait, but never more than PENDING_ROWS of them
+        env.extend(x[i:i + 10_000], y[i:i + 10_000])
+        assert env._pending_rows <= PENDING_ROWS
+    assert env.n == len(y) and env.last == y[-1]
+    assert (env.lo, env.hi) == (y.min(), y.max())
+    px, py = env.points()
+    rx, ry = envelope_by_loop(x, y, env.size)
+    assert np.array_equal(px, rx) and np.array_equal(py, ry)
