@@ -303,14 +303,14 @@ class ContourView(pg.GraphicsLayoutWidget):
             label.setText(label.text, size=f"{FONT_PT}pt", color=INK)
         self.trails.set_sources(self.trajectories)
         self._dirty = True
-        self.clock.request()
+        self.clock.request(half=0)
 
     @Slot()
     @Slot(object)
     @Slot(int)
     def _on_race_advanced(self, *_) -> None:
         self._dirty = True
-        self.clock.request()
+        self.clock.request(half=0)
 
     @Slot(object, object)
     def _on_range_changed(self, *_) -> None:
@@ -318,7 +318,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         if max(cell[0] / self._cell[0], self._cell[0] / cell[0]) > 1.3:
             self._regrid_pending = True
         self._dirty = True  # arrows are sized by the view
-        self.clock.request()
+        self.clock.request(half=0)
 
     def _grid(self):
         r = self.vb.viewRect()
@@ -341,7 +341,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         super().resizeEvent(ev)
         if "clock" in self.__dict__:  # pyqtgraph calls this from inside __init__
             self._regrid_pending = True
-            self.clock.request()
+            self.clock.request(half=0)
 
     # ----- drawing (on the clock's tick) -----------------------------------------------------------------------
     def paintEvent(self, ev) -> None:
@@ -355,7 +355,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         if not (self._dirty or self._regrid_pending) or not self.two_d:
             return
         if not self.clock.my_turn(0):
-            self.clock.request()
+            self.clock.request(half=0)
             return
         if self._regrid_pending:
             self._regrid()
@@ -365,7 +365,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.trails.refresh(budget=10**9 if self.clock.flushing else BUDGET)
         if self.trails.behind or any(t.behind for t in self.trajectories):  # a backlog: the rest on the next turns
             self._dirty = True
-            self.clock.request()
+            self.clock.request(half=0)
         self._draw_current_points()
         self._draw_guides()
         self.clock.expect_paint(self)

@@ -66,8 +66,7 @@ class CurvatureTable(ReadOnlyTable):
     def _on_tick(self) -> None:
         if not self._dirty:
             return
-        if not self._clock.flushing and (not self._clock.my_turn(3) or not self._clock.table_due(self)):
-            self._clock.request()
+        if not self._clock.flushing and not self._clock.table_due(self):
             return
         self._dirty = False
         traces = self.model.traces

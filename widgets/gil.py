@@ -5,6 +5,11 @@ turns every few milliseconds, and every 20 ms of drawing would take 40 ms or mor
 full speed. So the GUI thread marks its Python work with ``gui_busy()`` and the worker, before each step, waits
 (releasing the GIL) until the GUI thread is idle — at most ``MAX_WAIT`` at a time, so a forgotten mark can never
 stall the race.
+
+A redraw is more than its Python: after the clock's tick Qt works out what changed and paints each view, calling
+back into Python (bounding boxes, paint methods) dozens of times, and each call could wait for the worker to give
+the GIL back. ``hold()`` keeps the worker waiting across that whole stretch until ``release()`` (the clock
+releases when the tick's paints are done, and never holds longer than ``MAX_WAIT``).
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ MAX_WAIT = 0.05
 _idle = threading.Event()
 _idle.set()
 _depth = 0
+_held = False
 
 
 @contextmanager
@@ -28,8 +34,22 @@ def gui_busy():
         yield
     finally:
         _depth -= 1
-        if _depth == 0:
+        if _depth == 0 and not _held:
             _idle.set()
+
+
+def hold() -> None:
+    """The GUI thread is busy from now until ``release()`` (not nestable; GUI thread only)."""
+    global _held
+    _held = True
+    _idle.clear()
+
+
+def release() -> None:
+    global _held
+    _held = False
+    if _depth == 0:
+        _idle.set()
 
 
 def yield_to_gui() -> None:

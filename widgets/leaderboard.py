@@ -71,8 +71,7 @@ class Leaderboard(ReadOnlyTable):
     def _on_tick(self) -> None:
         if not self._dirty:
             return
-        if not self._clock.flushing and (not self._clock.my_turn(0) or not self._clock.table_due(self)):
-            self._clock.request()
+        if not self._clock.flushing and not self._clock.table_due(self):
             return
         self._dirty = False
         m = self.model

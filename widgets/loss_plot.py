@@ -37,7 +37,8 @@ def nice_above(n: float) -> float:
 class SeriesPlot(pg.PlotWidget):
     """One plot of a per-racer series against step, log y by default."""
 
-    group = 1
+    bottom = False  # the three plots share the step axis, one above the other; only the bottom one names it
+    half = 0  # the redraw clock's half this plot redraws on (widgets/throttle.py)
 
     def __init__(self, model: LabModel, clock: RedrawClock, object_name: str, title: str, parent=None):
         super().__init__(parent)
@@ -61,8 +62,8 @@ class SeriesPlot(pg.PlotWidget):
         # full-height lines) cost ~40 % of a paint in the raster engine
         self.plot.getAxis("bottom").setStyle(maxTickLevel=0)
         set_title(self.plot, title, FONT_PT)
-        style_plot(self.plot, "", "step" if self.group == 3 else "")
-        if self.group != 3:  # the three plots share the step axis; only the bottom one names it
+        style_plot(self.plot, "", "step" if self.bottom else "")
+        if not self.bottom:
             self.plot.getAxis("bottom").setHeight(BOTTOM_AXIS_HEIGHT - 22)
         self.curve_set = CurveSet()  # every racer's curve, drawn as one item
         self.plot.addItem(self.curve_set)
@@ -124,7 +125,7 @@ class SeriesPlot(pg.PlotWidget):
         self._fitted = None
         self._ranges = [[np.inf, -np.inf] for _ in self.curves]
         self._dirty = True
-        self.clock.request()
+        self.clock.request(half=self.half)
 
     @Slot(object)
     def _on_user_range(self, *_) -> None:
@@ -201,7 +202,7 @@ class SeriesPlot(pg.PlotWidget):
     @Slot(object)
     def _on_race_advanced(self, *_) -> None:
         self._dirty = True
-        self.clock.request()
+        self.clock.request(half=self.half)
 
     @Slot(int)
     def _on_selection_changed(self, *_) -> None:
@@ -215,8 +216,8 @@ class SeriesPlot(pg.PlotWidget):
     def _on_tick(self) -> None:
         if not self._dirty:
             return
-        if not self.clock.my_turn(self.group):
-            self.clock.request()
+        if not self.clock.my_turn(self.half):
+            self.clock.request(half=self.half)
             return
         self._dirty = False
         for i, (c, t) in enumerate(zip(self.curves, self.model.traces)):
@@ -268,8 +269,7 @@ class LossPlot(SeriesPlot):
 
 
 class GradNormPlot(SeriesPlot):
-    group = 2
-
+    half = 1
     def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
         super().__init__(model, clock, "gradNormPlot", "gradient norm  |∇f|   (log scale)", parent)
         self.set_log_y(True)
@@ -297,7 +297,8 @@ def cheap_curvature_dim(dim: int) -> bool:
 
 
 class ConditionPlot(SeriesPlot):
-    group = 3
+    bottom = True
+    half = 1
 
     def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
         super().__init__(model, clock, "conditionPlot", "condition number κ (log)", parent)
