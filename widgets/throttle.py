@@ -99,8 +99,10 @@ class RedrawClock(QObject):
         return True
 
     def expect_paint(self, view) -> None:
-        """A view changed in this tick: the next tick waits for its paint."""
-        self._expected.add(id(view))
+        """A view changed in this tick: the next tick (and the worker) waits for its paint, if one will come (a
+        hidden, minimized or collapsed view is never painted)."""
+        if view.isVisible() and view.width() > 0 and view.height() > 0 and not view.window().isMinimized():
+            self._expected.add(id(view))
 
     def note_cost(self, ms: float, view=None) -> None:
         """A view reports drawing work (its paint) done outside the tick."""

@@ -19,10 +19,12 @@ def clock():
 
 
 class FakeView:
-    """Redraws on its half's ticks when dirty, and (if ``paints``) expects a paint, like the plots do."""
+    """Redraws on its half's ticks when dirty, and (if ``paints``) expects a paint, like the plots do; stands
+    in for a widget on the screen."""
 
     def __init__(self, clock: RedrawClock, half: int, paints: bool = True):
         self.clock, self.half, self.paints = clock, half, paints
+        self.shown = True
         self.dirty, self.drawn, self.at = False, [], []
         clock.tick.connect(self.on_tick)
 
@@ -41,6 +43,23 @@ class FakeView:
         self.at.append(time.perf_counter())
         if self.paints:
             self.clock.expect_paint(self)
+
+
+    # what the clock asks of a widget before it waits for the widget's paint
+    def isVisible(self):
+        return self.shown
+
+    def width(self):
+        return 100
+
+    def height(self):
+        return 100
+
+    def window(self):
+        return self
+
+    def isMinimized(self):
+        return False
 
 
 class FakeTable:
@@ -94,3 +113,11 @@ def test_tables_refresh_one_a_tick_and_at_most_every_table_interval(qtbot, clock
         times = [s for _, s in table.refreshed]
         assert all(b - a >= 0.95 * TABLE_INTERVAL for a, b in zip(times, times[1:]))
     assert gil._idle.is_set()  # tables expect no paint: nothing holds the worker
+
+
+def test_a_view_that_cannot_be_painted_does_not_hold_the_worker(qtbot, clock):
+    a = FakeView(clock, 0)
+    a.shown = False  # hidden, collapsed or minimized: Qt will not paint it
+    a.change()
+    qtbot.waitUntil(lambda: bool(a.drawn), timeout=2000)
+    assert gil._idle.is_set() and not clock._hold_timer.isActive()
