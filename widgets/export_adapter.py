@@ -1,18 +1,25 @@
-"""File → Export trajectories goes through here: one place to switch if the core's export API changes."""
+"""File → Export trajectories goes through here: the command line's exporter (the same CSV / NPZ / JSON files)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from lab.errors import LabError
+from lab.export import FORMATS, check_writable, export_race
 
-try:  # the command line's exporter: the same CSV / NPZ / JSON files
-    from lab.export import FORMATS, export_race
-except ImportError:  # pragma: no cover - a core without lab/export.py
-    FORMATS, export_race = (".csv", ".npz", ".json"), None
+__all__ = ["FORMATS", "check_writable", "export_trajectories", "write_or_error"]
 
 
 def export_trajectories(path, experiment, race) -> Path:
     """Write ``race``'s trajectories to ``path`` in the format its ending names; LabError on any failure."""
-    if export_race is None:
-        raise LabError(f"cannot write {path}: this build has no trajectory export (lab/export.py)")
     return Path(export_race(path, experiment, race))
+
+
+def write_or_error(path, experiment, race) -> Path | LabError:
+    """``export_trajectories`` for a worker thread: the written path, or the LabError that says why not (an
+    unexpected failure, too, as a LabError naming the file)."""
+    try:
+        return export_trajectories(path, experiment, race)
+    except LabError as exc:
+        return exc
+    except Exception as exc:  # never a traceback in front of the user
+        return LabError(f"cannot write {path}: {type(exc).__name__}: {exc}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSignalBlocker, Qt, Slot
+from PySide6.QtCore import QEventLoop, QSignalBlocker, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QSizePolicy, QMessageBox, QScrollArea, QSplitter,
                                QVBoxLayout, QWidget)
@@ -29,6 +29,7 @@ from widgets.throttle import RedrawClock
 
 DEFAULT_SIZE = (1400, 900)
 DEFAULT_SPEED = 500.0  # steps per second when nothing is remembered: a race you can watch
+EXPORT_WAIT_MS = 600_000  # closing the window while trajectories are being written waits for them this long at most
 
 KEYS_HELP = """<h3>Keys</h3>
 <table cellpadding=4>
@@ -333,7 +334,7 @@ class MainWindow(QMainWindow):
         path = self._ask_path("Export trajectories", filters, save=True,
                               suggested=f"{self.model.experiment.objective}-trajectories.csv")
         if path:
-            self.model.export_trajectories(path)
+            self.model.start_export(path, self.jobs)  # written in the background; the status bar says when
 
     @Slot()
     def _on_export_plots(self) -> None:
@@ -401,6 +402,11 @@ class MainWindow(QMainWindow):
             self.save_settings()
         finally:
             self.model.shutdown()
+            if self.model.exporting:  # an export in flight is let finish: its file is written, never abandoned
+                wait = QEventLoop()
+                self.model.exportFinished.connect(wait.quit)
+                QTimer.singleShot(EXPORT_WAIT_MS, wait.quit)
+                wait.exec()
             self.jobs.shutdown()
         super().closeEvent(event)
 

@@ -125,6 +125,7 @@ class LabModel(QObject):
     runEnded = Signal(object)          # RunResult, once the model has applied the run's last rows
     experimentLoaded = Signal(str)
     experimentSaved = Signal(str)
+    exportFinished = Signal(str)       # an export ended: the file written, or "" (errorOccurred said why)
 
     def __init__(self, experiment: Experiment | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -151,6 +152,7 @@ class LabModel(QObject):
         self._run_id = 0
         self._closed = False
         self.path: str | None = None
+        self.exporting: str | None = None  # the file a background export is writing
         self._rebuild(resume=False)
 
     # ----- reading ---------------------------------------------------------------------------------------------
@@ -399,7 +401,7 @@ class LabModel(QObject):
 
     def run(self) -> None:
         """Run (or resume) the race in the worker until it is done or paused. A finished race starts over."""
-        if self.running or self.race is None:
+        if self.running or self.race is None or self._refuse_while_exporting():
             return
         if not self.traces:
             self.messageShown.emit("No racer is switched on: add one, or tick a racer's box")
@@ -423,7 +425,7 @@ class LabModel(QObject):
         """One step (pausing first if running)."""
         if self.running:
             self.pause()
-        if self.race is None or not self.traces:
+        if self.race is None or not self.traces or self._refuse_while_exporting():
             return
         self.runner.wait()  # a previous single step still in flight lands first
         if self.race.done:
@@ -571,18 +573,49 @@ class LabModel(QObject):
         return True
 
     def export_trajectories(self, path) -> bool:
-        """Write every racer's trajectory (CSV, NPZ or JSON by the ending); pauses the race to read it."""
-        if self.race is None:
+        """Write every racer's trajectory (CSV, NPZ or JSON by the ending) now; pauses the race to read it."""
+        if self.race is None or self.exporting:
+            return False
+        self.pause()
+        self.runner.stop()
+        result = export_adapter.write_or_error(path, self.experiment, self.race)
+        return self._exported(result, self.race)
+
+    def start_export(self, path, jobs) -> bool:
+        """File → Export: the trajectories written in ``jobs``' thread (a million steps of CSV takes seconds), the
+        window responsive meanwhile. The race is paused and cannot run or step until ``exportFinished``; a path
+        that clearly cannot be written is refused at once. False if nothing was started."""
+        if self.race is None or self.exporting:
             return False
         self.pause()
         self.runner.stop()
         try:
-            written = export_adapter.export_trajectories(path, self.experiment, self.race)
+            target = export_adapter.check_writable(path)
         except LabError as exc:
             self.errorOccurred.emit(str(exc))
+            self.exportFinished.emit("")
             return False
-        self.messageShown.emit(f"Exported {len(self.race.tracks)} trajectories, {self.race.step_count} steps, to {written}")
+        race, experiment = self.race, copy.deepcopy(self.experiment)  # nothing steps this race until it is done
+        self.exporting = str(target)
+        self.messageShown.emit(f"Exporting {len(race.tracks)} trajectories, {race.step_count} steps, to {target}…")
+        jobs.submit(("export", self.exporting), lambda: export_adapter.write_or_error(target, experiment, race),
+                    lambda result: self._exported(result, race))
         return True
+
+    def _exported(self, result, race) -> bool:
+        self.exporting = None
+        if isinstance(result, LabError):
+            self.errorOccurred.emit(str(result))
+            self.exportFinished.emit("")
+            return False
+        self.messageShown.emit(f"Exported {len(race.tracks)} trajectories, {race.step_count} steps, to {result}")
+        self.exportFinished.emit(str(result))
+        return True
+
+    def _refuse_while_exporting(self) -> bool:
+        if self.exporting:
+            self.messageShown.emit(f"Writing {self.exporting}: the race goes on when the file is written")
+        return bool(self.exporting)
 
     def experiment_copy(self) -> Experiment:
         return copy.deepcopy(self.experiment)

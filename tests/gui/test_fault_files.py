@@ -82,8 +82,15 @@ def answer_dialogs(window, monkeypatch, path):
     monkeypatch.setattr(window, "_ask_path", lambda *a, **k: str(path))
 
 
-def trigger(window, name):
-    window.findChild(QAction, name).trigger()
+def trigger(window, name, qtbot=None):
+    """Trigger the menu action ``name``; an export of trajectories is written in the background: with ``qtbot``,
+    wait until it has ended."""
+    action = window.findChild(QAction, name)
+    if qtbot is not None and name == "exportTrajectoriesAction":
+        with qtbot.waitSignal(window.model.exportFinished, timeout=30000):
+            action.trigger()
+    else:
+        action.trigger()
 
 
 @pytest.fixture
@@ -129,7 +136,7 @@ WRITES = [("saveAsAction", "experiment.json"), ("exportTrajectoriesAction", "out
           ("exportTrajectoriesAction", "out.npz"), ("exportTrajectoriesAction", "out.json")]
 
 
-def test_fault_file_menu_writes_to_unwritable_full_or_vanishing_paths(raced, tmp_path, monkeypatch, qtlog):
+def test_fault_file_menu_writes_to_unwritable_full_or_vanishing_paths(raced, tmp_path, monkeypatch, qtlog, qtbot):
     """File → Save as and Export trajectories (CSV, NPZ, JSON), each under each fault, in one window."""
     before = snapshot(raced)
     for action, name in WRITES:
@@ -142,7 +149,7 @@ def test_fault_file_menu_writes_to_unwritable_full_or_vanishing_paths(raced, tmp
                 answer_dialogs(raced, mp, target)
                 why = inject(mp, fault, folder)
                 raced.last_error = ""
-                trigger(raced, action)
+                trigger(raced, action, qtbot)
             assert_told(raced, target, why)
             if folder.exists():
                 assert target.read_bytes() == PREVIOUS, (action, name, fault)  # the previous file byte for byte
@@ -186,7 +193,7 @@ def test_fault_export_or_corrupt_open_while_running_keeps_the_race(small, qtbot,
     qtbot.waitUntil(lambda: m.step_count > 50, timeout=5000)
     target = tmp_path / "gone" / "out.csv"  # a folder that does not exist
     answer_dialogs(small, monkeypatch, target)
-    trigger(small, "exportTrajectoriesAction")
+    trigger(small, "exportTrajectoriesAction", qtbot)
     assert "gone" in small.last_error and "does not exist" in small.last_error
     assert not m.running and m.runner.wait(5.0)
     assert_session_intact(small, snapshot(small), tmp_path)

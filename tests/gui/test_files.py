@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QAction
 
 from lab.experiment import Experiment
 from lab.export import read_trajectories
@@ -149,3 +150,49 @@ def test_corrupt_settings_never_stop_the_window(qtbot, private_settings, garbage
     w.show()
     assert w.model.race is not None and w.model.experiment.objective == "rosenbrock"
     w.close()
+
+
+def test_file_export_writes_in_the_background_and_the_race_waits_for_it(window, qtbot, tmp_path, monkeypatch):
+    """File → Export trajectories: written off the GUI thread; meanwhile Run and Step are refused with a word in
+    the status bar, and the file holds every step of the race exactly."""
+    m = window.model
+    m.set_objective("rosenbrock")
+    m.use_lecture_set()
+    m.experiment.tol = 0.0
+    m.set_max_steps(1_000_000)
+    m.reset()
+    m.run()
+    qtbot.waitUntil(lambda: m.step_count > 2000, timeout=30000)
+    with qtbot.waitSignal(m.runner.aborted, timeout=10000):
+        m.pause()
+    out = tmp_path / "race.csv"
+    monkeypatch.setattr(window, "_ask_path", lambda *a, **k: str(out))
+    steps = m.step_count
+    with qtbot.waitSignal(m.exportFinished, timeout=30000) as done:
+        window.findChild(QAction, "exportTrajectoriesAction").trigger()
+        assert m.exporting == str(out)
+        m.run()
+        m.step()
+        assert not m.running and m.step_count == steps  # nothing stepped the race being written
+        assert "goes on when the file is written" in window.statusBar().currentMessage()
+    assert done.args == [str(out)] and m.exporting is None
+    assert "Exported" in window.statusBar().currentMessage()
+    for back, tr in zip(read_trajectories(out), m.race.tracks):
+        assert np.array_equal(back.positions, tr.positions) and np.array_equal(back.losses, tr.losses)
+    with qtbot.waitSignal(m.runner.finished, timeout=30000):
+        m.step()  # and the race goes on
+    assert m.step_count == steps + 1
+
+
+def test_closing_the_window_lets_a_running_export_finish(window, qtbot, tmp_path):
+    w, m = window, window.model
+    m.set_max_steps(2000)
+    with qtbot.waitSignal(m.runner.finished, timeout=30000):
+        m.run()
+    out = tmp_path / "at-close.npz"
+    assert m.start_export(out, w.jobs)
+    w.close()  # waits for the export: the file is whole
+    assert w.jobs.thread.isFinished()
+    back = read_trajectories(out)
+    assert len(back) == len(m.race.tracks) and max(len(b.positions) for b in back) == 2001
+    assert all(np.array_equal(b.positions, tr.positions) for b, tr in zip(back, m.race.tracks))
