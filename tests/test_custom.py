@@ -368,3 +368,18 @@ def test_fuzz_accepted_formulas_compile_and_evaluate_without_raising(tree):
         return
     assert value.shape == (3,) and grad.shape == (3, 2) and hess.shape == (3, 2, 2)
     assert value.dtype == grad.dtype == hess.dtype == np.float64
+
+
+def test_a_formula_is_compiled_once_however_many_objectives_use_it():
+    """The window compiles a typed formula off the GUI thread, then the race builds its own objective: the
+    second gets the same compiled functions at no cost; a refused formula is refused every time."""
+    text = "x**2*sin(y) + 3*x*y + 0.25*y**4"
+    a = make_objective("custom", expr=text)
+    b = make_objective("custom", expr=text)
+    assert a.compile()[1] is b.compile()[1] and a.compile()[2] is b.compile()[2]
+    assert make_objective("custom", expr=text + " + 1").compile()[1] is not a.compile()[1]
+    x, y = np.array([0.3, -1.2]), np.array([2.0, 0.7])
+    assert np.allclose(b.value(np.c_[x, y]), x**2 * np.sin(y) + 3 * x * y + 0.25 * y**4)
+    for _ in range(2):
+        with pytest.raises(LabError, match="objective 'custom' parameter expr: column 1"):
+            make_objective("custom", expr="1/(x - x)").compile()

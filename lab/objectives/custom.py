@@ -3,10 +3,12 @@
 Building the objective checks the text with lab.expression's whitelist (no sympy: listing objectives stays
 fast). The first evaluation imports sympy, builds the expression tree from the checked syntax tree, derives
 ∇f and ∇²f with sympy.diff and compiles the three with sympy.lambdify, applied to our own sympy trees, never
-to the text.
+to the text. The result is kept per formula text (the window compiles a typed formula off the GUI thread, then
+the race builds its own objective from the same text: the second costs nothing).
 """
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Any, Callable, NamedTuple
 
@@ -66,6 +68,13 @@ def compile_numpy(exprs: list) -> Compiled:
     return evaluate
 
 
+@functools.lru_cache(maxsize=32)
+def _compiled_formula(expr: str) -> tuple[Derivatives, Compiled, Compiled, Compiled]:
+    """f, ∇f and ∇²f of the (checked) formula ``expr``, derived and compiled once per text; errors are not kept."""
+    d = derivatives(to_sympy(read_formula(expr)))
+    return d, compile_numpy([d.f]), compile_numpy(d.grad), compile_numpy(d.hessian)
+
+
 class Custom(Function2D):
     """A typed-in formula: f = expr(x, y), with its exact gradient and Hessian derived by sympy.
 
@@ -102,8 +111,7 @@ class Custom(Function2D):
             if self._compiled is None:
                 where = "objective 'custom' parameter expr"
                 try:
-                    d = derivatives(to_sympy(self.formula))
-                    self._compiled = (d, compile_numpy([d.f]), compile_numpy(d.grad), compile_numpy(d.hessian))
+                    self._compiled = _compiled_formula(self.params["expr"])
                 except ExpressionError as exc:
                     raise LabError(f"{where}: {exc}") from None
                 except (RecursionError, MemoryError, SyntaxError) as exc:
