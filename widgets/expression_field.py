@@ -4,8 +4,8 @@ Each edit runs ``lab.expression.check_expression`` (the whitelist reader, no sym
 refused formula turns the field red with "column N: what" under it and in its tooltip. Finishing the edit
 (Enter, or leaving the field) with a refused formula changes nothing: the race keeps the last good objective.
 A formula that passes is compiled once in the view-jobs thread (sympy's first derivation takes a few hundred
-milliseconds; the model's own objective of the same text reuses it: lab.objectives.custom), and only then handed to the
-model, which rebuilds the race and the contour. What only sympy can refuse (1/(x - x)) is shown the same way.
+milliseconds; the model's own objective of the same text reuses it: lab.objectives.custom), and only then
+handed to the model, which rebuilds the race and the contour. What only sympy can refuse (1/(x - x)) is shown the same way.
 """
 from __future__ import annotations
 
