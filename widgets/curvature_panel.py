@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from widgets.loss_plot import ConditionPlot
 from widgets.model import LabModel
-from widgets.tables import ReadOnlyTable, number, swatch
+from widgets.tables import LiveTable, number, swatch
 from widgets.throttle import RedrawClock
 
 KIND_TIPS = {
@@ -22,14 +22,11 @@ KIND_TIPS = {
 }
 
 
-class CurvatureTable(ReadOnlyTable):
+class CurvatureTable(LiveTable):
     HEADERS = ["Racer", "λ₁", "λ₂", "κ", "H is", "lr vs limit"]
 
     def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
-        super().__init__(self.HEADERS, "curvatureTable", parent)
-        self.model = model
-        self._dirty = True
-        self._clock = clock
+        super().__init__(self.HEADERS, "curvatureTable", model, clock, parent)
         tips = ["", "smallest Hessian eigenvalue at the racer's point", "largest Hessian eigenvalue",
                 "condition number κ = max|λ| / min|λ|", "what the Hessian says about the point (second-order test)",
                 "the racer's learning rate next to its method's stability limit on the local quadratic model:\n"
@@ -37,23 +34,8 @@ class CurvatureTable(ReadOnlyTable):
                 "⚠ when lr is past it; adaptive and second-order methods rescale their steps (n/a)."]
         for i, tip in enumerate(tips):
             self.horizontalHeaderItem(i).setToolTip(tip)
-        model.raceReset.connect(self._on_reset)
-        model.raceAdvanced.connect(self._on_changed)
         model.selectionChanged.connect(self._on_changed)
-        clock.tick.connect(self._on_tick)
         self.cellClicked.connect(self._on_cell_clicked)
-        self._on_changed()
-
-    @Slot()
-    @Slot(object)
-    @Slot(int)
-    def _on_changed(self, *_) -> None:
-        self._dirty = True
-        self._clock.request()
-
-    @Slot()
-    def _on_reset(self) -> None:
-        self.forget_widths()
         self._on_changed()
 
     @Slot(int, int)
@@ -62,13 +44,7 @@ class CurvatureTable(ReadOnlyTable):
         if 0 <= row < len(traces):
             self.model.select(traces[row].row)
 
-    @Slot()
-    def _on_tick(self) -> None:
-        if not self._dirty:
-            return
-        if not self._clock.flushing and not self._clock.table_due(self):
-            return
-        self._dirty = False
+    def refresh(self) -> None:
         traces = self.model.traces
         two_d = self.model.objective.dim == 2
         self.horizontalHeaderItem(1).setText("λ₁" if two_d else "λ min")

@@ -6,7 +6,7 @@ import math
 from PySide6.QtCore import Signal, Slot
 
 from widgets.model import LabModel, RacerTrace
-from widgets.tables import ReadOnlyTable, number, swatch
+from widgets.tables import LiveTable, number, swatch
 from widgets.throttle import RedrawClock
 
 SHORT_STATUS = {"running": "running", "converged": "converged", "diverged": "diverged", "max_steps": "max steps",
@@ -25,7 +25,7 @@ def rank_key(t: RacerTrace, min_value):
     return (0, loss, t.row) if math.isfinite(loss) else (1, 0.0, t.row)
 
 
-class Leaderboard(ReadOnlyTable):
+class Leaderboard(LiveTable):
     """The ranking. Every running racer steps at the race's rate (they step in lockstep), so the steps per second
     are one number, sent in ``rateChanged`` for the box's title rather than repeated on every row."""
 
@@ -34,32 +34,14 @@ class Leaderboard(ReadOnlyTable):
     HEADERS = ["Racer", "f − f*", "Status", "step"]
 
     def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
-        super().__init__(self.HEADERS, "leaderboard", parent)
+        super().__init__(self.HEADERS, "leaderboard", model, clock, parent)
         self.verticalHeader().show()  # the rank: 1, 2, 3, …
-        self.model = model
-        self._dirty = True
         self.setToolTip("ranked by the current loss; a stopped racer's step is where it stopped; hover a status "
                         "for the reason")
-        model.raceReset.connect(self._on_reset)
-        model.raceAdvanced.connect(self._on_changed)
         model.runningChanged.connect(self._on_changed)
-        clock.tick.connect(self._on_tick)
         self.cellClicked.connect(self._on_cell_clicked)
         self._order: list[RacerTrace] = []
-        self._clock = clock
         self.rate_text = ""
-        self._on_changed()
-
-    @Slot()
-    @Slot(object)
-    @Slot(bool)
-    def _on_changed(self, *_) -> None:
-        self._dirty = True
-        self._clock.request()
-
-    @Slot()
-    def _on_reset(self) -> None:
-        self.forget_widths()
         self._on_changed()
 
     @Slot(int, int)
@@ -67,13 +49,7 @@ class Leaderboard(ReadOnlyTable):
         if 0 <= row < len(self._order):
             self.model.select(self._order[row].row)
 
-    @Slot()
-    def _on_tick(self) -> None:
-        if not self._dirty:
-            return
-        if not self._clock.flushing and not self._clock.table_due(self):
-            return
-        self._dirty = False
+    def refresh(self) -> None:
         m = self.model
         f_star = m.objective.min_value
         header = self.horizontalHeaderItem(1)

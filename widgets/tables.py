@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
@@ -129,3 +129,41 @@ class ReadOnlyTable(QTableWidget):
             item.setTextAlignment((Qt.AlignmentFlag.AlignRight if align_right else Qt.AlignmentFlag.AlignLeft)
                                   | Qt.AlignmentFlag.AlignVCenter)
         self._cells[(row, col)] = key
+
+
+class LiveTable(ReadOnlyTable):
+    """A table of the race's numbers: marked changed by the model's signals, rewritten (``refresh``) on the redraw
+    clock's tick, at most every ``TABLE_INTERVAL`` and one table a tick (``RedrawClock.table_due``)."""
+
+    def __init__(self, headers: list[str], object_name: str, model, clock, parent=None):
+        super().__init__(headers, object_name, parent)
+        self.model, self._clock, self._dirty = model, clock, True
+        model.raceReset.connect(self._on_reset)
+        model.raceAdvanced.connect(self._on_changed)
+        clock.tick.connect(self._on_tick)
+
+    def refresh(self) -> None:
+        """Write the rows from the model."""
+        raise NotImplementedError
+
+    @Slot()
+    @Slot(object)
+    @Slot(int)
+    @Slot(bool)
+    def _on_changed(self, *_) -> None:
+        self._dirty = True
+        self._clock.request()
+
+    @Slot()
+    def _on_reset(self) -> None:
+        self.forget_widths()
+        self._on_changed()
+
+    @Slot()
+    def _on_tick(self) -> None:
+        if not self._dirty:
+            return
+        if not self._clock.flushing and not self._clock.table_due(self):
+            return
+        self._dirty = False
+        self.refresh()
