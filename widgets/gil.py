@@ -14,6 +14,7 @@ releases when the tick's paints are done, and never holds longer than ``MAX_WAIT
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 
 MAX_WAIT = 0.05
@@ -22,6 +23,7 @@ _idle = threading.Event()
 _idle.set()
 _depth = 0
 _held = False
+_held_until = 0.0
 
 
 @contextmanager
@@ -38,10 +40,11 @@ def gui_busy():
             _idle.set()
 
 
-def hold() -> None:
-    """The GUI thread is busy from now until ``release()`` (not nestable; GUI thread only)."""
-    global _held
-    _held = True
+def hold(seconds: float) -> None:
+    """The GUI thread is busy from now until ``release()``, or ``seconds`` at most even if nothing releases it (a
+    window closed mid-redraw); not nestable; GUI thread only."""
+    global _held, _held_until
+    _held, _held_until = True, time.monotonic() + seconds
     _idle.clear()
 
 
@@ -53,6 +56,12 @@ def release() -> None:
 
 
 def yield_to_gui() -> None:
-    """In the worker: if the GUI thread is busy, wait (GIL released) until it is done, at most MAX_WAIT."""
-    if not _idle.is_set():
-        _idle.wait(MAX_WAIT)
+    """In the worker: if the GUI thread is busy, wait (GIL released) until it is done, at most MAX_WAIT (a hold
+    only until its time is up)."""
+    if _idle.is_set():
+        return
+    wait = MAX_WAIT
+    if _held and _depth == 0:
+        wait = min(wait, max(0.0, _held_until - time.monotonic()))
+    if wait > 0:
+        _idle.wait(wait)

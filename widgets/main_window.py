@@ -401,6 +401,7 @@ class MainWindow(QMainWindow):
         try:
             self.save_settings()
         finally:
+            self.clock.stop()
             self.model.shutdown()
             if self.model.exporting:  # an export in flight is let finish: its file is written, never abandoned
                 wait = QEventLoop()

@@ -132,6 +132,11 @@ class RedrawClock(QObject):
         self._hold_timer.stop()
         gil.release()
 
+    def stop(self) -> None:
+        """No more ticks, and the worker is not held (the window is closing)."""
+        self._timer.stop()
+        self._release()
+
     def _on_timeout(self) -> None:
         if self._awaiting_paint_since is not None and \
                 (time.perf_counter() - self._awaiting_paint_since) * 1000.0 < PAINT_WAIT_MS:
@@ -142,7 +147,7 @@ class RedrawClock(QObject):
         self._half = following if following in self._wanting or not self._wanting else self._half
         self._wanting.clear()
         t0 = time.perf_counter()
-        gil.hold()  # until this tick's paints are done (widgets/gil.py)
+        gil.hold(HOLD_MAX_MS / 1000.0)  # until this tick's paints are done (widgets/gil.py)
         with gui_busy():
             self.tick.emit()
         self.ticks += 1

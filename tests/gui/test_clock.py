@@ -12,9 +12,7 @@ def clock():
     """A clock of its own; stopped afterwards (the worker's hold is global: a stray clock must not release it)."""
     c = RedrawClock()
     yield c
-    c._timer.stop()
-    c._hold_timer.stop()
-    gil.release()
+    c.stop()
     c.deleteLater()
 
 
@@ -121,3 +119,17 @@ def test_a_view_that_cannot_be_painted_does_not_hold_the_worker(qtbot, clock):
     a.change()
     qtbot.waitUntil(lambda: bool(a.drawn), timeout=2000)
     assert gil._idle.is_set() and not clock._hold_timer.isActive()
+
+
+def test_a_hold_nobody_releases_lets_the_worker_go_when_its_time_is_up():
+    """A window closed in the middle of a redraw never releases its hold: the worker waits out the hold's time,
+    not MAX_WAIT at every step for the rest of the process."""
+    gil.hold(0.02)
+    t0 = time.perf_counter()
+    gil.yield_to_gui()
+    assert 0.01 <= time.perf_counter() - t0 < gil.MAX_WAIT
+    t0 = time.perf_counter()
+    for _ in range(100):
+        gil.yield_to_gui()  # the hold's time is up: no more waiting
+    assert time.perf_counter() - t0 < 0.01
+    gil.release()
