@@ -25,6 +25,8 @@ from widgets.style import BOTTOM_AXIS_HEIGHT, FONT_PT, GUIDE, INK, LINE_WIDTH, f
 from widgets.gil import gui_busy
 from widgets.throttle import RedrawClock
 
+DIVERGING_DECADES = 4.0  # on a log axis, room above the other racers for a diverging racer's climb
+
 NICE = (1.0, 1.25, 1.6, 2.0, 2.5, 3.2, 4.0, 5.0, 6.4, 8.0)  # ~10 steps a decade (×1.26)
 
 
@@ -146,12 +148,16 @@ class SeriesPlot(pg.PlotWidget):
                 lo, hi = (float(v) for v in self.values(np.array([env.lo, env.hi])))
             if np.isfinite(lo) and np.isfinite(hi):
                 self._ranges[i] = [lo, hi]
-        # the view follows the racers that did not blow up: one diverging racer's 1e300 would flatten the rest
+        # the view follows the racers that did not blow up: one diverging racer's 1e300 would flatten the rest; on a
+        # log axis a diverging curve still gets DIVERGING_DECADES of room above them, so its climb is seen
         traces = self.model.traces
         sane = [r for r, t in zip(self._ranges, traces) if t.status not in ("diverged", "error")]
         use = [r for r in (sane or self._ranges) if r[0] <= r[1]] or [r for r in self._ranges if r[0] <= r[1]]
         if use:
             self._lo, self._hi = min(r[0] for r in use), max(r[1] for r in use)
+            wild = [r[1] for r in self._ranges if r[0] <= r[1] and r[1] > self._hi]
+            if self.log_y and wild:
+                self._hi = min(max(wild), self._hi + DIVERGING_DECADES)
 
     def _fit(self, force: bool = False) -> None:
         """Follow the data with a range that changes seldom: x to the next of ~10 steps a decade above the last
@@ -176,19 +182,25 @@ class SeriesPlot(pg.PlotWidget):
         self._fitted = target
         vb = self.plot.getViewBox()
         vb.setRange(xRange=(0, x_hi), yRange=(lo, hi), padding=0.04)
-        self._space_ticks(hi - lo)
+        self._space_ticks(lo, hi)
         # the new transform now, not in the paint: the guide line and its label move in this tick, so the view
         # paints once (updated during a paint they would change the scene again: a second, full paint)
         vb.prepareForPaint()
 
-    def _space_ticks(self, span: float) -> None:
-        """On a log axis, label every 1, 2, 5, 10, … decades: as many labels as fit 14-pt text, no more."""
+    def _space_ticks(self, lo: float, hi: float) -> None:
+        """On a log axis over [lo, hi] (decades), label every 1, 2, 5, 10, … decades: as many labels as fit
+        14-pt text, but never fewer than two (one label alone gives no scale)."""
         axis = self.plot.getAxis("left")
         if not self.log_y:
             axis.setTickSpacing()
             return
         room = max(2, int(self.plot.getViewBox().height() // (2.2 * self._label_height)))
-        step = next((s for s in (1, 2, 5, 10, 20, 50, 100) if span / s <= room), 200)
+        steps = (1, 2, 5, 10, 20, 50, 100, 200)
+        shown = [int(np.floor(hi / s) - np.ceil(lo / s)) + 1 for s in steps]  # labels each step puts in view
+        fit = next((i for i, k in enumerate(shown) if k <= room), len(steps) - 1)
+        while fit > 0 and shown[fit] < 2:
+            fit -= 1
+        step = steps[fit]
         if getattr(self, "_tick_step", None) != step:
             self._tick_step = step
             axis.setTickSpacing(major=step, minor=step if step > 1 else 1)

@@ -142,3 +142,30 @@ def test_envelope_buckets_rows_when_read_or_when_too_many_wait():
     px, py = env.points()
     rx, ry = envelope_by_loop(x, y, env.size)
     assert np.array_equal(px, rx) and np.array_equal(py, ry)
+
+
+def test_a_diverging_racer_climbs_visibly_without_flattening_the_others(window, qtbot, tmp_path):
+    """SGD past 2/λmax on the bowl blows up (|x| past 1e6): the loss plot keeps the others' range and gives the
+    diverging curve DIVERGING_DECADES of room above it, not the 25 decades it climbed."""
+    import json
+
+    from widgets.loss_plot import DIVERGING_DECADES
+
+    path = tmp_path / "diverge.json"
+    path.write_text(json.dumps({
+        "objective": "quadratic", "params": {"kappa": 10}, "start": [2.0, 1.5], "steps": 300, "tol": 1e-8,
+        "racers": [{"optimizer": "sgd", "hyperparameters": {"lr": 0.21}, "label": "past"},
+                   {"optimizer": "sgd", "hyperparameters": {"lr": 0.19}, "label": "below"}]}))
+    assert window.load_experiment(path)
+    m = window.model
+    with qtbot.waitSignal(m.runner.finished, timeout=30000):
+        m.run()
+    qtbot.waitUntil(lambda: m.traces[0].status == "diverged" and not m.running, timeout=5000)
+    window.refresh_now()
+    plot = window.loss_plot
+    wild = np.log10(np.nanmax(m.race.tracks[0].losses))
+    calm = np.log10(np.nanmax(m.race.tracks[1].losses))
+    top = plot.plot.getViewBox().viewRange()[1][1]
+    assert calm + DIVERGING_DECADES <= top < wild  # room to see the climb, not the whole of it
+    bottom = plot.plot.getViewBox().viewRange()[1][0]
+    assert bottom <= np.log10(np.nanmin(loss_gap(m.race.tracks[1].losses, 0.0)))  # the calm racer's floor in view
