@@ -271,6 +271,16 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.start.setPos(QPointF(float(s[0]), float(s[1])))
         self.start.blockSignals(False)
         self.start_label.setPos(float(s[0]), float(s[1]))
+        self._place_start_label()
+
+    def _place_start_label(self) -> None:
+        """"start" to the right of the marker, or to its left when the start is in the right third of the view
+        (the word would run under the colour bar)."""
+        r = self.vb.viewRect()
+        right = r.width() > 0 and self.model.start[0] > r.left() + 2 / 3 * r.width()
+        anchor = (1.15, 1.1) if right else (-0.15, 1.1)
+        if tuple(self.start_label.anchor) != anchor:
+            self.start_label.setAnchor(anchor)
 
     @Slot(object)
     def _on_start_dragged(self, target) -> None:
@@ -314,6 +324,8 @@ class ContourView(pg.GraphicsLayoutWidget):
 
     @Slot(object, object)
     def _on_range_changed(self, *_) -> None:
+        if self.two_d:
+            self._place_start_label()
         cell, _ = self._grid()
         if max(cell[0] / self._cell[0], self._cell[0] / cell[0]) > 1.3:
             self._regrid_pending = True

@@ -14,6 +14,47 @@ from widgets.param_field import ParamField, PointField
 from widgets.style import FONT_PT, font
 
 
+
+class TwoLineLabel(QLabel):
+    """A word-wrapped label that shows as many words of its text as two lines of its width hold, ending in "…"
+    when it had to cut (never a line cut in half by the label's edge)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.full_text = ""
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self._fit()
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        self._fit()
+
+    def _fit(self) -> None:
+        width = self.contentsRect().width()
+        metrics = self.fontMetrics()
+        room = 2 * metrics.lineSpacing()
+
+        def fits(text: str) -> bool:
+            flags = int(Qt.TextFlag.TextWordWrap)
+            return metrics.boundingRect(0, 0, max(width, 1), 10_000, flags, text).height() <= room
+
+        text = self.full_text
+        if width > 0 and not fits(text):
+            words = text.split(" ")
+            lo, hi = 0, len(words)  # the most words that fit, with " …" after them
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if fits(" ".join(words[:mid]) + " …"):
+                    lo = mid
+                else:
+                    hi = mid - 1
+            text = " ".join(words[:lo]) + " …"
+        if text != self.text():
+            self.setText(text)
+
 class ObjectivePanel(QFrame):
     def __init__(self, model: LabModel, parent: QWidget | None = None, jobs=None):
         super().__init__(parent)
@@ -58,9 +99,8 @@ class ObjectivePanel(QFrame):
         default.clicked.connect(self._on_default_start)
         layout.addWidget(default, 0, Qt.AlignmentFlag.AlignTop)
         layout.addSpacing(12)
-        self.summary = QLabel()
+        self.summary = TwoLineLabel()
         self.summary.setObjectName("objectiveSummary")
-        self.summary.setWordWrap(True)
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary.setFont(font(FONT_PT - 1))
@@ -78,8 +118,7 @@ class ObjectivePanel(QFrame):
         i = self.combo.findData(exp.objective)
         if i >= 0 and i != self.combo.currentIndex():
             self.combo.setCurrentIndex(i)
-        short = spec.summary if len(spec.summary) <= 130 else spec.summary[:127].rsplit(" ", 1)[0] + " …"
-        self.summary.setText(short)
+        self.summary.set_full_text(spec.summary)  # as much as two lines hold, ending "…"; all of it in the tooltip
         self.summary.setToolTip(spec.summary)
         for row in (self.params_row, self.more_params):
             while row.count():

@@ -197,3 +197,34 @@ def test_a_high_dimensional_objective_shows_a_slice_and_races(window, qtbot):
     window.refresh_now()
     assert m.step_count == 5 and len(window.loss_plot.curves[0].yData) == 6
     assert window.curvature.table.item(0, 4).text() in ("minimum", "saddle", "maximum", "degenerate")
+
+
+def test_the_objective_summary_shows_whole_words_in_two_lines(qtbot):
+    from PySide6.QtCore import Qt
+
+    from widgets.objective_panel import TwoLineLabel
+
+    label = TwoLineLabel()
+    qtbot.addWidget(label)
+    label.resize(300, 80)
+    label.show()
+    text = "The lecture's ill-conditioned bowl: f = ½ xᵀAx, A = R(angle)·diag(1, kappa)·R(angle)ᵀ, with its " \
+           "condition number kappa and the angle of its axes, in degrees, both yours to set."
+    label.set_full_text(text)
+    shown = label.text()
+    assert shown.endswith(" …") and text.startswith(shown[:-2]) and len(shown) < len(text)
+    m = label.fontMetrics()
+    flags = int(Qt.TextFlag.TextWordWrap)
+    assert m.boundingRect(0, 0, label.contentsRect().width(), 10_000, flags, shown).height() <= 2 * m.lineSpacing()
+    label.resize(3000, 80)  # wide enough: all of it
+    assert label.text() == text
+    label.set_full_text("short")
+    assert label.text() == "short"
+
+
+def test_the_start_label_stays_inside_the_contour_plot(small):
+    c = small.contour
+    small.model.set_start([1.5, 0.0])  # the right third of the bowl's view: "start" goes to the marker's left
+    assert tuple(c.start_label.anchor) == (1.15, 1.1)
+    small.model.set_start([-1.5, 0.0])
+    assert tuple(c.start_label.anchor) == (-0.15, 1.1)
