@@ -259,7 +259,7 @@ class LossPlot(SeriesPlot):
         self.plot.setLabel("left", "f − f*" if log and obj.min_value != 0 else "f",
                            **{"font-size": f"{FONT_PT}pt", "color": INK})
         if not log:
-            title = "loss  f   (minimum unknown: linear scale)"
+            title = "loss  f   (linear: f* unknown)"  # short: a narrow pane cuts a long title
         elif obj.min_value == 0:
             title = "loss  f   (log scale)"
         else:
