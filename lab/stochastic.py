@@ -84,6 +84,33 @@ class Minibatches:
         epoch, j = divmod(int(k), self.batches_per_epoch)
         return _permutation(self.n, int(self.seed), epoch)[j * self.batch_size:(j + 1) * self.batch_size]
 
+    def groups(self, first: int, stop: int):
+        """B_first … B_(stop−1) as ``(ks, idx)`` pairs: steps ``ks`` (int array) whose batches all have the same
+        size, and their indices stacked (len(ks), size); each row equal to ``indices(k)``."""
+        if first < 0:
+            raise ValueError(f"step index must be >= 0, got {first}")
+        ks = np.arange(first, stop)
+        if len(ks) == 0:
+            return
+        if self.full_batch:
+            yield ks, np.broadcast_to(np.arange(self.n), (len(ks), self.n))
+            return
+        if self.sampling == REPLACEMENT:
+            yield ks, np.stack([self.indices(int(k)) for k in ks])
+            return
+        per, size = self.batches_per_epoch, self.batch_size
+        full = self.n // size  # whole batches in an epoch; a last, smaller one when size does not divide n
+        epochs, js = np.divmod(ks, per)
+        cuts = np.flatnonzero(np.diff(epochs)) + 1  # the steps are consecutive: each epoch is one run of them
+        for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(ks)]):
+            perm = _permutation(self.n, int(self.seed), int(epochs[a]))
+            run_ks, run_js = ks[a:b], js[a:b]
+            whole = run_js < full
+            if whole.any():
+                yield run_ks[whole], perm[: full * size].reshape(full, size)[run_js[whole]]
+            for k in run_ks[~whole]:  # the epoch's short last batch
+                yield np.array([k]), self.indices(int(k))[None]
+
 
 def check_noise(noise) -> float:
     """The gradient-noise scale as a float >= 0, or LabError."""
@@ -119,10 +146,13 @@ def gradient_source(objective: Objective, noise: float = 0.0, seed: int = 0) -> 
     return source
 
 
-def minibatch_losses(objective: Objective, positions: np.ndarray) -> np.ndarray:
-    """Row k: the minibatch loss f_{Bₖ}(xₖ) at a track's position k (the jittery curve); the loss itself if the
-    objective is not stochastic."""
+def minibatch_losses(objective: Objective, positions: np.ndarray, first: int = 0) -> np.ndarray:
+    """Row k: the minibatch loss f_{B_(first+k)}(xₖ) at a track's position first + k (the jittery curve); the loss
+    itself if the objective is not stochastic. Objectives with ``minibatch_values`` take all rows at once."""
     positions = np.asarray(positions, dtype=float)
     if not getattr(objective, "stochastic", False):
         return np.asarray(objective.value(positions), dtype=float)
-    return np.array([objective.minibatch_value(x, k) for k, x in enumerate(positions)], dtype=float)
+    batched = getattr(objective, "minibatch_values", None)
+    if batched is not None:
+        return np.asarray(batched(positions, first), dtype=float)
+    return np.array([objective.minibatch_value(x, first + k) for k, x in enumerate(positions)], dtype=float)

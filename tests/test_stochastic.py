@@ -275,3 +275,28 @@ def test_experiment_noise_set_in_code_is_checked_when_the_race_is_built():
         exp.build_race()
     with pytest.raises(LabError, match="noise"):
         exp.validate()
+
+
+@pytest.mark.parametrize("name", ["linear_regression", "logistic_regression"])
+@pytest.mark.parametrize("batch_size, sampling", [(7, "epoch"), (8, "epoch"), (5, "replacement"), (40, "epoch")])
+def test_minibatch_losses_all_rows_at_once_equal_the_row_by_row_loop(name, batch_size, sampling):
+    """Stacked batches (a short last batch per epoch when 7 does not divide 40, the full batch, draws with
+    replacement), from a step that is not 0: the very numbers of minibatch_value row by row."""
+    obj = make_objective(name, n=40, batch_size=batch_size, sampling=sampling, seed=3)
+    rng = np.random.default_rng(0)
+    pos = obj.start + rng.normal(0, 0.5, (60, 2))
+    for first in (0, 13):
+        got = minibatch_losses(obj, pos, first)
+        want = np.array([obj.minibatch_value(x, first + k) for k, x in enumerate(pos)])
+        np.testing.assert_array_equal(got, want)
+    groups = list(obj.minibatches.groups(13, 73))
+    assert sorted(np.concatenate([ks for ks, _ in groups]).tolist()) == list(range(13, 73))
+    for ks, idx in groups:
+        assert all(np.array_equal(idx[i], obj.minibatch(int(k))) for i, k in enumerate(ks))
+
+
+def test_the_network_takes_its_minibatch_losses_row_by_row():
+    obj = make_objective("mlp", n=30, batch_size=7)
+    pos = obj.start + np.random.default_rng(1).normal(0, 0.1, (5, obj.dim))
+    np.testing.assert_array_equal(minibatch_losses(obj, pos, 4),
+                                  [obj.minibatch_value(x, 4 + k) for k, x in enumerate(pos)])

@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from lab import data_view
+from lab.stochastic import minibatch_losses
 from widgets.background import BackgroundJobs
 from widgets.buffers import GrowingArray
 from widgets.decimate import Envelope
@@ -280,14 +281,14 @@ class MinibatchCurves(QObject):
         def compute():
             out = []
             for i, first, positions in work:
-                if getattr(obj, "stochastic", False):
+                if getattr(obj, "stochastic", False) and getattr(obj, "minibatch_values", None) is None:
                     v = []
                     for k, x in enumerate(positions):
                         yield_to_gui()  # the GUI thread's Python goes first (widgets/gil.py), row by row
                         v.append(obj.minibatch_value(x, first + k))
-                else:
+                else:  # the full loss, or the regressions' minibatch losses: all rows at once
                     yield_to_gui()
-                    v = obj.value(positions)
+                    v = minibatch_losses(obj, positions, first)
                 out.append((i, np.asarray(v, dtype=float)))
             return out
 

@@ -85,6 +85,15 @@ class DataObjective(Objective):
         """f_{Bₖ}(x) = (1/|Bₖ|) Σ_{i ∈ Bₖ} ℓᵢ(x), the loss on step k's minibatch."""
         return self.loss_on(x, self.minibatch(k))
 
+    def minibatch_values(self, positions: np.ndarray, first: int = 0) -> np.ndarray:
+        """Row k: f_{B_(first+k)}(x_k), all rows at once (batches of one size stacked); the same numbers as
+        ``minibatch_value`` row by row. For the models whose ``loss_on`` takes stacked rows and batches."""
+        positions = np.asarray(positions, dtype=float)
+        out = np.empty(len(positions))
+        for ks, idx in self.minibatches.groups(first, first + len(positions)):
+            out[ks - first] = self.loss_on(positions[ks - first], idx)
+        return out
+
     def minibatch_grad(self, x: np.ndarray, k: int) -> np.ndarray:
         """∇f_{Bₖ}(x), the gradient the racers step on at step k."""
         return self.grad_on(x, self.minibatch(k))
@@ -233,7 +242,7 @@ class LogisticRegression(DataObjective):
         """mᵢ = sᵢ·w·pᵢ over the samples idx, shape (..., |idx|), and the rows qᵢ = sᵢ·pᵢ."""
         q = self._q if idx is None else self._q[idx]
         x = np.asarray(x, dtype=float)
-        return x[..., 0, None] * q[:, 0] + x[..., 1, None] * q[:, 1], q
+        return x[..., 0, None] * q[..., 0] + x[..., 1, None] * q[..., 1], q
 
     def loss_on(self, x, idx):
         m, _ = self._margins(x, idx)

@@ -169,6 +169,8 @@ class MLP(DataObjective):
     eigenvalues (b2 + c·(1, 1), and W2's rows + u): its condition number is infinite.
     """
 
+    minibatch_values = None  # its loss_on takes one batch at a time: minibatch losses go row by row
+
     name = "mlp"
     task = CLASSIFICATION
     dim = 82  # for the default hidden = 16; an instance has 5·hidden + 2
