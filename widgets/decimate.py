@@ -268,17 +268,18 @@ class Envelope:
         self._ys.extend(y)
 
 
-def peak_columns(x: np.ndarray, y: np.ndarray, x0: float, x1: float, columns: int):
+def peak_columns(x: np.ndarray, y: np.ndarray, x0: float, x1: float, columns: int, force: bool = False):
     """A curve (``x`` increasing) as ``columns`` equal columns across ``[x0, x1]`` show it: each column's points
     replaced by two at the column's first x, its smallest then its largest y (NaN where it has no finite value);
     the nearest point outside the range on either side is kept, so the line runs to the edges. A curve with no
-    more than two points per column in range is returned as it is (sliced to the range)."""
+    more than two points per column in range is returned as it is (sliced to the range), unless ``force`` (a
+    piece of a curve that, whole, is reduced)."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     lo = max(int(np.searchsorted(x, x0, side="left")) - 1, 0)
     hi = min(int(np.searchsorted(x, x1, side="right")) + 1, len(x))
     x, y = x[lo:hi], y[lo:hi]
-    if len(x) <= 2 * columns or not x1 > x0:
+    if (len(x) <= 2 * columns and not force) or not x1 > x0 or len(x) == 0:
         return x, y
     col = np.floor((x - x0) * (columns / (x1 - x0)))
     starts = np.flatnonzero(np.concatenate([[True], col[1:] != col[:-1]]))

@@ -169,3 +169,26 @@ def test_a_diverging_racer_climbs_visibly_without_flattening_the_others(window, 
     assert calm + DIVERGING_DECADES <= top < wild  # room to see the climb, not the whole of it
     bottom = plot.plot.getViewBox().viewRange()[1][0]
     assert bottom <= np.log10(np.nanmin(loss_gap(m.race.tracks[1].losses, 0.0)))  # the calm racer's floor in view
+
+
+def test_curves_painted_piece_by_piece_equal_curves_painted_whole(window, qtbot):
+    """During a race each step plot only repaints the pixels right of the first changed point; at the end every
+    plot's image is pixel for pixel the image painted whole from the final data."""
+    m = window.model
+    m.set_objective("rosenbrock")
+    m.use_lecture_set()
+    m.experiment.tol = 0.0
+    m.set_max_steps(6_000)  # past the 4 096 exact rows: buckets merge on the way
+    m.reset()
+    m.set_speed(3000)  # slow enough that the plots are painted many times on the way
+    with qtbot.waitSignal(m.runner.finished, timeout=60000):
+        m.run()
+    window.refresh_now()
+    for plot in (window.loss_plot, window.grad_plot, window.curvature.kappa_plot):
+        plot.viewport().repaint()
+        cs = plot.curve_set
+        assert cs.partial_paints > 10, plot.objectName()
+        pieces = cs._image.copy()
+        cs._key = None  # paint it whole
+        plot.viewport().repaint()
+        assert cs._image == pieces, plot.objectName()
