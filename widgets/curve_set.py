@@ -96,7 +96,7 @@ class CurveSet(ViewItem):
         self._view = None  # (x0, x1, columns) the cached reductions were made for
         self._image: QImage | None = None  # the curves as last painted, in view-box pixels
         self._key = None  # what the image was painted for: the view, its size, the order, which are reduced
-        self._from = -math.inf  # the image is right left of this x; -∞: paint it all again
+        self._from = -math.inf  # the image is up to date left of this x (∞: all of it; -∞: paint it all again)
         self.full_paints = self.partial_paints = 0
 
     def __repr__(self) -> str:
