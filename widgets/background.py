@@ -10,10 +10,10 @@ from __future__ import annotations
 import traceback
 from typing import Any, Callable
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from widgets.gil import gui_busy, yield_to_gui
-from widgets import live_threads
+from widgets.thread_owner import ThreadOwner
 
 
 class _Worker(QObject):
@@ -33,7 +33,7 @@ class _Worker(QObject):
         self.done.emit(key, token, result)
 
 
-class BackgroundJobs(QObject):
+class BackgroundJobs(ThreadOwner):
     """``submit(key, fn, on_done)``: run ``fn()`` in the worker thread, then ``on_done(result)`` in the GUI thread."""
 
     _requested = Signal(object, object, object)
@@ -41,24 +41,12 @@ class BackgroundJobs(QObject):
     failed = Signal(object, str)            # key, message
 
     def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self.thread = QThread()
-        self.thread.setObjectName("view-jobs")
-        self.worker = _Worker()
-        self.worker.moveToThread(self.thread)
-        self._requested.connect(self.worker.run)
+        super().__init__(_Worker(), "view-jobs", parent)
         self.worker.done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
         self.worker.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
-        self.thread.finished.connect(self.worker.deleteLater)
-        self.thread.start()
         self._running: dict[Any, tuple[int, Callable]] = {}   # key -> (token, on_done) in flight
         self._waiting: dict[Any, tuple[Callable, Callable]] = {}
         self._token = 0
-        self._closed = False
-        live_threads.register(self)
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.shutdown)
 
     def busy(self, key=None) -> bool:
         return bool(self._running) if key is None else key in self._running or key in self._waiting
@@ -106,15 +94,9 @@ class BackgroundJobs(QObject):
         self._next(key)
         self.failed.emit(key, message)
 
-    def shutdown(self, timeout_ms: int = 10000) -> None:
-        """Stop taking requests, let the running one end, and stop the thread (safe to call twice)."""
-        if self._closed:
-            return
-        self._closed = True
-        live_threads.forget(self)
+    def _before_quit(self) -> None:
+        """Stop taking requests; the running one ends (``shutdown`` then stops the thread)."""
         self._waiting.clear()
-        self.thread.quit()
-        self.thread.wait(timeout_ms)
 
 
 __all__ = ["BackgroundJobs"]

@@ -16,10 +16,10 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from widgets.gil import yield_to_gui
-from widgets import live_threads
+from widgets.thread_owner import JobOwner
 
 PROGRESS_PER_SECOND = 20
 
@@ -79,7 +79,7 @@ def _is_lab(exc: Exception) -> bool:
     return isinstance(exc, LabError)
 
 
-class JobRunner(QObject):
+class JobRunner(JobOwner):
     """Owns the worker thread; relays the current job's signals (stale jobs' signals are dropped)."""
 
     _requested = Signal(object)
@@ -90,64 +90,22 @@ class JobRunner(QObject):
     errored = Signal(str)
 
     def __init__(self, name: str = "analysis-worker", parent: QObject | None = None):
-        super().__init__(parent)
-        self.thread = QThread()
-        self.thread.setObjectName(name)
-        self.worker = JobWorker()  # no parent: moveToThread would silently fail with one
-        self.worker.moveToThread(self.thread)
-        self._requested.connect(self.worker.run)
+        super().__init__(JobWorker(), name, parent)
         queued = Qt.ConnectionType.QueuedConnection
         self.worker.started.connect(self._on_started, queued)
         self.worker.progress.connect(self._on_progress, queued)
         self.worker.finished.connect(self._on_finished, queued)
         self.worker.aborted.connect(self._on_aborted, queued)
         self.worker.errored.connect(self._on_errored, queued)
-        self.thread.finished.connect(self.worker.deleteLater)
-        self.thread.start()
-        self._job: Job | None = None
-        self._next_id = 0
-        self._closed = False
-        live_threads.register(self)
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.shutdown)
-
-    @property
-    def busy(self) -> bool:
-        return self._job is not None and not self._job.done.is_set()
 
     def start(self, fn) -> int:
         """Run ``fn(should_stop, progress)`` in the worker (stopping any job still running); its id."""
-        if self._closed:
-            raise RuntimeError("the job runner is shut down")
-        self.stop()
-        self._next_id += 1
-        self._job = Job(fn, self._next_id)
-        self._requested.emit(self._job)
-        return self._next_id
+        return self._submit(lambda job_id: Job(fn, job_id))
 
     def cancel(self) -> None:
         """Ask the job to stop, without waiting: ``aborted`` follows within a chunk (~10 ms)."""
         if self._job is not None:
             self._job.stop.set()
-
-    def stop(self, timeout: float = 5.0) -> bool:
-        """Ask the job to stop and wait until the worker has let go of it; True if it has."""
-        job = self._job
-        if job is None:
-            return True
-        job.stop.set()
-        return job.done.wait(timeout)
-
-    def shutdown(self, timeout_ms: int = 10000) -> None:
-        """Stop the job, quit the thread's event loop and wait for the thread to end (safe to call twice)."""
-        if self._closed:
-            return
-        self._closed = True
-        live_threads.forget(self)
-        self.stop()
-        self.thread.quit()
-        self.thread.wait(timeout_ms)
 
     def _current(self, job_id: int) -> bool:
         return self._job is not None and self._job.job_id == job_id

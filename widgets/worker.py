@@ -14,12 +14,12 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from lab.race import Race
 from widgets.gil import yield_to_gui
 from widgets.snapshot import cheap_curvature, collect
-from widgets import live_threads
+from widgets.thread_owner import JobOwner
 
 MAX_UPDATES_PER_SECOND = 60
 EXPENSIVE_CURVATURE_INTERVAL = 1.0
@@ -122,7 +122,7 @@ class RaceWorker(QObject):
             job.done.set()
 
 
-class RaceRunner(QObject):
+class RaceRunner(JobOwner):
     """Owns the worker thread. ``start`` hands a race to the worker; ``stop`` takes it back; ``shutdown`` ends the thread.
 
     The runner lives in the GUI thread and relays the worker's signals (a queued signal-to-signal connection), so
@@ -139,28 +139,9 @@ class RaceRunner(QObject):
     errored = Signal(object, str)
 
     def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self.thread = QThread()
-        self.thread.setObjectName("race-worker")
-        self.worker = RaceWorker()  # no parent: moveToThread would silently fail with one
-        self.worker.moveToThread(self.thread)
-        self._requested.connect(self.worker.run)
+        super().__init__(RaceWorker(), "race-worker", parent)
         for name in ("started", "progress", "finished", "aborted", "errored"):
             getattr(self.worker, name).connect(getattr(self, name), Qt.ConnectionType.QueuedConnection)
-        self.thread.finished.connect(self.worker.deleteLater)
-        self.thread.start()
-        self._job: Job | None = None
-        self._next_id = 0
-        self._closed = False
-        live_threads.register(self)
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.shutdown)
-
-    @property
-    def busy(self) -> bool:
-        """A job is queued or running (the race belongs to the worker)."""
-        return self._job is not None and not self._job.done.is_set()
 
     @property
     def job(self) -> Job | None:
@@ -168,39 +149,14 @@ class RaceRunner(QObject):
 
     def start(self, race: Race, budget: int, speed: float, sent: list[int], generation: int) -> int:
         """Start stepping ``race`` (at most ``budget`` steps) in the worker; returns the job's run id."""
-        if self._closed:
-            raise RuntimeError("the race runner is shut down")
-        self.stop()
-        self._next_id += 1
-        self._job = Job(race, int(budget), float(speed), sent, generation, self._next_id)
-        self._requested.emit(self._job)
-        return self._next_id
+        return self._submit(lambda run_id: Job(race, int(budget), float(speed), sent, generation, run_id))
 
     def set_speed(self, speed: float) -> None:
         if self._job is not None:
             self._job.speed = float(speed)
-
-    def stop(self, timeout: float = 5.0) -> bool:
-        """Ask the current job to stop and wait until the worker has let go of the race. True if it has."""
-        job = self._job
-        if job is None:
-            return True
-        job.stop.set()
-        if job.done.wait(timeout):
-            return True
-        return False
 
     def wait(self, timeout: float = 5.0) -> bool:
         """Wait (without stopping it) until the current job ends; True if it has."""
         job = self._job
         return job is None or job.done.wait(timeout)
 
-    def shutdown(self, timeout_ms: int = 10000) -> None:
-        """Stop the job, quit the thread's event loop and wait for the thread to end (safe to call twice)."""
-        if self._closed:
-            return
-        self._closed = True
-        live_threads.forget(self)
-        self.stop()
-        self.thread.quit()
-        self.thread.wait(timeout_ms)
