@@ -18,6 +18,7 @@ from lab.errors import LabError
 from lab.files import atomic_write
 from lab.optimizers import optimizer_spec
 from lab.params import Param
+from widgets.error_box import error_box
 from widgets.job import JobRunner
 from widgets.param_field import ParamField
 from widgets.plot_export import _png_bytes, _svg_bytes
@@ -317,14 +318,7 @@ class AnalysisView(QWidget):
     def _show_error(self, text: str) -> None:
         """A non-blocking message box that says what and where."""
         self.last_error = text
-        if self._error_box is not None:
-            self._error_box.close()
-        box = QMessageBox(QMessageBox.Icon.Warning, "Optimizer Lab", text, QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("errorBox")
-        box.setFont(font(FONT_PT))
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.open()
-        self._error_box = box
+        self._error_box = error_box(self, text, self._error_box)
 
     # ----- closing ---------------------------------------------------------------------------------------------
     def watch(self, window: QObject) -> None:

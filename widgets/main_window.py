@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, Q
 from lab.experiment import Experiment
 from widgets import settings as lab_settings
 from widgets.analysis_base import install_analysis_menu
+from widgets.error_box import error_box
 from widgets.background import BackgroundJobs
 from widgets.contour_plot import ContourView
 from widgets.controls import Controls, RunSettings
@@ -281,14 +282,7 @@ class MainWindow(QMainWindow):
         """A non-blocking message box (the race and the window go on) that says what and where."""
         self.last_error = text
         self.statusBar().showMessage(text.splitlines()[0], 0)
-        if self._error_box is not None:
-            self._error_box.close()
-        box = QMessageBox(QMessageBox.Icon.Warning, "Optimizer Lab", text, QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("errorBox")
-        box.setFont(font(FONT_PT))
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.open()
-        self._error_box = box
+        self._error_box = error_box(self, text, self._error_box)
 
     @Slot(str)
     def _on_experiment_file(self, path: str) -> None:
