@@ -3,22 +3,20 @@ vanishing path; corrupt, truncated, wrong-typed and future-version experiment fi
 
 Tests run as root, where chmod does not stop a write: the calls that write (``tempfile.mkstemp``, the file's
 ``write``, ``os.replace``) are made to raise what a read-only or full disk gives, as in
-``tests/robustness/test_file_faults.py``. Each time: a clear message (what and where) in a non-blocking message
+``tests/robustness/test_file_faults.py`` (the faults: ``tests/file_faults.py``). Each time: a clear message (what and where) in a non-blocking message
 box and the status bar, no partial file, the previous file intact, the session's race still in memory (the same
 race, not a step lost) and exportable to a good path afterwards. File dialogs are replaced by a function that
 answers with the path, so the menu's own actions run.
 """
-import errno
 import json
-import os
 import shutil
-import tempfile
 
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
+from file_faults import inject
 from test_faults import qt_complaints
 
 from lab.export import read_trajectories
@@ -28,54 +26,6 @@ PREVIOUS = b"previous contents\n\x00\xff keep me"
 
 FAULTS = ["mkstemp EACCES (read-only folder)", "write ENOSPC mid-write (full disk)",
           "replace EROFS (read-only file system)", "folder vanishes before the rename"]
-
-
-class HalfThenFull:
-    """A file object that writes half of what it is given, then fails like a full disk."""
-
-    def __init__(self, fh):
-        self.fh = fh
-
-    def write(self, data):
-        self.fh.write(data[: len(data) // 2])
-        self.fh.flush()
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    def __getattr__(self, name):
-        return getattr(self.fh, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return self.fh.__exit__(*exc)
-
-
-def inject(monkeypatch, fault, folder):
-    """Set up ``fault``; return the text the message must hold."""
-    real_replace, real_fdopen = os.replace, os.fdopen
-
-    def raiser(code):
-        def fail(*args, **kwargs):
-            raise OSError(code, os.strerror(code))
-        return fail
-
-    if fault.startswith("mkstemp"):
-        monkeypatch.setattr(tempfile, "mkstemp", raiser(errno.EACCES))
-        return "Permission denied"
-    if fault.startswith("write"):
-        monkeypatch.setattr(os, "fdopen", lambda *a, **k: HalfThenFull(real_fdopen(*a, **k)))
-        return "No space left on device"
-    if fault.startswith("replace"):
-        monkeypatch.setattr(os, "replace", raiser(errno.EROFS))
-        return "Read-only file system"
-
-    def vanish_then_replace(src, dst):
-        shutil.rmtree(folder)
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", vanish_then_replace)
-    return "No such file or directory"
 
 
 def answer_dialogs(window, monkeypatch, path):

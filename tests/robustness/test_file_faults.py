@@ -8,11 +8,9 @@ partial file, the previous file intact byte for byte, no temporary file left, an
 and exportable afterwards to a good path.
 """
 import copy
-import errno
 import io
 import json
 import os
-import shutil
 import tempfile
 from contextlib import redirect_stderr, redirect_stdout
 
@@ -20,6 +18,7 @@ import numpy as np
 import pytest
 
 import main as entry
+from file_faults import inject  # tests/file_faults.py (tests/ is on the path: tests/conftest.py)
 from lab.errors import LabError
 from lab.experiment import FORMAT_VERSION, Experiment
 from lab.export import export_race, read_trajectories
@@ -57,82 +56,6 @@ def assert_still_exportable(tmp_path, exp, race):
             np.testing.assert_array_equal(t.positions, tr.positions)
             np.testing.assert_array_equal(t.losses, tr.losses)
     assert Experiment.load(exp.save(good / "after-experiment.json")) == exp
-
-
-# --- injected OSErrors: each a monkeypatch of one call on the way to the file --------------------------------
-
-
-def _raiser(code):
-    def fail(*args, **kwargs):
-        raise OSError(code, os.strerror(code))
-    return fail
-
-
-class HalfThenFull:
-    """A file object that writes half of what it is given, then fails like a full disk."""
-
-    def __init__(self, fh):
-        self.fh = fh
-
-    def write(self, data):
-        self.fh.write(data[: len(data) // 2])
-        self.fh.flush()
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    def __getattr__(self, name):
-        return getattr(self.fh, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return self.fh.__exit__(*exc)
-
-
-def inject(monkeypatch, fault, folder):
-    """Set up ``fault``; return the text the error message must hold."""
-    real_mkstemp, real_replace, real_fdopen = tempfile.mkstemp, os.replace, os.fdopen
-    if fault == "mkstemp EACCES (read-only folder)":
-        monkeypatch.setattr(tempfile, "mkstemp", _raiser(errno.EACCES))
-        return "Permission denied"
-    if fault == "mkstemp ENOSPC (full disk)":
-        monkeypatch.setattr(tempfile, "mkstemp", _raiser(errno.ENOSPC))
-        return "No space left on device"
-    if fault == "write ENOSPC mid-write (full disk)":
-        monkeypatch.setattr(os, "fdopen", lambda *a, **k: HalfThenFull(real_fdopen(*a, **k)))
-        return "No space left on device"
-    if fault == "fsync EIO":
-        monkeypatch.setattr(os, "fsync", _raiser(errno.EIO))
-        return "Input/output error"
-    if fault == "chmod EPERM":
-        monkeypatch.setattr(os, "chmod", _raiser(errno.EPERM))
-        return "Operation not permitted"
-    if fault == "replace EACCES (read-only folder)":
-        monkeypatch.setattr(os, "replace", _raiser(errno.EACCES))
-        return "Permission denied"
-    if fault == "replace EROFS (read-only file system)":
-        monkeypatch.setattr(os, "replace", _raiser(errno.EROFS))
-        return "Read-only file system"
-    if fault == "folder vanishes before the temporary file":
-        def vanish_then_mkstemp(*a, **k):
-            shutil.rmtree(folder)
-            return real_mkstemp(*a, **k)
-        monkeypatch.setattr(tempfile, "mkstemp", vanish_then_mkstemp)
-        return "No such file or directory"
-    if fault == "folder vanishes before the rename":
-        def vanish_then_replace(src, dst):
-            shutil.rmtree(folder)
-            return real_replace(src, dst)
-        monkeypatch.setattr(os, "replace", vanish_then_replace)
-        return "No such file or directory"
-    if fault == "target becomes a folder before the rename":
-        def folder_then_replace(src, dst):
-            os.unlink(dst)
-            os.mkdir(dst)
-            return real_replace(src, dst)
-        monkeypatch.setattr(os, "replace", folder_then_replace)
-        return "Is a directory"
-    raise AssertionError(fault)
 
 
 FAULTS = ["mkstemp EACCES (read-only folder)", "mkstemp ENOSPC (full disk)", "write ENOSPC mid-write (full disk)",
