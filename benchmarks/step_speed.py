@@ -1,6 +1,6 @@
 """How long one step takes on 2-D rosenbrock, in µs: a bare Adam loop, a race of 1 and of 8 racers.
 
-Rosenbrock is float_safe, so the race takes its 2-D fast path (lab/twins.py); the two "general path" lines
+Rosenbrock is float_safe, so the race takes its 2-D fast path (each optimizer's rule on floats, lab/optimizers/elementwise.py); the two "general path" lines
 race on beale, whose formulas use ** and so run through NumPy and each optimizer's update().
 
     python benchmarks/step_speed.py [--steps N] [--repeat R]

@@ -28,8 +28,8 @@ import numpy as np
 
 from lab.errors import LabError
 from lab.files import write_npz, write_text
-from lab.multistart import CONVERGED, DIVERGED as MS_DIVERGED, ERROR as MS_ERROR, RUNNING as MS_RUNNING
-from lab.multistart import STATUS_NAMES, multistart
+from lab.engine.multistart import CONVERGED, DIVERGED as MS_DIVERGED, ERROR as MS_ERROR, RUNNING as MS_RUNNING
+from lab.engine.multistart import STATUS_NAMES, multistart
 from lab.objectives.base import Objective
 from lab.optimizers import Optimizer
 

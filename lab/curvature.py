@@ -79,22 +79,14 @@ def stability_bound(eigenvalues: np.ndarray) -> np.ndarray:
 def lr_limit(optimizer: str, hyperparameters: dict, eigenvalues: np.ndarray) -> float | None:
     """The largest stable lr of a gradient-step method on the local quadratic model (λmax = max λ > 0).
 
-    On f = ½λx² the iterations are linear and their characteristic roots must lie inside the unit circle:
-
-    - ``sgd``: x' = (1 − lr·λ)x, stable iff lr < 2/λ;
-    - ``momentum``: x' = (1 + ρ − lr·λ)x − ρx₋, stable iff lr < 2(1 + ρ)/λ;
-    - ``nesterov``: x' = (1 + ρ)(1 − lr·λ)x − ρ(1 − lr·λ)x₋, stable iff lr < 2(1 + ρ)/((1 + 2ρ)λ).
-
-    inf when λmax ≤ 0 (no direction curves up); None for methods that rescale their steps (adaptive,
-    second order), where no such bound applies.
+    On f = ½λx² the iterations are linear and their characteristic roots must lie inside the unit circle;
+    each optimizer's spec states its bound (``OptimizerSpec.lr_bound``): sgd 2/λ, momentum 2(1 + ρ)/λ,
+    nesterov 2(1 + ρ)/((1 + 2ρ)λ). inf when λmax ≤ 0 (no direction curves up); None for methods that rescale
+    their steps (adaptive, second order), where no such bound applies.
     """
-    top = float(np.max(eigenvalues))
-    if optimizer not in ("sgd", "momentum", "nesterov"):
-        return None
-    if not top > 0:
-        return math.inf if top <= 0 else math.nan
-    rho = float(hyperparameters.get("rho", 0.9)) if optimizer != "sgd" else 0.0
-    return {"sgd": 2.0, "momentum": 2.0 * (1 + rho), "nesterov": 2.0 * (1 + rho) / (1 + 2 * rho)}[optimizer] / top
+    from lab.optimizers import optimizer_spec
+
+    return optimizer_spec(optimizer).lr_limit(hyperparameters, float(np.max(eigenvalues)))
 
 
 LANCZOS_ABOVE = 50

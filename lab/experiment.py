@@ -10,7 +10,7 @@ from lab.errors import LabError
 from lab.files import atomic_write, shown
 from lab.objectives import make_objective
 from lab.objectives.base import Objective
-from lab.race import Race, RacerSpec
+from lab.engine.race import Race, RacerSpec
 from lab.stochastic import check_noise, gradient_source
 
 FORMAT_VERSION = 1

@@ -26,6 +26,12 @@ class Param:
     kind: str = "float"
     choices: tuple = field(default=())
     doc: str = ""
+    symbol: str = ""  # how a table or a field writes it, in the lecture's notation ("ρ", "β₁"); the name if empty
+
+    @property
+    def short(self) -> str:
+        """The parameter's symbol, or its name."""
+        return self.symbol or self.name
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:

@@ -8,38 +8,32 @@ The step sizes come from two scales of the objective, measured where the race wi
 - W, the mean side of the objective's domain (``domain_width``). Adaptive methods (AdaGrad, RMSProp,
   Adam) move about lr per coordinate per step whatever the gradient's size, so their lr is a length.
 
-The rules (``suggest``):
-
-- sgd: lr = 1.5/L. Inside the bound 2/L, and past 1/L so that steep directions overshoot and come
-  back (a factor −0.5 per step on a quadratic): the zigzag of the lecture, while it still converges.
-- momentum, nesterov: lr = 1/L, rho = 0.9 (the lecture's "typically 0.9"). Heavy ball is stable for
-  lr < 2(1 + rho)/L = 3.8/L, Nesterov for lr < 2(1 + rho)/((1 + 2 rho)L) ≈ 1.36/L; the same lr for both
-  shows what the lookahead changes.
-- adagrad: lr = W/10 (its steps shrink like 1/√t, so it starts big).
-- rmsprop, adam, adamw: lr = W/400 (0.01 on rosenbrock's 4-wide box).
-- newton, lbfgs: lr = 1 (a full step to the local quadratic model's minimum).
+Each optimizer's rule is its spec's ``preset`` (lab/optimizers/<name>.py), reading ``Scales``; e.g. sgd
+lr = 1.5/L (past 1/L so steep directions overshoot and come back — the lecture's zigzag — inside 2/L),
+momentum and nesterov lr = 1/L with rho = 0.9, adagrad W/10, rmsprop and adam W/400, newton and lbfgs 1.
 
 Every lr is rounded down to two significant digits, so tables show 0.00071 rather than 0.000717017….
 """
 from __future__ import annotations
 
 import math
+from functools import cached_property
 
 import numpy as np
 
 from lab.curvature import curvature
+from lab.engine.race import RacerSpec
 from lab.objectives.base import Objective
-from lab.optimizers import optimizer_spec
-from lab.race import RacerSpec
+from lab.optimizers import OPTIMIZERS, optimizer_spec
+from lab.optimizers.scales import round_down  # noqa: F401  (presets.round_down, as before)
 
-LECTURE_SET = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newton")
+LECTURE_SET = tuple(s.name for s in OPTIMIZERS.values() if s.lecture)
 """The optimizers of the lecture, in its order."""
 
-LABELS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad",
-          "rmsprop": "RMSProp", "adam": "Adam", "adamw": "AdamW", "newton": "Newton", "lbfgs": "L-BFGS"}
+LABELS = {s.name: s.label for s in OPTIMIZERS.values()}
 """How the lecture writes each optimizer's name."""
 
-GRADIENT_STEP = frozenset({"sgd", "momentum", "nesterov"})
+GRADIENT_STEP = frozenset(s.name for s in OPTIMIZERS.values() if s.lr_bound is not None)
 """Optimizers whose step is lr times a gradient (or a sum of gradients): for them lr > 2/λmax is unstable
 on the local quadratic model. Adaptive and second-order methods rescale the gradient, so the bound does not
 apply to their lr."""
@@ -65,38 +59,34 @@ def domain_width(objective: Objective) -> float:
     return width if math.isfinite(width) and width > 0 else 1.0
 
 
-def round_down(value: float, digits: int = 2) -> float:
-    """``value`` > 0 rounded down to ``digits`` significant digits (0.000717 → 0.00071)."""
-    if not (value > 0 and math.isfinite(value)):
-        raise ValueError(f"expected a positive finite number, got {value!r}")
-    exponent = math.floor(math.log10(value)) - digits + 1
-    scaled = math.floor(value / 10.0**exponent + 1e-9)
-    return float(f"{scaled}e{exponent}")
+class Scales:
+    """The objective's scales near a race, each measured when a preset first asks for it."""
+
+    def __init__(self, objective: Objective, start):
+        self.objective, self.start = objective, start
+
+    @cached_property
+    def curvature(self) -> float:
+        return curvature_scale(self.objective, self.start)
+
+    @cached_property
+    def width(self) -> float:
+        return domain_width(self.objective)
 
 
 def suggest(optimizer: str, objective: Objective, start=None) -> dict:
-    """Hyperparameters for ``optimizer`` that behave well on ``objective`` from ``start`` (see the module doc).
+    """Hyperparameters for ``optimizer`` that behave well on ``objective`` from ``start`` (its spec's ``preset``).
 
-    Only the values the rules set are returned (lr, and rho for the momentum methods); the optimizer's
-    defaults fill the rest. Every value is inside its parameter's range.
+    Only the values the preset sets are returned; the optimizer's defaults fill the rest. Every value is
+    inside its parameter's range.
     """
     spec = optimizer_spec(optimizer)
     start = objective.start if start is None else start
-    if optimizer in ("newton", "lbfgs"):
-        out = {"lr": 1.0}
-    elif optimizer in GRADIENT_STEP:
-        top = curvature_scale(objective, start)
-        out = {"lr": round_down((1.5 if optimizer == "sgd" else 1.0) / top)}
-        if optimizer != "sgd":
-            out["rho"] = 0.9
-    elif optimizer == "adagrad":
-        out = {"lr": round_down(domain_width(objective) / 10)}
-    else:
-        out = {"lr": round_down(domain_width(objective) / 400)}
+    out = spec.preset(Scales(objective, start)) if spec.preset is not None else {}
     known = {p.name for p in spec.params}
     return {k: spec.param(k).check(v, f"optimizer {optimizer!r}") for k, v in out.items() if k in known}
 
 
 def lecture_set(objective: Objective, start=None) -> list[RacerSpec]:
-    """The lecture's seven racers (sgd, momentum, nesterov, adagrad, rmsprop, adam, newton), tuned by ``suggest``."""
+    """The lecture's racers (the specs marked ``lecture``, in registry order), tuned by ``suggest``."""
     return [RacerSpec(name, suggest(name, objective, start), LABELS.get(name, name)) for name in LECTURE_SET]

@@ -26,7 +26,7 @@ import numpy as np
 from lab.curvature import curvature, stability_bound
 from lab.errors import LabError
 from lab.files import write_npz, write_text
-from lab.multistart import DIVERGED, RUNNING, STATUS_NAMES, multistart
+from lab.engine.multistart import DIVERGED, RUNNING, STATUS_NAMES, multistart
 from lab.objectives.base import Objective
 from lab.optimizers import optimizer_spec
 

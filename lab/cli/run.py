@@ -74,7 +74,7 @@ def add_parser(subparsers):
 def parse_racer(text: str):
     """A --racer SPEC as a RacerSpec, every hyperparameter converted and checked (LabError otherwise)."""
     from lab.optimizers import optimizer_spec
-    from lab.race import RacerSpec
+    from lab.engine.race import RacerSpec
 
     where = f"--racer {text!r}"
     name, _, rest = text.partition(":")

@@ -83,7 +83,7 @@ class Function2D(Objective):
 
     #: True (declared by a class itself, not inherited) when ``fg`` and ``h`` use only + − × ÷ (``t*t``, never
     #: ``**``) and no NumPy function but ``ones``/``full``, so that on Python floats they give the same bits as on arrays; the race
-    #: then steps 2-D racers on floats (lab/twins.py). CPython's ``x ** 2`` calls pow(), which differs from
+    #: then steps 2-D racers on floats (lab/engine/race.py). CPython's ``x ** 2`` calls pow(), which differs from
     #: NumPy's ``x * x`` in the last bit for about 1 point in 1 000.
     float_safe = False
 
@@ -133,3 +133,11 @@ class ObjectiveSpec:
         obj = self.build(**values)
         obj.name = self.name
         return obj
+
+
+def float_safe(objective) -> bool:
+    """Whether an engine may evaluate ``objective`` on Python floats (``fg(x, y)``) with the same bits as on
+    arrays: a 2-D objective whose class itself declares ``float_safe = True`` (a subclass must declare it
+    again), not stochastic."""
+    return (getattr(objective, "dim", None) == 2 and type(objective).__dict__.get("float_safe", False) is True
+            and not getattr(objective, "stochastic", False))

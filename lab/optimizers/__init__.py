@@ -1,51 +1,51 @@
-"""The optimizers a racer can use, by name, with their hyperparameters (a public contract)."""
+"""The optimizers a racer can use, by name, with their hyperparameters (a public contract).
+
+Each optimizer is one module of this package holding its ``SPEC`` (lab.optimizers.base.OptimizerSpec): its
+update, hyperparameters, rule text, labels, stability bound, presets and how it batches. Adding one is one
+module plus one word in ``MODULES``; everything else (the command line, presets, the curvature table, the
+batched engine, the window, the reference docs) reads the specs. Other packages may add optimizers through
+the entry-point group ``optimizer_lab.optimizers`` (each entry a module or an OptimizerSpec); a plug-in that
+fails to load is skipped with a warning, never stopping the program.
+"""
 from __future__ import annotations
 
+import importlib
+import warnings
+from importlib.metadata import entry_points
+
 from lab.errors import LabError
-from lab.optimizers.base import (AMSGRAD, BETA1, BETA2, BIAS_CORRECTION, DECAY_RATE, RHO, Optimizer,
-                                 OptimizerSpec, eps, lr)
-from lab.optimizers.first_order import adagrad, adam, adamw, momentum, nesterov, rmsprop, sgd
-from lab.optimizers.lbfgs import lbfgs
-from lab.optimizers.second_order import newton
-from lab.params import Param
+from lab.optimizers.base import Optimizer, OptimizerSpec
 
-_ADAM = (lr(1e-3), BETA1, BETA2, eps(1e-8), BIAS_CORRECTION, AMSGRAD)
+MODULES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "newton", "lbfgs")
+"""The built-in optimizers, in the order the lecture meets them (listings and the lecture set follow it)."""
 
-OPTIMIZERS: dict[str, OptimizerSpec] = {s.name: s for s in (
-    OptimizerSpec("sgd", (lr(1e-3),), sgd,
-                  "g = ∇f(x)\nx ← x − lr·g",
-                  "gradient descent (SGD on minibatches)"),
-    OptimizerSpec("momentum", (lr(1e-3), RHO), momentum,
-                  "g = ∇f(x)\nv ← ρ·v + g\nx ← x − lr·v",
-                  "SGD + momentum: a velocity from past gradients, friction 1 − ρ"),
-    OptimizerSpec("nesterov", (lr(1e-3), RHO), nesterov,
-                  "g = ∇f(x̃)   (x̃ = x + ρv, the lookahead point)\nv ← ρ·v + g\nx̃ ← x̃ − lr·(g + ρ·v)",
-                  "Nesterov momentum: the gradient at the lookahead point"),
-    OptimizerSpec("adagrad", (lr(1e-2), eps(1e-10)), adagrad,
-                  "g = ∇f(x)\nG ← G + g²\nx ← x − lr·g / (√G + ε)",
-                  "per-parameter learning rates from the sum of squared gradients"),
-    OptimizerSpec("rmsprop", (lr(1e-2), DECAY_RATE, eps(1e-8)), rmsprop,
-                  "g = ∇f(x)\nS ← decay_rate·S + (1 − decay_rate)·g²\nx ← x − lr·g / (√S + ε)",
-                  "AdaGrad with a leaky sum of squared gradients"),
-    OptimizerSpec("adam", _ADAM, adam,
-                  "g = ∇f(x);  t ← t + 1\nm ← β₁·m + (1 − β₁)·g\nv ← β₂·v + (1 − β₂)·g²\n"
-                  "m̂ = m / (1 − β₁ᵗ);  v̂ = v / (1 − β₂ᵗ)   (bias correction)\nx ← x − lr·m̂ / (√v̂ + ε)",
-                  "momentum + RMSProp + bias correction"),
-    OptimizerSpec("adamw", _ADAM[:4] + (Param("weight_decay", 0.01, lo=0.0, doc="decoupled weight decay"),
-                                        AMSGRAD, BIAS_CORRECTION), adamw,
-                  "x ← x·(1 − lr·weight_decay)\nthen Adam's step with g = ∇f(x) from before the decay",
-                  "Adam with decoupled weight decay"),
-    OptimizerSpec("newton", (lr(1.0), Param("damping", 0.0, lo=0.0, doc="added to the Hessian's diagonal")), newton,
-                  "g = ∇f(x);  H = ∇²f(x)\nx ← x − lr·(H + damping·I)⁻¹·g",
-                  "second order: jump to the minimum of the local quadratic model"),
-    OptimizerSpec("lbfgs", (lr(1.0), Param("history_size", 10, lo=1, hi=1000, kind="int",
-                                          doc="how many past steps approximate the curvature"),
-                            Param("line_search", "strong_wolfe", kind="choice", choices=("strong_wolfe", "none"),
-                                  doc="strong_wolfe: search along the direction; none: step lr")), lbfgs,
-                  "g = ∇f(x)\nd = −H·g   (H from the last history_size pairs s = Δx, y = Δg)\n"
-                  "x ← x + α·lr·d   (α from a strong-Wolfe line search, or 1)",
-                  "quasi-Newton: curvature estimated from recent steps"),
-)}
+ENTRY_POINT_GROUP = "optimizer_lab.optimizers"
+
+
+def _plugins() -> list[OptimizerSpec]:
+    specs = []
+    try:
+        found = entry_points(group=ENTRY_POINT_GROUP)
+    except Exception:  # pragma: no cover - a broken metadata install
+        return specs
+    for ep in found:
+        try:
+            obj = ep.load()
+            spec = getattr(obj, "SPEC", obj)
+            if not isinstance(spec, OptimizerSpec):
+                raise TypeError(f"{ep.value} is neither an OptimizerSpec nor a module with SPEC")
+            specs.append(spec)
+        except Exception as exc:  # one broken plug-in never stops the program
+            warnings.warn(f"optimizer plug-in {ep.name!r} not loaded: {exc}", stacklevel=2)
+    return specs
+
+
+OPTIMIZERS: dict[str, OptimizerSpec] = {}
+for _spec in [importlib.import_module(f"lab.optimizers.{m}").SPEC for m in MODULES] + _plugins():
+    OPTIMIZERS.setdefault(_spec.name, _spec)  # a plug-in never replaces a built-in
+
+# The factories by name, as before (lab.optimizers.adam(...), lab.optimizers.momentum(...)).
+globals().update({name: spec.factory for name, spec in OPTIMIZERS.items() if name in MODULES})
 
 
 def optimizer_spec(name: str) -> OptimizerSpec:
@@ -61,5 +61,10 @@ def make_optimizer(name: str, **hyperparameters) -> Optimizer:
     return optimizer_spec(name).make(**hyperparameters)
 
 
-__all__ = ["OPTIMIZERS", "Optimizer", "OptimizerSpec", "make_optimizer", "optimizer_spec",
-           "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "newton", "lbfgs"]
+def batched_specs() -> list[OptimizerSpec]:
+    """The optimizers the batched engine steps (basin maps, sweeps), in registry order."""
+    return [s for s in OPTIMIZERS.values() if s.batched]
+
+
+__all__ = ["OPTIMIZERS", "MODULES", "Optimizer", "OptimizerSpec", "batched_specs", "make_optimizer",
+           "optimizer_spec", *MODULES]

@@ -1,4 +1,4 @@
-"""What an optimizer is: hyperparameters, ``init(x) -> state`` and ``update(grad, state, x, oracle) -> (step, state)``."""
+"""What an optimizer is: its declaration (``OptimizerSpec``) and, built, ``init``/``update`` over NamedTuple states."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -35,13 +35,33 @@ class Optimizer(NamedTuple):
 
 @dataclass(frozen=True)
 class OptimizerSpec:
-    """A named optimizer: its hyperparameters, its update rule in the lecture's notation, and its factory."""
+    """Everything the program knows about one optimizer, declared once, in its own module.
+
+    - ``name`` (the contract's word), ``label`` (as the lecture writes it), ``short_label`` (a narrow column);
+    - ``summary`` (one line) and ``rule`` (the update in the lecture's notation);
+    - ``params``: its hyperparameters, defaults and ranges; ``factory(**hyperparameters) -> Optimizer``;
+    - ``lr_bound`` and ``lr_bound_text``: for a gradient-step method, c(hyperparameters) such that on the local
+      quadratic model the method is stable iff lr < c/λmax (sgd: 2), and the same in words; None otherwise;
+    - ``preset(scales) -> dict``: hyperparameters that behave well on an objective, from ``scales.curvature``
+      (L, the top Hessian eigenvalue near the race) and ``scales.width`` (W, the domain's mean side);
+    - ``per_point``: hyperparameters that may take one value per start point in a batch (same bits as alone);
+    - ``batched``: whether it steps many points at once (the batched engine, basin maps, sweeps);
+    - ``lecture``: one of the lecture's set of racers (in the registry's order).
+    """
 
     name: str
     params: tuple[Param, ...]
     factory: Callable[..., Optimizer] = field(repr=False)
     rule: str = ""
     summary: str = ""
+    label: str = ""
+    short_label: str = ""
+    lr_bound: Callable[[dict], float] | None = field(default=None, repr=False)
+    lr_bound_text: str = ""
+    preset: Callable[[Any], dict] | None = field(default=None, repr=False)
+    per_point: tuple[str, ...] = ()
+    batched: bool = True
+    lecture: bool = False
 
     def make(self, **hyperparameters) -> Optimizer:
         values = check_all(self.params, hyperparameters, f"optimizer {self.name!r}")
@@ -50,19 +70,33 @@ class OptimizerSpec:
     def param(self, name: str) -> Param:
         return {p.name: p for p in self.params}[name]
 
+    def defaults(self) -> dict:
+        return {p.name: p.default for p in self.params}
+
+    def lr_limit(self, hyperparameters: dict, lam_max: float) -> float | None:
+        """The largest stable lr on a quadratic whose top eigenvalue is ``lam_max``: c/λmax, inf when λmax ≤ 0,
+        NaN when λmax is NaN; None for a method whose steps are not lr times gradients."""
+        if self.lr_bound is None:
+            return None
+        if not lam_max > 0:
+            return float("inf") if lam_max <= 0 else float("nan")
+        return self.lr_bound({**self.defaults(), **hyperparameters}) / lam_max
+
 
 # The shared hyperparameter ranges (the validation contract).
 def lr(default: float) -> Param:
-    return Param("lr", default, lo=0.0, lo_open=True, doc="learning rate (step size)")
+    return Param("lr", default, lo=0.0, lo_open=True, doc="learning rate (step size)", symbol="lr")
 
 
-RHO = Param("rho", 0.9, lo=0.0, hi=1.0, hi_open=True, doc="momentum: the friction is 1 - rho")
-BETA1 = Param("beta1", 0.9, lo=0.0, hi=1.0, hi_open=True, doc="decay of the first moment (momentum)")
-BETA2 = Param("beta2", 0.999, lo=0.0, hi=1.0, hi_open=True, doc="decay of the second moment")
-DECAY_RATE = Param("decay_rate", 0.99, lo=0.0, hi=1.0, hi_open=True, doc="decay of the running mean of g²")
-BIAS_CORRECTION = Param("bias_correction", True, kind="bool", doc="divide the moments by 1 - beta^t")
+RHO = Param("rho", 0.9, lo=0.0, hi=1.0, hi_open=True, doc="momentum: the friction is 1 - rho", symbol="ρ")
+BETA1 = Param("beta1", 0.9, lo=0.0, hi=1.0, hi_open=True, doc="decay of the first moment (momentum)", symbol="β₁")
+BETA2 = Param("beta2", 0.999, lo=0.0, hi=1.0, hi_open=True, doc="decay of the second moment", symbol="β₂")
+DECAY_RATE = Param("decay_rate", 0.99, lo=0.0, hi=1.0, hi_open=True, doc="decay of the running mean of g²",
+                   symbol="decay")
+BIAS_CORRECTION = Param("bias_correction", True, kind="bool", doc="divide the moments by 1 - beta^t", symbol="bias correction")
 AMSGRAD = Param("amsgrad", False, kind="bool", doc="use the running maximum of the second moment")
 
 
 def eps(default: float) -> Param:
-    return Param("eps", default, lo=0.0, lo_open=True, doc="added to the denominator, avoids division by zero")
+    return Param("eps", default, lo=0.0, lo_open=True, doc="added to the denominator, avoids division by zero",
+                 symbol="ε")

@@ -6,7 +6,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lab.optimizers.base import Optimizer
+from lab.optimizers.base import Optimizer, OptimizerSpec, lr
+from lab.params import Param
 
 
 class LBFGSState(NamedTuple):
@@ -132,3 +133,16 @@ def _wolfe(oracle, x: np.ndarray, g: np.ndarray, d: np.ndarray) -> tuple[float, 
             return alpha, count[0], f"Wolfe line search failed: backtracked to alpha={alpha:.3g}"
         alpha *= 0.5
     return 0.0, count[0], "line search found no decrease: no step"
+
+
+SPEC = OptimizerSpec(
+    "lbfgs", (lr(1.0), Param("history_size", 10, lo=1, hi=1000, kind="int", symbol="m",
+                             doc="how many past steps approximate the curvature"),
+              Param("line_search", "strong_wolfe", kind="choice", choices=("strong_wolfe", "none"), symbol="search",
+                    doc="strong_wolfe: search along the direction; none: step lr")), lbfgs,
+    rule="g = ∇f(x)\nd = −H·g   (H from the last history_size pairs s = Δx, y = Δg)\n"
+         "x ← x + α·lr·d   (α from a strong-Wolfe line search, or 1)",
+    summary="quasi-Newton: curvature estimated from recent steps",
+    label="L-BFGS", short_label="L-BFGS",
+    preset=lambda scales: {"lr": 1.0},  # a full step along the quasi-Newton direction
+    batched=False)

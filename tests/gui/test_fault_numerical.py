@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from test_faults import assert_consistent, assert_drawn_finite, qt_complaints
 
-import lab.race
+import lab.engine.race
 from lab.race import Race
 
 # a warning in the window's code (an overflow while drawing a point near 1e300) is a bug: an error here, raised
@@ -240,7 +240,7 @@ def test_fault_objective_starts_raising_after_k_calls_inside_the_worker(bowl, qt
     faults are the test above's)."""
     m = bowl.model
     if batched:
-        monkeypatch.setattr(lab.race.twins, "float_safe", lambda objective: False)
+        monkeypatch.setattr(lab.engine.race, "float_safe", lambda objective: False)
     obj = m.objective
     calls = {"n": 0}
     real_fg, real_vg = obj.fg, obj.value_and_grad

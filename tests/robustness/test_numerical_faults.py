@@ -2,7 +2,7 @@
 outside the plotting domain, learning rates far past the stability bound, an objective that raises.
 
 Every faulty objective comes twice: ``fast`` declares ``float_safe`` (the race steps it on Python floats,
-lab/twins.py) and ``slow`` does not (batched NumPy and each optimizer's ``update``), so both engine paths
+each optimizer's rule on floats, lab/optimizers/elementwise.py) and ``slow`` does not (batched NumPy and each optimizer's ``update``), so both engine paths
 meet every fault. The property checked each time: the faulty racer is marked with the step and the reason,
 every other racer goes on with exactly the trajectory it has when it races alone, nothing raises, and no
 floating-point warning escapes (RuntimeWarnings are errors here, as in the project's pytest settings).

@@ -1,17 +1,20 @@
-"""The race's 2-D fast path: float twins and float formulas give the same bits as update() and the arrays."""
+"""One rule, several speeds: each optimizer's per-coordinate rule on floats gives the same bits as its update() on
+arrays, float formulas the same bits as the array formulas, and the race's 2-D fast path the general path's."""
 import math
 
 import numpy as np
 import pytest
 
-from lab import twins
+import lab.engine.race
 from lab.objectives import classic, make_objective
-from lab.objectives.base import Function2D
+from lab.objectives.base import Function2D, float_safe
+from lab.optimizers import OPTIMIZERS as SPECS
 from lab.optimizers import make_optimizer
+from lab.optimizers.elementwise import ARRAY, FLOAT, FloatSteps, rebind
 from lab.race import CONVERGED, DIVERGED, ERROR, MAX_STEPS, Race, RacerSpec
 
 CLASSIC = [cls.name for cls in classic.ALL]
-FLOAT_SAFE = [n for n in CLASSIC if twins.float_safe(make_objective(n))]
+FLOAT_SAFE = [n for n in CLASSIC if float_safe(make_objective(n))]
 
 OPTIMIZERS = [
     ("sgd", {"lr": 1e-3}), ("momentum", {"lr": 1e-3, "rho": 0.8}), ("nesterov", {"lr": 2e-3, "rho": 0.95}),
@@ -32,7 +35,7 @@ def test_the_float_safe_objectives_are_the_polynomials_written_without_powers():
         def f(self, x, y):
             return (self.a - x) ** 3  # a subclass is not float_safe unless it says so itself
 
-    assert not twins.float_safe(Subclass(1.0, 100.0))
+    assert not float_safe(Subclass(1.0, 100.0))
 
 
 @pytest.mark.parametrize("name", CLASSIC)
@@ -65,50 +68,58 @@ def test_float_safe_formulas_on_floats_equal_the_array_formulas(name):
         np.testing.assert_array_equal([hxx, hxy, hyy], [h[0, 0], h[0, 1], h[1, 1]])
 
 
-@pytest.mark.parametrize(("name", "hp"), OPTIMIZERS, ids=IDS)
-def test_each_twin_steps_like_update_bit_for_bit(name, hp):
+RULES = [(n, hp) for n, hp in OPTIMIZERS if FloatSteps.available(make_optimizer(n, **hp))]
+
+
+def test_every_first_order_optimizer_is_a_rule_and_the_others_are_not():
+    assert {n for n, _ in RULES} == {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"}
+    assert not FloatSteps.available(make_optimizer("newton")) and not FloatSteps.available(make_optimizer("lbfgs"))
+    own = make_optimizer("sgd", lr=0.1)
+    assert not FloatSteps.available(own._replace(update=lambda g, s, x, o=None: (-g, s)))  # a replaced update
+
+
+@pytest.mark.parametrize(("name", "hp"), RULES, ids=[f"{n}-{'-'.join(f'{k}={v}' for k, v in hp.items())}"
+                                                    for n, hp in RULES])
+def test_the_rule_on_floats_steps_like_update_bit_for_bit(name, hp):
     obj = make_objective("rosenbrock")
     opt = make_optimizer(name, **hp)
-    twin = twins.twin_for(opt, obj)
-    assert twin is not None
     rng = np.random.default_rng(3)
     x = np.array([-1.2, 1.4])
     state = opt.init(x)
+    floats = FloatSteps(opt, state)
     scales = [1e-300, 1e-8, 1.0, 1e3, 1e150]
     for t in range(60):  # gradients of every size, some zero, some huge; points from the update itself
         g = rng.normal(size=2) * scales[t % len(scales)] if t % 7 else np.zeros(2)
-        step, state = opt.update(g, state, x, obj)
+        with np.errstate(all="ignore"):
+            step, state = opt.update(g, state, x, obj)
         expected = x + step
-        got = twin.step(float(g[0]), float(g[1]), float(x[0]), float(x[1]))
+        got = floats.step2(float(g[0]), float(g[1]), float(x[0]), float(x[1]))
         np.testing.assert_array_equal(got, expected, err_msg=f"step {t}")
-        _assert_same_state(twin.state(), state)
-        if name == "newton":
-            assert twin.note() == opt.note(state)
+        _assert_same_state(floats.state(), state)
         x = expected if np.all(np.abs(expected) < 1e6) else rng.normal(size=2)
 
 
-def test_newton_twin_on_a_saddle_a_flat_direction_and_a_non_finite_hessian():
-    q = make_objective("quadratic", kappa=1.0)
-    opt = make_optimizer("newton", lr=0.5)
-    for a, x in [(np.diag([1.0, -1.0]), (0.5, 0.1)), (np.diag([2.0, 0.0]), (0.5, -2.0)),
-                 (np.array([[1.0, 3.0], [3.0, 2.0]]), (0.3, 0.4))]:
-        q.A = a
-        twin = twins.twin_for(opt, q)
-        xs = np.array(x)
-        step, state = opt.update(q.grad(xs), opt.init(xs), xs, q)
-        np.testing.assert_array_equal(twin.step(*q.g(*x), *x), xs + step)
-        assert twin.note() == opt.note(state) and int(state.fallback) == twin.code
-    q.A = np.array([[np.inf, 0.0], [0.0, 1.0]])
-    with pytest.raises(twins.Defer):
-        twins.twin_for(opt, q).step(1.0, 1.0, 0.5, 0.5)
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adagrad", "adam"])
+def test_the_rule_on_floats_in_any_dimension(name):
+    opt = make_optimizer(name, lr=0.01)
+    x = np.array([0.3, -1.0, 2.0, 5.0])
+    state = opt.init(x)
+    floats = FloatSteps(opt, state)
+    for t in range(5):
+        g = np.array([1.0, -2.0, 0.5, 3.0]) * (t + 1)
+        step, state = opt.update(g, state, x, None)
+        np.testing.assert_array_equal(floats.step(g.tolist(), x.tolist()), x + step)
+        x = x + step
+    _assert_same_state(floats.state(), state)
 
 
-def test_lbfgs_and_foreign_optimizers_have_no_twin():
-    obj = make_objective("rosenbrock")
-    assert twins.twin_for(make_optimizer("lbfgs"), obj) is None
-    own = make_optimizer("sgd", lr=0.1)
-    assert twins.twin_for(own._replace(update=lambda g, s, x, o=None: (-g, s)), obj) is None
-    assert twins.twin_for(make_optimizer("newton"), make_objective("beale")) is None  # not float_safe
+def test_one_source_rebound_per_speed():
+    rule = SPECS["adam"].factory().update.rule
+    as_arrays, as_floats = rebind(rule, ARRAY), rebind(rule, FLOAT)
+    assert as_arrays.__code__ is rule.__code__ is as_floats.__code__  # the same code object, other globals
+    assert as_floats.__globals__["sqrt"] is math.sqrt and as_arrays.__globals__["sqrt"] is np.sqrt
+    args = (0.5, 1.0, 3, 0.1, 0.2, 0.2, 0.01, 0.9, 0.999, 1e-8, True, True)
+    assert as_floats(*args) == tuple(float(v) for v in as_arrays(*args))
 
 
 def _assert_same_state(a, b):
@@ -174,16 +185,23 @@ def test_a_non_finite_loss_on_the_fast_path_is_a_divergence():
     np.testing.assert_array_equal(tr.losses, general.tracks[0].losses)
 
 
-def test_a_twin_that_cannot_step_hands_over_to_update():
+def test_a_float_step_that_raises_hands_over_to_update(monkeypatch):
     q = make_objective("quadratic", kappa=2.0)
-    race = Race(q, [1.0, 1.0], [RacerSpec("newton", {"lr": 0.5})], max_steps=6, tol=0.0)
-    race.step(2)
-    assert race.tracks[0]._twin is not None
-    q.A = np.array([[np.nan, 0.0], [0.0, 1.0]])  # the Hessian turns non-finite: update's NaN step
+    specs = [RacerSpec("adam", {"lr": 0.1}), RacerSpec("momentum", {"lr": 0.1})]
+    general = Race(q, [1.0, 1.0], specs, max_steps=8, tol=0.0, gradient_source=_exact_gradient(q)).run()
+    race = Race(q, [1.0, 1.0], specs, max_steps=8, tol=0.0)
+    race.step(3)
+    assert all(tr._floats is not None for tr in race.tracks)
+
+    def raises(self, *args):
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(FloatSteps, "step2", raises)
     race.run()
-    tr = race.tracks[0]
-    assert tr._twin is None and tr.status == DIVERGED and tr.status_step == 3
-    assert any("not finite" in text for _, text in tr.notes)
+    for a, b in zip(race.tracks, general.tracks):
+        assert a._floats is None and a.status == MAX_STEPS
+        np.testing.assert_array_equal(a.positions, b.positions)
+        _assert_same_state(a.state, b.state)
 
 
 class Quartic(Function2D):

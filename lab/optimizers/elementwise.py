@@ -1,0 +1,152 @@
+"""One update rule, several speeds: an optimizer that acts on each coordinate alone is written once, as a rule.
+
+A rule is a plain function of one coordinate::
+
+    rule(g, x, t, *state, *hyperparameters) -> (step, *state)
+
+``g`` the gradient's coordinate, ``x`` the point's, ``t`` the step number (1, 2, ...), ``state`` the
+optimizer's per-coordinate state in the order of its NamedTuple's fields (a leading ``count`` field is the
+step counter, not a coordinate), the hyperparameters by their names. It uses + − × ÷, ``**`` only as
+``beta ** t`` on plain numbers, comparisons on hyperparameters, and the names ``sqrt`` and ``maximum``.
+Those two names are bound per speed, by running the same code object with other globals (``rebind``):
+
+- ``ARRAY``: ``np.sqrt``/``np.maximum``: the rule applied to whole arrays (..., d) at once; a hyperparameter
+  may be an array too (one value per point of a batch). This is the optimizer's ``update``.
+- ``FLOAT``: ``math.sqrt`` and a NaN-keeping max: the rule on Python floats, coordinate by coordinate
+  (``FloatSteps``), for the race's one-racer speed (a NumPy call on a 2-vector costs ~0.3 µs, a float
+  operation ~0.02 µs).
+- compiled: the FLOAT binding, handed to numba (lab/engine/compiled.py), in a loop over points.
+
++ − × ÷ and √ are correctly rounded on floats and on arrays alike, and the expressions are the same code,
+so all speeds give the same bits (tests/test_elementwise.py). NumPy's ``x ** 2`` is ``x * x`` while
+CPython's calls pow(): rules write ``g * g``.
+"""
+from __future__ import annotations
+
+import inspect
+import math
+import types
+from typing import Callable
+
+import numpy as np
+
+from lab.optimizers.base import Optimizer
+
+
+def _max(a, b):
+    """np.maximum on floats: NaN if either is NaN."""
+    if a >= b:
+        return a
+    if b > a:
+        return b
+    return a + b  # one of them is NaN
+
+
+ARRAY = {"sqrt": np.sqrt, "maximum": np.maximum}
+FLOAT = {"sqrt": math.sqrt, "maximum": _max}
+
+# The names a rule's module sees when it is read (the array binding, as ``update`` runs it).
+sqrt = np.sqrt
+maximum = np.maximum
+
+
+def rebind(rule: Callable, ops: dict) -> Callable:
+    """The same code as ``rule`` with ``sqrt`` and ``maximum`` taken from ``ops``."""
+    return types.FunctionType(rule.__code__, {**rule.__globals__, **ops}, rule.__name__, rule.__defaults__,
+                              rule.__closure__)
+
+
+def tail_names(rule: Callable, n_state: int) -> tuple[str, ...]:
+    """The rule's hyperparameter names: its arguments after g, x, t and the state."""
+    return tuple(inspect.signature(rule).parameters)[3 + n_state:]
+
+
+def tail_values(rule: Callable, n_state: int, hyperparameters: dict) -> tuple:
+    """The rule's hyperparameters in its argument order (a missing one takes the rule's default)."""
+    params = inspect.signature(rule).parameters
+    return tuple(hyperparameters[n] if n in hyperparameters else params[n].default
+                 for n in tail_names(rule, n_state))
+
+
+def per_coordinate(name: str, hyperparameters: dict, rule: Callable, state_type: type,
+                   details: Callable | None = None, note: Callable | None = None) -> Optimizer:
+    """An Optimizer whose ``update`` is ``rule`` over arrays, with ``state_type`` (a NamedTuple) as its state.
+
+    ``state_type``'s fields are per-coordinate arrays, except a first field ``count`` (the steps taken).
+    The returned ``update`` carries ``rule``, ``state_type`` and the hyperparameters in the rule's order
+    (``update.rule``, ``update.state_type``, ``update.tail``): the engines' faster paths read them there, so an
+    optimizer whose update was replaced has none.
+    """
+    fields = state_type._fields
+    counted = bool(fields) and fields[0] == "count"
+    n_state = len(fields) - counted
+    tail = tail_values(rule, n_state, hyperparameters)
+    array_rule = rebind(rule, ARRAY)
+
+    def init(x):
+        zeros = np.zeros_like(x, dtype=float)
+        return state_type(0, *([zeros] * n_state)) if counted else state_type(*([zeros] * n_state))
+
+    if counted:
+        def update(grad, state, x, oracle=None):
+            t = state.count + 1
+            out = array_rule(grad, x, t, *state[1:], *tail)
+            return out[0], state_type(t, *out[1:])
+    else:
+        def update(grad, state, x, oracle=None):
+            out = array_rule(grad, x, 0, *state, *tail)
+            return out[0], state_type(*out[1:])
+
+    update.rule, update.state_type, update.tail = rule, state_type, tail
+
+    def no_details(grad, state, x):
+        return {}
+
+    return Optimizer(name, dict(hyperparameters), init, update, details or no_details, note)
+
+
+class FloatSteps:
+    """One racer's ``update`` on Python floats: its rule called coordinate by coordinate.
+
+    ``step2(gx, gy, x, y) -> (x', y')`` for d = 2 (the race's case), ``step(g, x) -> x'`` for any d;
+    ``state()`` gives the optimizer's state NamedTuple (new arrays), equal to what ``update`` would hold.
+    """
+
+    __slots__ = ("rule", "tail", "state_type", "counted", "t", "coords")
+
+    def __init__(self, optimizer: Optimizer, state):
+        update = optimizer.update
+        self.rule, self.tail, self.state_type = rebind(update.rule, FLOAT), update.tail, update.state_type
+        self.counted = bool(state._fields) and state._fields[0] == "count"
+        self.t = state.count if self.counted else 0
+        arrays = [np.asarray(a, dtype=float) for a in (state[1:] if self.counted else state)]
+        d = len(np.atleast_1d(arrays[0])) if arrays else None
+        self.coords = [tuple(float(a[i]) for a in arrays) for i in range(d)] if d else None
+
+    @staticmethod
+    def available(optimizer: Optimizer) -> bool:
+        """Whether ``optimizer``'s update is a rule this class can run."""
+        return getattr(optimizer.update, "rule", None) is not None
+
+    def step2(self, gx, gy, x, y):
+        rule, tail, t = self.rule, self.tail, self.t + 1
+        if self.coords is None:  # a stateless rule (sgd)
+            return x + rule(gx, x, t, *tail)[0], y + rule(gy, y, t, *tail)[0]
+        sx, sy = self.coords
+        ox = rule(gx, x, t, *sx, *tail)
+        oy = rule(gy, y, t, *sy, *tail)
+        self.t, self.coords = t, [ox[1:], oy[1:]]
+        return x + ox[0], y + oy[0]
+
+    def step(self, g, x):
+        rule, tail, t = self.rule, self.tail, self.t + 1
+        coords = self.coords or [()] * len(x)
+        out = [rule(gi, xi, t, *si, *tail) for gi, xi, si in zip(g, x, coords)]
+        if self.coords is not None:
+            self.t, self.coords = t, [o[1:] for o in out]
+        return [xi + o[0] for xi, o in zip(x, out)]
+
+    def state(self):
+        n_state = len(self.state_type._fields) - self.counted
+        arrays = [np.array([c[j] for c in self.coords]) for j in range(n_state)] if self.coords else []
+        return self.state_type(self.t, *arrays) if self.counted else self.state_type(*arrays)
