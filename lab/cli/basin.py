@@ -29,7 +29,7 @@ def add_parser(subparsers):
         epilog="Example: python main.py basin --objective himmelblau --optimizer sgd:lr=2e-3 --steps 1000")
     add_objective_options(p, required=True)
     p.add_argument("--optimizer", metavar="SPEC", required=True,
-                   help=SPEC_HELP.replace("; repeat for more racers", "") + "; one optimizer (not lbfgs)")
+                   help=SPEC_HELP.replace("; repeat for more racers", "") + "; one optimizer that batches (not lbfgs)")
     p.add_argument("--steps", metavar="N", help=f"the most steps from each start (default 1000, at most {MAX_STEPS})")
     p.add_argument("--grid", metavar="N|NX,NY",
                    help="starts per side: N for N × N, or NX,NY (default 200, from 2 to 1000)")
@@ -86,9 +86,11 @@ def parse_optimizer(text: str, option: str = "--optimizer"):
         racer = parse_racer(text)
     except LabError as exc:
         raise LabError(str(exc).replace("--racer", option, 1)) from None
-    if racer.optimizer == "lbfgs":
-        raise LabError(f"{option} {text!r}: lbfgs steps one point at a time; choose one of sgd, momentum, "
-                       "nesterov, adagrad, rmsprop, adam, adamw, newton")
+    from lab.optimizers import batched_specs, optimizer_spec
+
+    if not optimizer_spec(racer.optimizer).batched:
+        raise LabError(f"{option} {text!r}: {racer.optimizer} steps one point at a time; choose one of "
+                       + ", ".join(s.name for s in batched_specs()))
     return racer.optimizer, dict(racer.hyperparameters)
 
 
