@@ -73,7 +73,9 @@ RULES = [(n, hp) for n, hp in OPTIMIZERS if FloatSteps.available(make_optimizer(
 
 def test_every_first_order_optimizer_is_a_rule_and_the_others_are_not():
     assert {n for n, _ in RULES} == {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"}
-    assert not FloatSteps.available(make_optimizer("newton")) and not FloatSteps.available(make_optimizer("lbfgs"))
+    assert not FloatSteps.available(make_optimizer("lbfgs"), make_objective("rosenbrock"))
+    assert FloatSteps.available(make_optimizer("newton"), make_objective("rosenbrock"))  # its 2-D point rule
+    assert not FloatSteps.available(make_optimizer("newton"))  # which needs the objective's Hessian
     own = make_optimizer("sgd", lr=0.1)
     assert not FloatSteps.available(own._replace(update=lambda g, s, x, o=None: (-g, s)))  # a replaced update
 
@@ -97,6 +99,53 @@ def test_the_rule_on_floats_steps_like_update_bit_for_bit(name, hp):
         np.testing.assert_array_equal(got, expected, err_msg=f"step {t}")
         _assert_same_state(floats.state(), state)
         x = expected if np.all(np.abs(expected) < 1e6) else rng.normal(size=2)
+
+
+@pytest.mark.parametrize("hp", [{}, {"lr": 0.5, "damping": 0.1}, {"lr": 0.7, "damping": 3.0}])
+def test_newtons_point_rule_on_floats_steps_like_update_bit_for_bit(hp):
+    obj = make_objective("rosenbrock")
+    opt = make_optimizer("newton", **hp)
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        x = rng.uniform(-2, 2, 2) * 10.0 ** rng.integers(-3, 3)
+        state = opt.init(x)
+        step, new_state = opt.update(obj.grad(x), state, x, obj)
+        floats = FloatSteps(opt, state, obj)
+        got = floats.step2(*obj.grad(x).tolist(), *x.tolist())
+        np.testing.assert_array_equal(got, x + step)
+        _assert_same_state(floats.state(), new_state)
+        assert floats.note() == opt.note(new_state)
+
+
+def test_newtons_point_rule_on_a_saddle_a_flat_direction_and_a_non_finite_hessian():
+    q = make_objective("quadratic", kappa=1.0)
+    opt = make_optimizer("newton", lr=0.5)
+    for a, x, code in [(np.diag([1.0, -1.0]), (0.5, 0.1), 1), (np.diag([2.0, 0.0]), (0.5, -2.0), 2),
+                       (np.array([[1.0, 3.0], [3.0, 2.0]]), (0.3, 0.4), 1), (np.eye(2) * 3.0, (0.3, 0.4), 0),
+                       (np.array([[np.inf, 0.0], [0.0, 1.0]]), (0.5, 0.5), 3)]:
+        q.A = a
+        xs = np.array(x)
+        step, state = opt.update(q.grad(xs), opt.init(xs), xs, q)
+        floats = FloatSteps(opt, opt.init(xs), q)
+        np.testing.assert_array_equal(floats.step2(*map(float, q.g(*x)), *x), xs + step)
+        assert int(state.fallback) == floats.code == code and floats.note() == opt.note(state)
+
+
+def test_newtons_closed_form_equals_lapacks_eigen_step():
+    from lab.optimizers.newton import _eigen_step, _rule2_arrays
+
+    rng = np.random.default_rng(9)
+    h = rng.normal(size=(4000, 2, 2)) * 10.0 ** rng.integers(-4, 5, (4000, 1, 1))
+    h = h + np.swapaxes(h, -1, -2)
+    h[:500, 1] = h[:500, 0] * 0.5  # rank one: singular
+    h[:500, :, 1] = h[:500, :, 0] * 0.5
+    h[500:600] = np.eye(2) * rng.uniform(0.1, 10, (100, 1, 1))  # isotropic: r = 0
+    g = rng.normal(size=(4000, 2))
+    step, code = _eigen_step(g, h, 0.7, 0.0)
+    sx, sy, code2 = _rule2_arrays(g[:, 0], g[:, 1], h[:, 0, 0], h[:, 0, 1], h[:, 1, 1], 0.7, 0.0)
+    np.testing.assert_array_equal(code2, code)
+    scale = np.abs(step).max(axis=1) + 1e-300
+    assert np.max(np.abs(np.stack([sx, sy], axis=1) - step).max(axis=1) / scale) < 1e-7
 
 
 @pytest.mark.parametrize("name", ["sgd", "momentum", "adagrad", "adam"])

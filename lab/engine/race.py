@@ -156,8 +156,8 @@ class Race:
     the record keeps the exact full-data loss and gradient norm.
 
     Speed: on a 2-D objective whose formulas are float_safe, without a gradient source, every racer whose
-    optimizer is a per-coordinate rule (lab/optimizers/elementwise.py: all first-order methods) steps on
-    Python floats, with the objective evaluated on floats too: the same code and the same bits as ``update``
+    optimizer is a rule (lab/optimizers/elementwise.py: the first-order methods coordinate by coordinate,
+    Newton from the 2 × 2 Hessian's entries) steps on Python floats, with the objective evaluated on floats too: the same code and the same bits as ``update``
     and the batched evaluation, at ~2–3 µs a racer-step instead of ~20. Otherwise the objective is evaluated once per lockstep step for all racers in one
     batch and each racer calls its ``update``.
     """
@@ -188,8 +188,8 @@ class Race:
         alive = [tr for tr in self.tracks if tr.running]
         if alive and self._floats:
             for tr in alive:
-                if FloatSteps.available(tr.optimizer):
-                    tr._floats = FloatSteps(tr.optimizer, tr._state)
+                if FloatSteps.available(tr.optimizer, self.objective):
+                    tr._floats = FloatSteps(tr.optimizer, tr._state, self.objective)
             self._evaluate_floats(alive, [(float(x[0]), float(x[1]))] * len(alive), 0)
         elif alive:
             self._evaluate(alive, np.repeat(x[None], len(alive), axis=0), 0)
@@ -230,7 +230,7 @@ class Race:
                     moved.append(tr)
                     points.append(point)
                     if tr.optimizer.note is not None:
-                        self._note(tr, k, tr.optimizer.note(floats.state()))
+                        self._note(tr, k, floats.note())
                     continue
             try:
                 x = tr.x

@@ -7,8 +7,8 @@ A rule is a plain function of one coordinate::
 ``g`` the gradient's coordinate, ``x`` the point's, ``t`` the step number (1, 2, ...), ``state`` the
 optimizer's per-coordinate state in the order of its NamedTuple's fields (a leading ``count`` field is the
 step counter, not a coordinate), the hyperparameters by their names. It uses + − × ÷, ``**`` only as
-``beta ** t`` on plain numbers, comparisons on hyperparameters, and the names ``sqrt`` and ``maximum``.
-Those two names are bound per speed, by running the same code object with other globals (``rebind``):
+``beta ** t`` on plain numbers, comparisons on hyperparameters, and the names ``sqrt``, ``maximum`` and
+``select`` (np.where). Those names are bound per speed, by running the same code object with other globals (``rebind``):
 
 - ``ARRAY``: ``np.sqrt``/``np.maximum``: the rule applied to whole arrays (..., d) at once; a hyperparameter
   may be an array too (one value per point of a batch). This is the optimizer's ``update``.
@@ -42,12 +42,18 @@ def _max(a, b):
     return a + b  # one of them is NaN
 
 
-ARRAY = {"sqrt": np.sqrt, "maximum": np.maximum}
-FLOAT = {"sqrt": math.sqrt, "maximum": _max}
+def _select(condition, a, b):
+    """np.where on floats."""
+    return a if condition else b
+
+
+ARRAY = {"sqrt": np.sqrt, "maximum": np.maximum, "select": np.where}
+FLOAT = {"sqrt": math.sqrt, "maximum": _max, "select": _select}
 
 # The names a rule's module sees when it is read (the array binding, as ``update`` runs it).
 sqrt = np.sqrt
 maximum = np.maximum
+select = np.where
 
 
 def rebind(rule: Callable, ops: dict) -> Callable:
@@ -106,29 +112,49 @@ def per_coordinate(name: str, hyperparameters: dict, rule: Callable, state_type:
 
 
 class FloatSteps:
-    """One racer's ``update`` on Python floats: its rule called coordinate by coordinate.
+    """One racer's ``update`` on Python floats, run from the rule its ``update`` carries.
 
-    ``step2(gx, gy, x, y) -> (x', y')`` for d = 2 (the race's case), ``step(g, x) -> x'`` for any d;
-    ``state()`` gives the optimizer's state NamedTuple (new arrays), equal to what ``update`` would hold.
+    - a per-coordinate rule (``update.rule``): called coordinate by coordinate;
+    - a 2-D point rule on the gradient and the Hessian's entries (``update.rule2``, Newton): the Hessian comes
+      from the objective's own ``h(x, y)`` on floats (a float_safe objective).
+    ``step2(gx, gy, x, y) -> (x', y')`` for d = 2 (the race's case), ``step(g, x) -> x'`` for any d (per-coordinate
+    rules); ``state()`` gives the optimizer's state NamedTuple (new arrays), equal to what ``update`` would hold;
+    ``note()`` what ``optimizer.note`` would say of it.
     """
 
-    __slots__ = ("rule", "tail", "state_type", "counted", "t", "coords")
+    __slots__ = ("rule", "rule2", "tail", "state_type", "counted", "t", "coords", "h", "code", "optimizer",
+                 "_note")
 
-    def __init__(self, optimizer: Optimizer, state):
+    def __init__(self, optimizer: Optimizer, state, objective=None):
         update = optimizer.update
-        self.rule, self.tail, self.state_type = rebind(update.rule, FLOAT), update.tail, update.state_type
+        self.optimizer = optimizer
+        self.tail, self.state_type = update.tail, update.state_type
+        self.rule = rebind(update.rule, FLOAT) if getattr(update, "rule", None) is not None else None
+        self.rule2 = rebind(update.rule2, FLOAT) if getattr(update, "rule2", None) is not None else None
+        self.h = objective.h if self.rule2 is not None else None
         self.counted = bool(state._fields) and state._fields[0] == "count"
         self.t = state.count if self.counted else 0
+        self.coords = self.code = self._note = None
+        if self.rule2 is not None:
+            self.code = int(state[1])
+            return
         arrays = [np.asarray(a, dtype=float) for a in (state[1:] if self.counted else state)]
         d = len(np.atleast_1d(arrays[0])) if arrays else None
         self.coords = [tuple(float(a[i]) for a in arrays) for i in range(d)] if d else None
 
     @staticmethod
-    def available(optimizer: Optimizer) -> bool:
-        """Whether ``optimizer``'s update is a rule this class can run."""
-        return getattr(optimizer.update, "rule", None) is not None
+    def available(optimizer: Optimizer, objective=None) -> bool:
+        """Whether ``optimizer``'s update is a rule this class can run (a point rule also needs ``objective``)."""
+        update = optimizer.update
+        return getattr(update, "rule", None) is not None or (
+            getattr(update, "rule2", None) is not None and objective is not None and objective.dim == 2)
 
     def step2(self, gx, gy, x, y):
+        if self.rule2 is not None:
+            hxx, hxy, hyy = self.h(x, y)
+            sx, sy, code = self.rule2(gx, gy, float(hxx), float(hxy), float(hyy), *self.tail)
+            self.t, self.code = self.t + 1, code
+            return x + sx, y + sy
         rule, tail, t = self.rule, self.tail, self.t + 1
         if self.coords is None:  # a stateless rule (sgd)
             return x + rule(gx, x, t, *tail)[0], y + rule(gy, y, t, *tail)[0]
@@ -147,6 +173,14 @@ class FloatSteps:
         return [xi + o[0] for xi, o in zip(x, out)]
 
     def state(self):
+        if self.rule2 is not None:
+            return self.state_type(self.t, np.array(self.code))
         n_state = len(self.state_type._fields) - self.counted
         arrays = [np.array([c[j] for c in self.coords]) for j in range(n_state)] if self.coords else []
         return self.state_type(self.t, *arrays) if self.counted else self.state_type(*arrays)
+
+    def note(self) -> str:
+        """``optimizer.note(state())``, worked out again only when the point rule's code changes."""
+        if self._note is None or self._note[0] != self.code:
+            self._note = (self.code, self.optimizer.note(self.state()))
+        return self._note[1]

@@ -6,6 +6,7 @@ from typing import NamedTuple
 import numpy as np
 
 from lab.optimizers.base import Optimizer, OptimizerSpec, lr
+from lab.optimizers.elementwise import ARRAY, maximum, rebind, select, sqrt
 from lab.params import Param
 
 try:  # np.linalg.eigh without its Python checks: the same LAPACK call (the same bits), ~1.5 µs instead of ~5
@@ -24,6 +25,9 @@ NEWTON_NOTES = {
     NEWTON_SINGULAR: "Hessian singular (a flat direction): took a gradient step of size lr along the flat directions",
     NEWTON_NONFINITE: "Hessian not finite: no step possible",
 }
+TOL = 1e-10
+"""An eigenvalue counts as zero when |λ| ≤ TOL·max(1, max|λ|)."""
+_INF = float("inf")
 
 
 class NewtonState(NamedTuple):
@@ -31,6 +35,41 @@ class NewtonState(NamedTuple):
 
     count: int
     fallback: np.ndarray
+
+
+def rule2(gx, gy, hxx, hxy, hyy, lr, damping):
+    """One 2-D point's Newton step from its gradient and Hessian entries: (sx, sy, fallback code).
+
+    The eigenvalues of H + damping·I = [[a, b], [b, c]] in closed form, λ = m ± r with m = (a + c)/2 and
+    r = √(((a − c)/2)² + b²) (scaled so that it cannot overflow); each |λ| (1 where λ is zero) is μ, and the
+    step −lr·Σ Pᵢg/μᵢ uses the projections onto the eigenvectors, P₂g = (Hg − λ₁g)/(λ₂ − λ₁), P₁g = g − P₂g:
+    no eigenvectors needed. Written on + − × ÷, √ and select, so floats, arrays and compiled code agree.
+    """
+    a, b, c = hxx + damping, hxy, hyy + damping
+    finite = (abs(a) < _INF) & (abs(b) < _INF) & (abs(c) < _INF) & (abs(gx) < _INF) & (abs(gy) < _INF)
+    m = 0.5 * (a + c)
+    d = 0.5 * (a - c)
+    scale = maximum(abs(d), abs(b))
+    unit = select(scale > 0.0, scale, 1.0)
+    r = scale * sqrt((d / unit) * (d / unit) + (b / unit) * (b / unit))
+    lam1, lam2 = m - r, m + r  # λ₁ ≤ λ₂
+    size1, size2 = abs(lam1), abs(lam2)
+    tol = TOL * maximum(1.0, maximum(size1, size2))
+    singular = (size1 <= tol) | (size2 <= tol)
+    mu1 = select(size1 <= tol, 1.0, size1)
+    mu2 = select(size2 <= tol, 1.0, size2)
+    spread = select(r > 0.0, 2.0 * r, 1.0)  # λ₂ − λ₁; with r = 0, H is a multiple of I and P₂ is not needed
+    p2x = (a * gx + b * gy - lam1 * gx) / spread
+    p2y = (b * gx + c * gy - lam1 * gy) / spread
+    w = select(r > 0.0, 1.0 / mu2 - 1.0 / mu1, 0.0)
+    sx = -lr * (gx / mu1 + w * p2x)
+    sy = -lr * (gy / mu1 + w * p2y)
+    code = select(singular, NEWTON_SINGULAR, select(lam1 < -tol, NEWTON_INDEFINITE, NEWTON_OK))
+    code = select(finite, code, NEWTON_NONFINITE)
+    return select(finite, sx, _INF - _INF), select(finite, sy, _INF - _INF), code
+
+
+_rule2_arrays = rebind(rule2, ARRAY)
 
 
 def newton(lr: float = 1.0, damping: float = 0.0) -> Optimizer:
@@ -42,7 +81,8 @@ def newton(lr: float = 1.0, damping: float = 0.0) -> Optimizer:
             g, H = grad(x), hessian(x)
             x = x - lr * inv(H + damping * I) @ g
 
-    Computed from the eigendecomposition H + damping·I = V diag(λ) Vᵀ, step = −lr·V diag(1/λ) Vᵀ g.
+    Computed from the eigen-decomposition H + damping·I = V diag(λ) Vᵀ, step = −lr·V diag(1/λ) Vᵀ g: in closed
+    form for d = 2 (``rule2``, which the race also runs on floats), by LAPACK's eigh above.
     Fallback (never a crash), with tol = 1e-10·max(1, max|λ|):
     - some λ < −tol (indefinite, a saddle): λ is replaced by |λ| (saddle-free Newton), so the step
       goes downhill along negative curvature instead of jumping to the saddle;
@@ -57,26 +97,18 @@ def newton(lr: float = 1.0, damping: float = 0.0) -> Optimizer:
 
     def update(grad, state, x, oracle=None):
         hess = np.asarray(oracle.hessian(x), dtype=float)
-        if damping:
-            hess = hess + damping * np.eye(hess.shape[-1])
-        finite = np.isfinite(hess).all(axis=(-1, -2)) & np.isfinite(grad).all(axis=-1)
-        if not finite.all():
-            hess = np.where(finite[..., None, None], hess, np.eye(hess.shape[-1]))
-            grad = np.where(finite[..., None], grad, 0.0)
-        lam, vec = _eigh(hess)
-        size = np.abs(lam)
-        tol = 1e-10 * np.maximum(1.0, size.max(axis=-1, keepdims=True))
-        singular = size <= tol
-        negative = lam < -tol
-        if singular.any():
-            size = np.where(singular, 1.0, size)
-        coords = (vec * grad[..., :, None]).sum(axis=-2) / size  # Vᵀg / |λ|
-        step = -lr * (vec * coords[..., None, :]).sum(axis=-1)  # −lr·V(Vᵀg / |λ|)
-        fallback = np.where(singular.any(axis=-1), NEWTON_SINGULAR, negative.any(axis=-1) * NEWTON_INDEFINITE)
-        if not finite.all():
-            fallback = np.where(finite, fallback, NEWTON_NONFINITE)
-            step = np.where(finite[..., None], step, np.nan)
+        grad = np.asarray(grad, dtype=float)
+        if hess.shape[-1] == 2:
+            rate = lr[..., 0] if np.ndim(lr) else lr  # a per-point lr comes as (K, 1), for (K, d) steps
+            with np.errstate(all="ignore"):  # a non-finite row is its code, never a warning
+                sx, sy, fallback = _rule2_arrays(grad[..., 0], grad[..., 1], hess[..., 0, 0], hess[..., 0, 1],
+                                                 hess[..., 1, 1], rate, damping)
+            step = np.stack([sx, sy], axis=-1)
+        else:
+            step, fallback = _eigen_step(grad, hess, lr, damping)
         return step, NewtonState(state.count + 1, fallback)
+
+    update.rule2, update.tail, update.state_type = rule2, (lr, damping), NewtonState
 
     def details(grad, state, x):
         return {}
@@ -86,6 +118,28 @@ def newton(lr: float = 1.0, damping: float = 0.0) -> Optimizer:
         return "; ".join(NEWTON_NOTES[int(c)] for c in np.unique(codes) if c != NEWTON_OK)
 
     return Optimizer("newton", {"lr": lr, "damping": damping}, init, update, details, note)
+
+
+def _eigen_step(grad, hess, lr, damping):
+    """Newton's step for any d, from LAPACK's eigen-decomposition: (step, fallback codes)."""
+    d = hess.shape[-1]
+    if damping:
+        hess = hess + damping * np.eye(d)
+    finite = np.isfinite(hess).all(axis=(-1, -2)) & np.isfinite(grad).all(axis=-1)
+    if not finite.all():
+        hess = np.where(finite[..., None, None], hess, np.eye(d))
+        grad = np.where(finite[..., None], grad, 0.0)
+    lam, vec = _eigh(hess)
+    size = np.abs(lam)
+    tol = TOL * np.maximum(1.0, size.max(axis=-1, keepdims=True))
+    singular = size <= tol
+    negative = lam < -tol
+    size = np.where(singular, 1.0, size)
+    coords = np.einsum("...ji,...j->...i", vec, grad) / size  # Vᵀg / |λ|
+    step = -lr * np.einsum("...ij,...j->...i", vec, coords)
+    fallback = np.where(singular.any(axis=-1), NEWTON_SINGULAR, negative.any(axis=-1) * NEWTON_INDEFINITE)
+    fallback = np.where(finite, fallback, NEWTON_NONFINITE)
+    return np.where(finite[..., None], step, np.nan), fallback
 
 
 SPEC = OptimizerSpec(

@@ -249,7 +249,7 @@ def test_a_racer_that_raises_is_marked_error_and_the_others_go_on(small, qtbot, 
     import lab.engine.race
 
     m = small.model
-    monkeypatch.setattr(lab.engine.race.FloatSteps, "available", staticmethod(lambda optimizer: False))  # every racer steps through update()
+    monkeypatch.setattr(lab.engine.race.FloatSteps, "available", staticmethod(lambda *args: False))  # every racer steps through update()
     m.reset()
 
     def boom(grad, state, x, oracle=None):
