@@ -26,10 +26,11 @@ from __future__ import annotations
 import inspect
 import math
 import types
-from typing import Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
+from lab.optimizers import pieces
 from lab.optimizers.base import Optimizer
 
 
@@ -93,22 +94,96 @@ def per_coordinate(name: str, hyperparameters: dict, rule: Callable, state_type:
         zeros = np.zeros_like(x, dtype=float)
         return state_type(0, *([zeros] * n_state)) if counted else state_type(*([zeros] * n_state))
 
-    if counted:
-        def update(grad, state, x, oracle=None):
+    def step(grad, state, x, tail):
+        if counted:
             t = state.count + 1
             out = array_rule(grad, x, t, *state[1:], *tail)
             return out[0], state_type(t, *out[1:])
-    else:
-        def update(grad, state, x, oracle=None):
-            out = array_rule(grad, x, 0, *state, *tail)
-            return out[0], state_type(*out[1:])
+        out = array_rule(grad, x, 0, *state, *tail)
+        return out[0], state_type(*out[1:])
 
-    update.rule, update.state_type, update.tail = rule, state_type, tail
+    def update(grad, state, x, oracle=None):
+        return step(grad, state, x, tail)
+
+    update.rule, update.state_type, update.tail, update.step = rule, state_type, tail, step
 
     def no_details(grad, state, x):
         return {}
 
     return Optimizer(name, dict(hyperparameters), init, update, details or no_details, note)
+
+
+class Scheduled(NamedTuple):
+    """The state of a first-order optimizer with a learning-rate schedule: count t (steps taken), its own state."""
+
+    count: int
+    inner: Any
+
+
+class Pieces(NamedTuple):
+    """A rule's pieces, as its update carries them (``update.pieces``): where lr sits in the rule's hyperparameters,
+    the schedule's arguments after (t, lr) or None, clip_norm and clip_value (None when off)."""
+
+    lr_index: int
+    schedule: tuple | None
+    clip_norm: float | None
+    clip_value: float | None
+
+
+_scheduled_lr = pieces.scheduled_lr  # t and the schedule's arguments are plain numbers on every speed
+_clip_value = {"array": rebind(pieces.clip_value, ARRAY), "float": rebind(pieces.clip_value, FLOAT)}
+_clip_factor = {"array": rebind(pieces.clip_factor, ARRAY), "float": rebind(pieces.clip_factor, FLOAT)}
+
+
+def with_pieces(optimizer: Optimizer, values: dict) -> Optimizer:
+    """``optimizer`` (a rule) with the schedule and clipping of ``values`` (lab/optimizers/pieces.py); itself when
+    they are all off. Its hyperparameters then also hold the pieces that are on."""
+    on = pieces.active(values)
+    if not on:
+        return optimizer
+    base = optimizer.update
+    n_state = len(base.state_type._fields) - (base.state_type._fields[:1] == ("count",))
+    names = tail_names(base.rule, n_state)
+    schedule = None
+    if "schedule" in on:
+        schedule = (pieces.SCHEDULES.index(values["schedule"]), values["step_size"], values["gamma"],
+                    values["t_max"], values["lr_min"], values["warmup"])
+    spec = Pieces(names.index("lr"), schedule, values.get("clip_norm"), values.get("clip_value"))
+    i, step, tail = spec.lr_index, base.step, base.tail
+    clip_value, clip_factor = _clip_value["array"], _clip_factor["array"]
+
+    def clipped(grad):
+        if spec.clip_value is not None:
+            grad = clip_value(grad, spec.clip_value)
+        if spec.clip_norm is not None:
+            grad = grad * clip_factor(np.sqrt((grad * grad).sum(axis=-1, keepdims=True)), spec.clip_norm)
+        return grad
+
+    if schedule is None:
+        def init(x):
+            return optimizer.init(x)
+
+        def update(grad, state, x, oracle=None):
+            return step(clipped(grad), state, x, tail)
+
+        def details(grad, state, x):
+            return optimizer.details(grad, state, x)
+    else:
+        def init(x):
+            return Scheduled(0, optimizer.init(x))
+
+        def update(grad, state, x, oracle=None):
+            lr = _scheduled_lr(state.count, tail[i], *schedule)
+            out, inner = step(clipped(grad), state.inner, x, tail[:i] + (lr,) + tail[i + 1:])
+            return out, Scheduled(state.count + 1, inner)
+
+        def details(grad, state, x):
+            return {**optimizer.details(grad, state.inner, x), "lr": _scheduled_lr(state.count, tail[i], *schedule)}
+
+    update.rule, update.state_type, update.tail, update.step = base.rule, base.state_type, tail, step
+    update.pieces = spec
+    hyper = {**optimizer.hyperparameters, **on}
+    return optimizer._replace(hyperparameters=hyper, init=init, update=update, details=details)
 
 
 class FloatSteps:
@@ -123,11 +198,15 @@ class FloatSteps:
     """
 
     __slots__ = ("rule", "rule2", "tail", "state_type", "counted", "t", "coords", "h", "code", "optimizer",
-                 "_note")
+                 "_note", "pieces", "steps")
 
     def __init__(self, optimizer: Optimizer, state, objective=None):
         update = optimizer.update
         self.optimizer = optimizer
+        self.pieces = getattr(update, "pieces", None)
+        self.steps = 0
+        if self.pieces is not None and self.pieces.schedule is not None:
+            self.steps, state = state.count, state.inner
         self.tail, self.state_type = update.tail, update.state_type
         self.rule = rebind(update.rule, FLOAT) if getattr(update, "rule", None) is not None else None
         self.rule2 = rebind(update.rule2, FLOAT) if getattr(update, "rule2", None) is not None else None
@@ -156,6 +235,8 @@ class FloatSteps:
             self.t, self.code = self.t + 1, code
             return x + sx, y + sy
         rule, tail, t = self.rule, self.tail, self.t + 1
+        if self.pieces is not None:
+            gx, gy, tail = self._pieces2(gx, gy)
         if self.coords is None:  # a stateless rule (sgd)
             return x + rule(gx, x, t, *tail)[0], y + rule(gy, y, t, *tail)[0]
         sx, sy = self.coords
@@ -164,7 +245,24 @@ class FloatSteps:
         self.t, self.coords = t, [ox[1:], oy[1:]]
         return x + ox[0], y + oy[0]
 
+    def _pieces2(self, gx, gy):
+        """Clipping and the schedule on floats, as ``with_pieces`` does them on arrays."""
+        p, tail = self.pieces, self.tail
+        if p.clip_value is not None:
+            clip = _clip_value["float"]
+            gx, gy = clip(gx, p.clip_value), clip(gy, p.clip_value)
+        if p.clip_norm is not None:
+            factor = _clip_factor["float"](math.sqrt(gx * gx + gy * gy), p.clip_norm)
+            gx, gy = gx * factor, gy * factor
+        if p.schedule is not None:
+            i = p.lr_index
+            tail = tail[:i] + (_scheduled_lr(self.steps, tail[i], *p.schedule),) + tail[i + 1:]
+            self.steps += 1
+        return gx, gy, tail
+
     def step(self, g, x):
+        if self.pieces is not None:
+            raise NotImplementedError("clipping and schedules on floats are written for d = 2 (step2)")
         rule, tail, t = self.rule, self.tail, self.t + 1
         coords = self.coords or [()] * len(x)
         out = [rule(gi, xi, t, *si, *tail) for gi, xi, si in zip(g, x, coords)]
@@ -177,7 +275,8 @@ class FloatSteps:
             return self.state_type(self.t, np.array(self.code))
         n_state = len(self.state_type._fields) - self.counted
         arrays = [np.array([c[j] for c in self.coords]) for j in range(n_state)] if self.coords else []
-        return self.state_type(self.t, *arrays) if self.counted else self.state_type(*arrays)
+        inner = self.state_type(self.t, *arrays) if self.counted else self.state_type(*arrays)
+        return Scheduled(self.steps, inner) if self.pieces is not None and self.pieces.schedule is not None else inner
 
     def note(self) -> str:
         """``optimizer.note(state())``, worked out again only when the point rule's code changes."""
