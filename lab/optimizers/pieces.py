@@ -1,6 +1,6 @@
 """Pieces every first-order optimizer takes: a learning-rate schedule and gradient clipping.
 
-Each piece is one function written on + − × ÷, √, cos and select, like the rules (lab/optimizers/elementwise.py),
+Each piece is one function written on + − × ÷, cos, maximum and minimum, like the rules (lab/optimizers/elementwise.py),
 so that it runs on floats, on arrays and compiled with the same bits. A spec whose optimizer is a rule gets these
 hyperparameters without naming them (``OptimizerSpec`` adds ``PARAMS``); left at their defaults, nothing changes.
 
@@ -50,32 +50,50 @@ _PI = math.pi
 # and its own hyperparameters are one number for a whole batch (only lr may be per point), so its cosine is
 # always math.cos, on one float, whatever the speed.
 select = np.where
+maximum = np.maximum
+minimum = np.minimum
+
+
+def constant_lr(t, lr, step_size, gamma, t_max, lr_min, warmup):
+    return lr
+
+
+def step_lr(t, lr, step_size, gamma, t_max, lr_min, warmup):
+    return lr * gamma ** float(t // step_size)  # float: pow() on every speed
+
+
+def exponential_lr(t, lr, step_size, gamma, t_max, lr_min, warmup):
+    return lr * gamma ** float(t)
+
+
+def cosine_lr(t, lr, step_size, gamma, t_max, lr_min, warmup):
+    s = t if t < t_max else t_max
+    return lr_min + (lr - lr_min) * (1.0 + cos(_PI * s / t_max)) / 2.0
+
+
+def warmup_cosine_lr(t, lr, step_size, gamma, t_max, lr_min, warmup):
+    if t < warmup:
+        return lr * (t + 1) / warmup
+    return cosine_lr(t - warmup, lr, step_size, gamma, t_max, lr_min, warmup)
+
+
+LR_OF = (constant_lr, step_lr, exponential_lr, cosine_lr, warmup_cosine_lr)
+"""The schedules' functions, in the order of SCHEDULES: ``f(t, lr, step_size, gamma, t_max, lr_min, warmup)``."""
 
 
 def scheduled_lr(t, lr, schedule, step_size, gamma, t_max, lr_min, warmup):
     """The lr of update t + 1 (t steps taken); ``schedule`` is its index in SCHEDULES."""
-    if schedule == STEP:
-        return lr * gamma ** float(t // step_size)  # float: pow() on every speed
-    if schedule == EXPONENTIAL:
-        return lr * gamma ** float(t)
-    if schedule == COSINE or schedule == WARMUP_COSINE:
-        if schedule == WARMUP_COSINE and t < warmup:
-            return lr * (t + 1) / warmup
-        s = t - warmup if schedule == WARMUP_COSINE else t
-        s = s if s < t_max else t_max
-        return lr_min + (lr - lr_min) * (1.0 + cos(_PI * s / t_max)) / 2.0
-    return lr
+    return LR_OF[schedule](t, lr, step_size, gamma, t_max, lr_min, warmup)
 
 
 def clip_value(g, c):
     """Every coordinate of g clamped to [−c, c] (NaN stays NaN)."""
-    return select(g > c, c, select(g < -c, -c, g))
+    return minimum(maximum(g, -c), c)
 
 
 def clip_factor(norm, c):
-    """min(1, c/‖g‖) from ‖g‖: the factor clip_norm multiplies the gradient by (1 when ‖g‖ ≤ c or not a number)."""
-    big = norm > c
-    return select(big, c / select(big, norm, 1.0), 1.0)
+    """min(1, c/‖g‖) from ‖g‖: the factor clip_norm multiplies the gradient by (c/c = 1 exactly when ‖g‖ ≤ c)."""
+    return c / maximum(norm, c)
 
 
 def active(values: dict) -> dict:
