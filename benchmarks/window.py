@@ -99,6 +99,25 @@ def stop_load(busy: list) -> None:
         proc.wait()
 
 
+def cpu_seconds(busy: list) -> tuple[float, float, float]:
+    """(the whole machine's busy CPU seconds, this process's, the --load processes') so far: what other programs
+    took meanwhile is the first minus the other two. NaN where /proc is not there (not Linux)."""
+    import resource
+
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        tck = os.sysconf("SC_CLK_TCK")
+        machine = (sum(fields[:8]) - fields[3] - fields[4]) / tck  # all but idle and iowait
+        load = 0.0
+        for proc in busy:
+            stat = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            load += (int(stat[11]) + int(stat[12])) / tck
+    except (OSError, ValueError, IndexError):
+        return float("nan"), float("nan"), float("nan")
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return machine, me.ru_utime + me.ru_stime, load
+
+
 def peak_mb() -> float:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -130,12 +149,12 @@ def main() -> int:
     if busy:
         print(f"load: {len(busy)} busy process(es) beside the benchmark (pids {', '.join(str(b.pid) for b in busy)})")
     try:
-        return measure(args)
+        return measure(args, busy)
     finally:
         stop_load(busy)
 
 
-def measure(args) -> int:
+def measure(args, busy: list) -> int:
     times = startup_seconds()
     if times:
         print("start-up, `python main.py` to a shown window: " + ", ".join(f"{t:.2f} s" for t in times) +
@@ -260,10 +279,12 @@ def measure(args) -> int:
     dog.start()
     last[0], last[1], last[2] = time.perf_counter(), time.thread_time(), worker_cpu()
     t_run = time.perf_counter()
+    cpu_run = cpu_seconds(busy)
     gc.callbacks.append(on_gc)
     m.run()
     loop.exec()
     t_end = time.perf_counter()
+    cpu_end = cpu_seconds(busy)
     gc.callbacks.remove(on_gc)
     dog.stop()
     if worker_fd is not None:
@@ -288,6 +309,9 @@ def measure(args) -> int:
                                          for i in worst))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {os.cpu_count()} cores, load average {load:.2f} at the end (other work slows every figure)")
+    machine, me, beside = (b - a for a, b in zip(cpu_run, cpu_end))
+    print(f"cores busy during the race: this process {me / elapsed:.2f}, --load {beside / elapsed:.2f}, "
+          f"other programs {max(machine - me - beside, 0.0) / elapsed:.2f}")
     print(f"GUI thread blocked: max {blocks[-1]:.1f} ms, 99th percentile {blocks[int(0.99 * (len(blocks) - 1))]:.1f} ms, "
           f"median {blocks[len(blocks) // 2]:.1f} ms over {len(blocks)} watchdog ticks (bar: 50 ms)")
     rate = m.step_count / elapsed
