@@ -289,6 +289,7 @@ def measure(args, busy: list) -> int:
     dog.stop()
     if worker_fd is not None:
         os.close(worker_fd)
+        worker_fd = None  # the watchdog ticks again during --export: the worker's CPU is then not read (NaN)
     window.refresh_now()
     app.processEvents()
     t_drawn = time.perf_counter()
