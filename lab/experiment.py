@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from lab.errors import LabError
-from lab.files import atomic_write, shown
+from lab.files import atomic_write, read_text, shown
+from lab.limits import MAX_EXPERIMENT_BYTES
 from lab.objectives import make_objective
 from lab.objectives.base import Objective
 from lab.engine.race import Race, RacerSpec
@@ -129,19 +130,8 @@ class Experiment:
     @classmethod
     def load(cls, path) -> "Experiment":
         """Read an experiment file; LabError for a missing, unreadable or broken one, saying where."""
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise LabError(f"{p}: no such file") from None
-        except IsADirectoryError:
-            raise LabError(f"{p}: is a folder, not an experiment file") from None
-        except UnicodeDecodeError:
-            raise LabError(f"{p}: not a text file (expected JSON)") from None
-        except OSError as exc:
-            raise LabError(f"{p}: cannot read: {exc.strerror or exc}") from None
-        except ValueError as exc:  # a NUL byte in the name
-            raise LabError(f"{shown(p)}: cannot read: {exc}") from None
+        p = shown(Path(path))
+        text = read_text(path, MAX_EXPERIMENT_BYTES, "MAX_EXPERIMENT_BYTES", "experiment file")
         try:
             data = json.loads(text, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
@@ -150,7 +140,7 @@ class Experiment:
             raise LabError(f"{p}: {exc}") from None
         except RecursionError:
             raise LabError(f"{p}: lists or objects nested too deeply (not an experiment file)") from None
-        return cls.from_dict(data, str(p))
+        return cls.from_dict(data, p)
 
 
 def _reject_constant(name: str):

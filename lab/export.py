@@ -255,17 +255,31 @@ def read_experiment_dict(path) -> dict | None:
     """The experiment stored in an NPZ or JSON export, as a dict (None for CSV, which holds none)."""
     fmt = Path(path).suffix.lower()
     if fmt == ".npz":
-        with np.load(path, allow_pickle=False) as z:
+        with np.load(_read_capped(path), allow_pickle=False) as z:
             return json.loads(str(z["experiment"]))
     if fmt == ".json":
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        doc = json.loads(_read_capped(path, text=True))
         return {k: v for k, v in doc.items() if k != "results"}
     return None
 
 
+def _read_capped(path, text: bool = False):
+    """The file's content through lab.files (a regular file, at most MAX_TRAJECTORY_BYTES): text, or a binary
+    stream for np.load."""
+    import io
+
+    from lab.files import read_bytes, read_text
+    from lab.limits import MAX_TRAJECTORY_BYTES
+
+    if text:
+        return read_text(path, MAX_TRAJECTORY_BYTES, "MAX_TRAJECTORY_BYTES", "trajectory file")
+    return io.BytesIO(read_bytes(path, MAX_TRAJECTORY_BYTES, "MAX_TRAJECTORY_BYTES", "trajectory file"))
+
+
 def _read_csv(path) -> list[Trajectory]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh))
+    import io
+
+    rows = list(csv.reader(io.StringIO(_read_capped(path, text=True), newline="")))
     if not rows or tuple(rows[0][:5]) != CSV_FIXED_COLUMNS:
         raise ValueError(f"the header must start with {','.join(CSV_FIXED_COLUMNS)}")
     d = len(rows[0]) - len(CSV_FIXED_COLUMNS)
@@ -288,7 +302,7 @@ def _read_csv(path) -> list[Trajectory]:
 
 
 def _read_npz(path) -> list[Trajectory]:
-    with np.load(path, allow_pickle=False) as z:
+    with np.load(_read_capped(path), allow_pickle=False) as z:
         labels = [str(s) for s in z["labels"]]
         optimizers = [str(s) for s in z["optimizers"]]
         statuses = [str(s) for s in z["statuses"]]
@@ -304,7 +318,7 @@ def _floats(values) -> np.ndarray:
 
 
 def _read_json(path) -> list[Trajectory]:
-    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    doc = json.loads(_read_capped(path, text=True))
     d = len(doc["start"])
     out = []
     for r in doc["results"]:

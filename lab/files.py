@@ -1,12 +1,88 @@
-"""Writing files so that a failure never leaves a partial file and never harms the previous one."""
+"""Reading and writing files safely.
+
+Reading: ``read_bytes`` / ``read_text`` are the one way Optimizer Lab reads a file (experiments, trajectory
+files, settings, data): the path must name a regular file (after following links), no larger than a limit from
+lab.limits, and at most that many bytes are ever read. A FIFO, a device (/dev/zero, /dev/urandom), a socket or
+a folder is refused at once without being read (a FIFO is never even opened, so a missing writer cannot block).
+
+Writing: ``atomic_write`` (a temporary file beside the target, renamed over it), so that a failure never leaves
+a partial file and never harms the previous one.
+"""
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Callable
 
 from lab.errors import LabError
+
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a device"),
+          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def kind_of(mode: int) -> str:
+    """'a folder', 'a FIFO (named pipe)', 'a device', 'a socket' or 'a regular file' for an st_mode."""
+    return next((name for test, name in _KINDS if test(mode)), "a regular file" if stat.S_ISREG(mode) else
+                "not a regular file")
+
+
+def read_bytes(path: str | os.PathLike, limit: int, limit_name: str, what: str = "file") -> bytes:
+    """The bytes of the regular file ``path`` (links followed), at most ``limit`` of them; LabError, at once and
+    in one line, for a missing file, a folder, a FIFO, a device, a socket, or a file larger than ``limit``
+    (the message names ``limit_name``, the constant in lab.limits)."""
+    p = shown(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise LabError(f"{p}: no such file") from None
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a loop of links, no permission
+        raise LabError(f"{p}: cannot read: {reason(exc)}") from None
+    _check_readable(p, info, limit, limit_name, what)
+    try:
+        # O_NONBLOCK: if the path became a FIFO since the stat, opening it must not wait for a writer
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except (OSError, ValueError) as exc:
+        raise LabError(f"{p}: cannot read: {reason(exc)}") from None
+    try:
+        _check_readable(p, os.fstat(fd), limit, limit_name, what)  # what was opened is what was checked
+        chunks, left = [], limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        raise LabError(f"{p}: cannot read: {reason(exc)}") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:  # it grew while being read
+        raise LabError(f"{p}: more than {limit} bytes, the most a{'n' if what[0] in 'aeiou' else ''} {what} may "
+                       f"have ({limit_name})")
+    return data
+
+
+def read_text(path: str | os.PathLike, limit: int, limit_name: str, what: str = "file") -> str:
+    """``read_bytes`` decoded as UTF-8; LabError 'not a text file' when it is not UTF-8."""
+    data = read_bytes(path, limit, limit_name, what)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LabError(f"{shown(path)}: not a text file (expected UTF-8 text)") from None
+
+
+def _check_readable(p: str, info: os.stat_result, limit: int, limit_name: str, what: str) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise LabError(f"{p}: is a folder, not a{'n' if what[0] in 'aeiou' else ''} {what}")
+    if not stat.S_ISREG(info.st_mode):
+        raise LabError(f"{p}: is {kind_of(info.st_mode)}, not a regular file; only regular files are read")
+    if info.st_size > limit:
+        raise LabError(f"{p}: {info.st_size} bytes, more than the {limit} a{'n' if what[0] in 'aeiou' else ''} "
+                       f"{what} may have ({limit_name})")
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[object], None], binary: bool = False) -> Path:

@@ -83,3 +83,106 @@ def test_hole1_ordinary_formulas_stay_well_inside_the_derivative_budget():
     assert all(s < limits.MAX_DERIVATIVE_SIZE / 5 for s in sizes.values()), sizes
     # the count stops at the budget: the work of the check is bounded too
     assert derivative_size(ast.parse(TOWER_X, mode="eval").body, budget=1000) == 1001
+
+
+# --- hole 2: special and huge files ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def counted_reads(monkeypatch):
+    """Every byte read through os.read and every path opened through os.open, as they happen."""
+    seen = {"bytes": 0, "opened": []}
+    real_read, real_open = os.read, os.open
+
+    def read(fd, n):
+        data = real_read(fd, n)
+        seen["bytes"] += len(data)
+        return data
+
+    def open_(path, *args, **kwargs):
+        seen["opened"].append(os.fspath(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "read", read)
+    monkeypatch.setattr(os, "open", open_)
+    return seen
+
+
+def special_files(tmp_path) -> dict:
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    (tmp_path / "to-zero.json").symlink_to("/dev/zero")
+    (tmp_path / "to-fifo.json").symlink_to(fifo)
+    return {"/dev/zero": "is a device", "/dev/urandom": "is a device", str(fifo): "is a FIFO",
+            str(tmp_path / "to-zero.json"): "is a device", str(tmp_path / "to-fifo.json"): "is a FIFO",
+            str(tmp_path): "is a folder"}
+
+
+def test_hole2_special_files_are_refused_without_reading_or_opening_them(tmp_path, counted_reads):
+    for path, words in special_files(tmp_path).items():
+        with pytest.raises(LabError, match=words) as info:
+            Experiment.load(path)
+        assert str(info.value).startswith(path), info.value
+        assert "regular file" in str(info.value) or words == "is a folder"
+        err = refused(["run", "--config", path])
+        assert words in err
+    assert counted_reads == {"bytes": 0, "opened": []}  # refused on the stat alone
+
+
+def test_hole2_a_file_past_the_size_limit_is_refused_without_reading_it(tmp_path, counted_reads):
+    big = tmp_path / "big.json"
+    with open(big, "wb") as fh:  # sparse: 50 GB on paper, nothing on disk
+        fh.truncate(50 * 10**9)
+    err = refused(["run", "--config", str(big)])
+    assert f"50000000000 bytes, more than the {limits.MAX_EXPERIMENT_BYTES} an experiment file may have " \
+           f"(MAX_EXPERIMENT_BYTES)" in err
+    at_limit = tmp_path / "padded.json"
+    text = json.dumps(Experiment("quadratic", [1.0, 1.0], [RacerSpec("sgd")], steps=2).to_dict())
+    at_limit.write_text(text + " " * (limits.MAX_EXPERIMENT_BYTES - len(text)))  # exactly the limit: read
+    assert cli(["run", "--config", str(at_limit)])[0] == 0
+    assert counted_reads["bytes"] == limits.MAX_EXPERIMENT_BYTES
+    with open(at_limit, "a") as fh:
+        fh.write(" ")
+    assert "(MAX_EXPERIMENT_BYTES)" in refused(["run", "--config", str(at_limit)])
+
+
+def test_hole2_a_file_growing_while_read_is_cut_at_the_limit(tmp_path, monkeypatch):
+    from lab import files
+
+    path = tmp_path / "grows.json"
+    path.write_text("{}")
+    with open(path, "a") as fh:
+        fh.write(" " * 10)
+    # as if the stat had seen 2 bytes and by the time of the read there were 12
+    monkeypatch.setattr(files, "_check_readable", lambda *a: None)
+    with pytest.raises(LabError, match=r"more than 5 bytes, the most a file may have \(LIMIT\)"):
+        files.read_bytes(path, 5, "LIMIT")
+
+
+def test_hole2_a_fifo_with_no_writer_is_refused_at_once_by_a_real_process(tmp_path):
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "exp.json"
+    os.mkfifo(fifo)
+    # the timeout only keeps a regression from hanging the suite; the assertion is the refusal itself
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "run", "--config", str(fifo)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == f"error: {fifo}: is a FIFO (named pipe), not a regular file; only regular files are read\n"
+
+
+def test_hole2_trajectory_files_are_read_through_the_same_checks(tmp_path):
+    from lab.export import read_experiment_dict, read_trajectories
+
+    (tmp_path / "zero.csv").symlink_to("/dev/zero")
+    (tmp_path / "zero.npz").symlink_to("/dev/zero")
+    for name in ("zero.csv", "zero.npz"):
+        with pytest.raises(LabError, match="is a device, not a regular file"):
+            read_trajectories(tmp_path / name)
+    with pytest.raises(LabError, match="is a device"):
+        read_experiment_dict(tmp_path / "zero.npz")
+    good = good_experiment(tmp_path / "e.json")
+    assert cli(["run", "--config", str(good), "--out", str(tmp_path / "o.npz")])[0] == 0
+    (tmp_path / "link.npz").symlink_to(tmp_path / "o.npz")  # a link to a regular file is followed
+    assert [t.label for t in read_trajectories(tmp_path / "link.npz")] == ["plain"]
