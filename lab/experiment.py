@@ -133,7 +133,7 @@ class Experiment:
         p = shown(Path(path))
         text = read_text(path, MAX_EXPERIMENT_BYTES, "MAX_EXPERIMENT_BYTES", "experiment file")
         try:
-            data = json.loads(text, parse_constant=_reject_constant)
+            data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=unique_keys)
         except json.JSONDecodeError as exc:
             raise LabError(f"{p}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
         except ValueError as exc:
@@ -141,6 +141,18 @@ class Experiment:
         except RecursionError:
             raise LabError(f"{p}: lists or objects nested too deeply (not an experiment file)") from None
         return cls.from_dict(data, p)
+
+
+def unique_keys(pairs: list) -> dict:
+    """json's object_pairs_hook: an object as a dict, or ValueError naming a key given twice (json alone keeps
+    the last, so a file saying "steps": 10, ..., "steps": 10000000 would silently run the second)."""
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            shown_key = key if len(key) <= 40 else key[:37] + "..."
+            raise ValueError(f"the key {shown_key!r} is given twice in one object (keys must be unique)")
+        out[key] = value
+    return out
 
 
 def _reject_constant(name: str):

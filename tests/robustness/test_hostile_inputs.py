@@ -186,3 +186,29 @@ def test_hole2_trajectory_files_are_read_through_the_same_checks(tmp_path):
     assert cli(["run", "--config", str(good), "--out", str(tmp_path / "o.npz")])[0] == 0
     (tmp_path / "link.npz").symlink_to(tmp_path / "o.npz")  # a link to a regular file is followed
     assert [t.label for t in read_trajectories(tmp_path / "link.npz")] == ["plain"]
+
+
+# --- hole 6: duplicate keys ---------------------------------------------------------------------------------------
+
+RACER = '{"optimizer": "sgd"}'
+
+
+@pytest.mark.parametrize(("text", "key", "without"), [
+    ('{"objective": "quadratic", "start": [1, 1], "steps": 3, "steps": 9999999, "racers": [%s]}' % RACER, "steps",
+     '"steps": 9999999, '),
+    ('{"objective": "quadratic", "start": [1, 1], "racers": [{"optimizer": "sgd", "optimizer": "adam"}]}',
+     "optimizer", ', "optimizer": "adam"'),
+    ('{"objective": "quadratic", "start": [1, 1], "racers": [{"optimizer": "sgd", "hyperparameters": '
+     '{"lr": 0.1, "lr": 100}}]}', "lr", ', "lr": 100'),
+    ('{"objective": "quadratic", "objective": "rosenbrock", "start": [1, 1], "racers": [%s]}' % RACER, "objective",
+     '"objective": "rosenbrock", '),
+], ids=["steps", "optimizer", "lr", "objective"])
+def test_hole6_a_key_given_twice_is_refused_with_its_name(tmp_path, text, key, without):
+    path = tmp_path / "dup.json"
+    path.write_text(text)
+    with pytest.raises(LabError) as info:
+        Experiment.load(path)
+    assert str(info.value) == f"{path}: the key {key!r} is given twice in one object (keys must be unique)"
+    assert refused(["run", "--config", str(path)]) == f"error: {info.value}\n"
+    path.write_text(text.replace(without, ""))  # the same file with the key once: read
+    assert Experiment.load(path).objective == "quadratic"
