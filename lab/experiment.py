@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lab.errors import LabError
 from lab.files import atomic_write, read_text, shown
-from lab.limits import MAX_EXPERIMENT_BYTES
+from lab.limits import MAX_COLOR, MAX_EXPERIMENT_BYTES, MAX_LABEL, MAX_RACERS
 from lab.objectives import make_objective
 from lab.objectives.base import Objective
 from lab.engine.race import Race, RacerSpec
@@ -113,6 +113,9 @@ class Experiment:
         raw = data["racers"]
         if not isinstance(raw, list):
             raise LabError(f"{where}: racers must be a list, got {_type(raw)}")
+        if len(raw) > MAX_RACERS:
+            raise LabError(f"{where}: racers: at most {MAX_RACERS} racers in an experiment (MAX_RACERS), "
+                           f"got {len(raw)}")
         racers = [_racer(r, f"{where}: racers[{i}]") for i, r in enumerate(raw)]
         exp = cls(objective, start, racers, params, seed, steps, tol, bound, noise)
         try:
@@ -153,6 +156,13 @@ def unique_keys(pairs: list) -> dict:
             raise ValueError(f"the key {shown_key!r} is given twice in one object (keys must be unique)")
         out[key] = value
     return out
+
+
+def check_label(label: str) -> str:
+    """``label`` if it is at most MAX_LABEL characters, else LabError naming the limit."""
+    if len(label) > MAX_LABEL:
+        raise LabError(f"label: at most {MAX_LABEL} characters (MAX_LABEL), got {len(label)}")
+    return label
 
 
 def _reject_constant(name: str):
@@ -202,9 +212,15 @@ def _racer(r, where: str) -> RacerSpec:
     optimizer = _get(r, "optimizer", str, where)
     hyper = _get(r, "hyperparameters", dict, where, {})
     label = _get(r, "label", str, where, "")
+    try:
+        check_label(label)
+    except LabError as exc:
+        raise LabError(f"{where}: {exc}") from None
     color = _get(r, "color", str, where, None)
+    if color is not None and len(color) > MAX_COLOR:
+        raise LabError(f"{where}: color: at most {MAX_COLOR} characters (MAX_COLOR), got {len(color)}")
     enabled = _get(r, "enabled", bool, where, True)
     return RacerSpec(optimizer, dict(hyper), label, color, enabled)
 
 
-__all__ = ["Experiment", "FORMAT_VERSION", "asdict"]
+__all__ = ["Experiment", "FORMAT_VERSION", "asdict", "check_label", "unique_keys"]

@@ -82,7 +82,7 @@ def read_formula(text: str) -> Formula:
     if not isinstance(text, str):
         raise ExpressionError(f"a formula must be text, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the formula is too long: {len(text)} characters, at most {MAX_LENGTH}")
+        raise ExpressionError(f"the formula is too long: {len(text)} characters, at most {MAX_LENGTH} (MAX_FORMULA)")
     body = text.strip()
     if not body:
         raise ExpressionError("the formula is empty: type an expression in x and y, e.g. x**2 + 10*y**2")
@@ -150,7 +150,8 @@ class _Checker:
 
     def value(self, node: ast.AST, depth: int) -> float | None:
         if depth > MAX_DEPTH:
-            raise self.refuse(node, f"the formula is nested too deeply (more than {MAX_DEPTH} levels)")
+            raise self.refuse(node, f"the formula is nested too deeply (more than {MAX_DEPTH} levels, "
+                                    f"MAX_FORMULA_DEPTH)")
         if isinstance(node, ast.Constant):
             return self.number(node)
         if isinstance(node, ast.Name):

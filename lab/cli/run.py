@@ -18,6 +18,8 @@ import numpy as np
 from lab.cli.common import (MAX_SEED, MAX_STEPS, checked_values, fmt, fmt_point, parse_assignments, parse_number,
                             parse_numbers, parse_whole, table)
 from lab.errors import LabError
+from lab.files import shown
+from lab.limits import MAX_RACERS
 
 NAME = "run"
 SPEC_HELP = ("optimizer[:k=v,k=v,...], e.g. adam:lr=0.01,amsgrad=true or 'momentum:lr=1e-3,rho=0.9,label=heavy ball' "
@@ -73,8 +75,9 @@ def add_parser(subparsers):
 
 def parse_racer(text: str):
     """A --racer SPEC as a RacerSpec, every hyperparameter converted and checked (LabError otherwise)."""
-    from lab.optimizers import optimizer_spec
     from lab.engine.race import RacerSpec
+    from lab.experiment import check_label
+    from lab.optimizers import optimizer_spec
 
     where = f"--racer {text!r}"
     name, _, rest = text.partition(":")
@@ -83,6 +86,7 @@ def parse_racer(text: str):
         items = rest.split(",") if rest.strip() else []
         given = parse_assignments(items)
         label = given.pop("label", "")
+        check_label(label)
         hyper = checked_values(spec.params, given, f"optimizer {spec.name!r}")
     except LabError as exc:
         raise LabError(f"{where}: {exc} (SPEC is optimizer:k=v,k=v,...)") from None
@@ -109,6 +113,8 @@ def experiment_from_args(args):
         if not args.racer:
             raise LabError("run: give at least one --racer SPEC, e.g. --racer adam:lr=0.01")
         name, params = objective_params(args)
+        if len(args.racer) > MAX_RACERS:
+            raise LabError(f"run: at most {MAX_RACERS} racers in a race (MAX_RACERS), got {len(args.racer)} --racer")
         racers = [parse_racer(r) for r in args.racer]
         from lab.objectives import make_objective
 
@@ -119,7 +125,7 @@ def experiment_from_args(args):
     if args.steps is not None:
         exp.steps = parse_whole(args.steps, "--steps", hi=MAX_STEPS)
     elif exp.steps > MAX_STEPS:
-        raise LabError(f"{args.config}: steps must be at most {MAX_STEPS}, got {exp.steps} (a race keeps every "
+        raise LabError(f"{shown(args.config)}: steps must be at most {MAX_STEPS} (MAX_STEPS), got {exp.steps} (a race keeps every "
                        "step in memory); give a smaller --steps to run it")
     if args.seed is not None:
         exp.seed = parse_whole(args.seed, "--seed", hi=MAX_SEED)

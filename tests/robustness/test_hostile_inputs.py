@@ -212,3 +212,58 @@ def test_hole6_a_key_given_twice_is_refused_with_its_name(tmp_path, text, key, w
     assert refused(["run", "--config", str(path)]) == f"error: {info.value}\n"
     path.write_text(text.replace(without, ""))  # the same file with the key once: read
     assert Experiment.load(path).objective == "quadratic"
+
+
+# --- hole 3: sizes past the limits -------------------------------------------------------------------------------
+
+
+def experiment_text(**change) -> str:
+    doc = Experiment("quadratic", [1.0, 1.0], [RacerSpec("sgd", {"lr": 0.1}, "plain")], steps=3).to_dict()
+    doc.update(change)
+    return json.dumps(doc)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"racers": [{"optimizer": "sgd"}] * 10_000},
+     f"racers: at most {limits.MAX_RACERS} racers in an experiment (MAX_RACERS), got 10000"),
+    ({"racers": [{"optimizer": "sgd", "label": "L" * 100_000}]},
+     f"racers[0]: label: at most {limits.MAX_LABEL} characters (MAX_LABEL), got 100000"),
+    ({"racers": [{"optimizer": "sgd", "color": "#" * 1000}]},
+     f"racers[0]: color: at most {limits.MAX_COLOR} characters (MAX_COLOR), got 1000"),
+    ({"objective": "custom", "params": {"expr": "x+" * 300 + "y"}},
+     f"the formula is too long: 601 characters, at most {limits.MAX_FORMULA} (MAX_FORMULA)"),
+    ({"objective": "custom", "params": {"expr": "sin(" * 60 + "x" + ")" * 60}},
+     f"nested too deeply (more than {limits.MAX_FORMULA_DEPTH} levels, MAX_FORMULA_DEPTH)"),
+], ids=["racers", "label", "color", "formula", "depth"])
+def test_hole3_an_experiment_past_a_limit_is_refused_naming_the_limit(tmp_path, change, message):
+    path = tmp_path / "big.json"
+    path.write_text(experiment_text(**change))
+    with pytest.raises(LabError) as info:
+        Experiment.load(path)
+    assert str(info.value).startswith(f"{path}: ") and message in str(info.value)
+    assert refused(["run", "--config", str(path)]) == f"error: {info.value}\n"
+
+
+def test_hole3_limits_are_reached_exactly(tmp_path):
+    at = [{"optimizer": "sgd", "label": "L" * limits.MAX_LABEL, "color": "c" * limits.MAX_COLOR}] * limits.MAX_RACERS
+    path = tmp_path / "at.json"
+    path.write_text(experiment_text(racers=at))
+    exp = Experiment.load(path)
+    assert len(exp.racers) == limits.MAX_RACERS and len(exp.racers[0].label) == limits.MAX_LABEL
+    formula = "x**2 + 0." + "0" * (limits.MAX_FORMULA - 12) + "1*y"
+    assert len(formula) == limits.MAX_FORMULA
+    path.write_text(experiment_text(objective="custom", params={"expr": formula}))
+    assert Experiment.load(path).params["expr"] == formula
+
+
+def test_hole3_the_command_line_checks_the_same_limits():
+    racers = ["--racer", "sgd"] * (limits.MAX_RACERS + 1)
+    assert refused(["run", "--objective", "quadratic", *racers]) == \
+        f"error: run: at most {limits.MAX_RACERS} racers in a race (MAX_RACERS), got {limits.MAX_RACERS + 1} --racer\n"
+    err = refused(["run", "--objective", "quadratic", "--racer", "sgd:label=" + "L" * (limits.MAX_LABEL + 1)])
+    assert f"label: at most {limits.MAX_LABEL} characters (MAX_LABEL), got {limits.MAX_LABEL + 1}" in err
+    rc, out, err = cli(["run", "--objective", "quadratic", "--steps", "2", "--racer", "sgd:label=" + "L" * limits.MAX_LABEL])
+    assert (rc, err) == (0, "") and "L" * limits.MAX_LABEL in out
+    assert refused(["run", "--objective", "custom", "--param", "expr=" + "x+" * 300 + "y", "--racer", "sgd"]) == \
+        f"error: objective 'custom' parameter expr: the formula is too long: 601 characters, at most " \
+        f"{limits.MAX_FORMULA} (MAX_FORMULA)\n"
