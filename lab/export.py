@@ -61,8 +61,8 @@ def export_format(path) -> str:
     """The format ``path`` asks for ('.csv', '.npz' or '.json'), or LabError listing the allowed endings."""
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        shown = f"ending {suffix!r}" if suffix else "no ending"
-        raise LabError(f"cannot write {path}: unknown format ({shown}); use one of {', '.join(FORMATS)}")
+        ending = f"ending {suffix!r}" if suffix else "no ending"
+        raise LabError(f"cannot write {shown(path)}: unknown format ({ending}); use one of {', '.join(FORMATS)}")
     return suffix
 
 
@@ -75,13 +75,13 @@ def check_writable(path) -> Path:
         if "\0" in str(target):
             raise ValueError("embedded null byte")  # is_dir() and exists() would just say False
         if target.is_dir():
-            raise LabError(f"cannot write {target}: it is a folder")
+            raise LabError(f"cannot write {shown(target)}: it is a folder")
         if not folder.exists():
-            raise LabError(f"cannot write {target}: folder {folder} does not exist")
+            raise LabError(f"cannot write {shown(target)}: folder {shown(folder)} does not exist")
         if not folder.is_dir():
-            raise LabError(f"cannot write {target}: {folder} is not a folder")
+            raise LabError(f"cannot write {shown(target)}: {shown(folder)} is not a folder")
         if not os.access(folder, os.W_OK | os.X_OK):
-            raise LabError(f"cannot write {target}: no permission to write in {folder}")
+            raise LabError(f"cannot write {shown(target)}: no permission to write in {shown(folder)}")
     except LabError:
         raise
     except (OSError, ValueError) as exc:  # a name too long, a NUL byte: the path cannot even be looked at
@@ -233,7 +233,7 @@ def read_trajectories(path) -> list[Trajectory]:
     """
     fmt = Path(path).suffix.lower()
     if fmt not in FORMATS:
-        raise LabError(f"cannot read {path}: unknown format; use one of {', '.join(FORMATS)}")
+        raise LabError(f"cannot read {shown(path)}: unknown format; use one of {', '.join(FORMATS)}")
     try:
         if fmt == ".csv":
             return _read_csv(path)
@@ -241,13 +241,13 @@ def read_trajectories(path) -> list[Trajectory]:
             return _read_npz(path)
         return _read_json(path)
     except FileNotFoundError:
-        raise LabError(f"{path}: no such file") from None
+        raise LabError(f"{shown(path)}: no such file") from None
     except OSError as exc:
-        raise LabError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise LabError(f"{shown(path)}: cannot read: {exc.strerror or exc}") from None
     except (KeyError, ValueError, TypeError, IndexError, EOFError, RecursionError, zipfile.BadZipFile) as exc:
         if isinstance(exc, LabError):
             raise
-        raise LabError(f"{path}: not a trajectory file written by Optimizer Lab ({type(exc).__name__}: {exc})") \
+        raise LabError(f"{shown(path)}: not a trajectory file written by Optimizer Lab ({type(exc).__name__}: {exc})") \
             from None
 
 

@@ -94,10 +94,10 @@ def atomic_write(path: str | os.PathLike, write: Callable[[object], None], binar
     folder = target.parent if str(target.parent) else Path(".")
     try:
         if target.is_dir():
-            raise LabError(f"cannot write {target}: it is a folder")
+            raise LabError(f"cannot write {shown(target)}: it is a folder")
         if not folder.is_dir():
             what = "is not a folder" if folder.exists() else "does not exist"
-            raise LabError(f"cannot write {target}: {folder} {what}")
+            raise LabError(f"cannot write {shown(target)}: {shown(folder)} {what}")
     except LabError:
         raise
     except (OSError, ValueError) as exc:  # a name too long, a NUL byte: the path cannot even be looked at
@@ -117,7 +117,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[object], None], binar
         os.replace(tmp, target)
     except OSError as exc:
         _remove(tmp)
-        raise LabError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise LabError(f"cannot write {shown(target)}: {exc.strerror or exc}") from None
     except UnicodeEncodeError as exc:  # e.g. a label from a command line that was not UTF-8 (a lone surrogate)
         _remove(tmp)
         raise LabError(f"cannot write {shown(target)}: it would hold text that is not valid Unicode "

@@ -105,7 +105,7 @@ def experiment_from_args(args):
                            "them; only --steps, --seed, --noise, --tol, --bound, --out go with --config)")
         exp = Experiment.load(args.config)
         if not any(r.enabled for r in exp.racers):
-            raise LabError(f"{args.config}: no enabled racers, nothing to run")
+            raise LabError(f"{shown(args.config)}: no enabled racers, nothing to run")
     else:
         if args.objective is None:
             raise LabError("run: give --objective NAME and --racer SPEC, or --config EXPERIMENT.json "
@@ -159,7 +159,7 @@ def run(args) -> int:
             counts[tr.status] = counts.get(tr.status, 0) + 1
         summary = ", ".join(f"{v} {k}" for k, v in counts.items())
         n = len(race.tracks)
-        print(f"wrote {path}: {n} racer{'' if n == 1 else 's'}, {race.step_count} steps ({summary})")
+        print(f"wrote {shown(path)}: {n} racer{'' if n == 1 else 's'}, {race.step_count} steps ({summary})")
         return 0
     print(headline(exp, obj, race))
     print(leaderboard(obj, race.tracks, racer_names(race.tracks)))

@@ -267,3 +267,19 @@ def test_hole3_the_command_line_checks_the_same_limits():
     assert refused(["run", "--objective", "custom", "--param", "expr=" + "x+" * 300 + "y", "--racer", "sgd"]) == \
         f"error: objective 'custom' parameter expr: the formula is too long: 601 characters, at most " \
         f"{limits.MAX_FORMULA} (MAX_FORMULA)\n"
+
+
+# --- hole 8: control characters in paths ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["a\nb.csv", "a\rb.json", "tab\there.npz", "esc\x1b[31m.csv"],
+                         ids=["newline", "return", "tab", "escape"])
+def test_hole8_a_path_with_control_characters_is_shown_escaped_in_one_line(tmp_path, name):
+    out = tmp_path / name
+    rc, stdout, err = cli(["run", "--objective", "quadratic", "--steps", "2", "--racer", "sgd", "--out", str(out)])
+    assert (rc, err) == (0, "") and out.is_file()
+    assert stdout == f"wrote {str(out)!r}: 1 racer, 2 steps (1 max_steps)\n"
+    missing = tmp_path / ("no\n" + name)
+    assert refused(["run", "--config", str(missing)]) == f"error: {str(missing)!r}: no such file\n"
+    assert refused(["run", "--objective", "quadratic", "--racer", "sgd", "--out", str(missing / "x.csv")]) == \
+        f"error: cannot write {str(missing / 'x.csv')!r}: folder {str(missing)!r} does not exist\n"
