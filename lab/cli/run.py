@@ -125,8 +125,8 @@ def experiment_from_args(args):
     if args.steps is not None:
         exp.steps = parse_whole(args.steps, "--steps", hi=MAX_STEPS)
     elif exp.steps > MAX_STEPS:
-        raise LabError(f"{shown(args.config)}: steps must be at most {MAX_STEPS} (MAX_STEPS), got {exp.steps} (a race keeps every "
-                       "step in memory); give a smaller --steps to run it")
+        raise LabError(f"{shown(args.config)}: steps must be at most {MAX_STEPS}, got {exp.steps} (MAX_STEPS: a race "
+                       "keeps every step in memory); give a smaller --steps to run it")
     if args.seed is not None:
         exp.seed = parse_whole(args.seed, "--seed", hi=MAX_SEED)
     if args.noise is not None:
