@@ -34,7 +34,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from lab.errors import LabError
-from lab.files import atomic_write, reason, shown
+from lab.files import atomic_write, check_output, reason, shown
 
 FORMATS = (".csv", ".npz", ".json")
 CSV_FIXED_COLUMNS = ("racer", "optimizer", "step", "loss", "grad_norm")
@@ -66,14 +66,16 @@ def export_format(path) -> str:
     return suffix
 
 
-def check_writable(path) -> Path:
-    """Fail early (LabError) if ``path`` has an unknown ending or clearly cannot be written; nothing is created."""
+def check_writable(path, inputs=()) -> Path:
+    """Fail early (LabError) if ``path`` has an unknown ending or clearly cannot be written, names a FIFO, a
+    device or a socket, or is the same file as one of ``inputs`` (lab.files.check_output); nothing is created."""
     export_format(path)
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     try:
         if "\0" in str(target):
             raise ValueError("embedded null byte")  # is_dir() and exists() would just say False
+        check_output(target, inputs)
         if target.is_dir():
             raise LabError(f"cannot write {shown(target)}: it is a folder")
         if not folder.exists():

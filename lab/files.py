@@ -10,6 +10,7 @@ a partial file and never harms the previous one.
 """
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -85,28 +86,67 @@ def _check_readable(p: str, info: os.stat_result, limit: int, limit_name: str, w
                        f"{what} may have ({limit_name})")
 
 
+def check_output(path: str | os.PathLike, inputs=()) -> None:
+    """LabError if ``path`` names something other than a regular file or a new name (a folder, a FIFO, a
+    device, a socket; links followed), or the same file (device and inode) as one of ``inputs`` (None skipped):
+    writing it would destroy the input. Nothing is created."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:  # a new name, or a link to one: writing creates it
+        return
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LabError(f"cannot write {shown(path)}: {reason(exc)}") from None
+        return  # a name too long, no permission: the write itself says so
+    except ValueError:  # a NUL byte: the write itself says so
+        return
+    if stat.S_ISDIR(info.st_mode):
+        raise LabError(f"cannot write {shown(path)}: it is a folder")
+    if not stat.S_ISREG(info.st_mode):
+        raise LabError(f"cannot write {shown(path)}: it is {kind_of(info.st_mode)}; only regular files are written")
+    for source in inputs:
+        if source is None:
+            continue
+        try:
+            other = os.stat(source)
+        except (OSError, ValueError):
+            continue
+        if (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino):
+            raise LabError(f"cannot write {shown(path)}: it is the input {shown(source)} (the same file); writing "
+                           "it would destroy the input, choose another name")
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[object], None], binary: bool = False) -> Path:
     """Call ``write(fileobj)`` on a temporary file beside ``path``, then rename it over ``path``.
 
     On any failure the temporary file is removed, ``path`` is left as it was, and LabError says what and where.
+    A symbolic link is written through: the file it points to is replaced (atomically, the temporary beside
+    it) and the link stays a link. A FIFO, a device or a socket is refused (check_output), never replaced.
     """
-    target = Path(path)
+    given = Path(path)
+    try:
+        check_output(given)
+        target = Path(os.path.realpath(given)) if os.path.islink(given) else given
+    except LabError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise LabError(f"cannot write {shown(given)}: {reason(exc)}") from None
     folder = target.parent if str(target.parent) else Path(".")
     try:
         if target.is_dir():
-            raise LabError(f"cannot write {shown(target)}: it is a folder")
+            raise LabError(f"cannot write {shown(given)}: it is a folder")
         if not folder.is_dir():
             what = "is not a folder" if folder.exists() else "does not exist"
-            raise LabError(f"cannot write {shown(target)}: {shown(folder)} {what}")
+            raise LabError(f"cannot write {shown(given)}: {shown(folder)} {what}")
     except LabError:
         raise
     except (OSError, ValueError) as exc:  # a name too long, a NUL byte: the path cannot even be looked at
-        raise LabError(f"cannot write {shown(target)}: {reason(exc)}") from None
+        raise LabError(f"cannot write {shown(given)}: {reason(exc)}") from None
     try:
         # the temporary's name stays short: a target name near the 255-byte limit must still be writable
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:64]}.", suffix=".tmp", dir=folder)
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
-        raise LabError(f"cannot write {shown(target)}: {reason(exc)}") from None
+        raise LabError(f"cannot write {shown(given)}: {reason(exc)}") from None
     try:
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
             # mkstemp makes the file private (0600): give it the mode open(path, "w") would, or the old file's
@@ -117,15 +157,15 @@ def atomic_write(path: str | os.PathLike, write: Callable[[object], None], binar
         os.replace(tmp, target)
     except OSError as exc:
         _remove(tmp)
-        raise LabError(f"cannot write {shown(target)}: {exc.strerror or exc}") from None
+        raise LabError(f"cannot write {shown(given)}: {exc.strerror or exc}") from None
     except UnicodeEncodeError as exc:  # e.g. a label from a command line that was not UTF-8 (a lone surrogate)
         _remove(tmp)
-        raise LabError(f"cannot write {shown(target)}: it would hold text that is not valid Unicode "
+        raise LabError(f"cannot write {shown(given)}: it would hold text that is not valid Unicode "
                        f"({exc.object[exc.start:exc.end]!r})") from None
     except BaseException:
         _remove(tmp)
         raise
-    return target
+    return given
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:

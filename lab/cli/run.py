@@ -146,13 +146,15 @@ def experiment_from_args(args):
 
 def run(args) -> int:
     from lab.export import check_writable, export_race, racer_names
+    from lab.files import check_output
 
     exp = experiment_from_args(args)
-    if args.out is not None:
-        check_writable(args.out)  # before the race: a bad path costs nothing and writes nothing
+    if args.out is not None:  # before the race: a bad path costs nothing and writes nothing
+        check_writable(args.out, inputs=[args.config])  # never over the experiment file it read
     obj = exp.make_objective()
     race = exp.build_race(obj).run()
     if args.out is not None:
+        check_output(args.out, inputs=[args.config])  # again: the race may have taken a while
         path = export_race(args.out, exp, race)
         counts: dict[str, int] = {}
         for tr in race.tracks:

@@ -283,3 +283,62 @@ def test_hole8_a_path_with_control_characters_is_shown_escaped_in_one_line(tmp_p
     assert refused(["run", "--config", str(missing)]) == f"error: {str(missing)!r}: no such file\n"
     assert refused(["run", "--objective", "quadratic", "--racer", "sgd", "--out", str(missing / "x.csv")]) == \
         f"error: cannot write {str(missing / 'x.csv')!r}: folder {str(missing)!r} does not exist\n"
+
+
+# --- hole 4: writing over an input ---------------------------------------------------------------------------------
+
+
+def test_hole4_an_output_that_is_the_input_is_refused_and_the_input_kept(tmp_path, monkeypatch):
+    exp = good_experiment(tmp_path / "exp.json")
+    before = exp.read_bytes()
+    os.link(exp, tmp_path / "hard.json")
+    (tmp_path / "soft.json").symlink_to(exp)
+    monkeypatch.chdir(tmp_path)
+    for out in ["exp.json", str(exp), "./exp.json", "hard.json", "soft.json", "../" + tmp_path.name + "/exp.json"]:
+        err = refused(["run", "--config", str(exp), "--out", out])
+        assert err == f"error: cannot write {Path(out)}: it is the input {exp} (the same file); writing it would destroy " \
+                      f"the input, choose another name\n"
+        assert exp.read_bytes() == before
+    # the other way round: the config given through the link, the file itself as --out
+    assert "it is the input soft.json" in refused(["run", "--config", "soft.json", "--out", "exp.json"])
+    assert exp.read_bytes() == before and (tmp_path / "soft.json").is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.json", "hard.json", "soft.json"]
+    assert cli(["run", "--config", str(exp), "--out", "other.json"])[0] == 0  # another name is fine
+
+
+def test_hole4_an_output_at_a_fifo_or_device_is_refused_and_left_as_it_is(tmp_path, counted_reads):
+    import stat
+
+    fifo = tmp_path / "out.csv"
+    os.mkfifo(fifo)
+    (tmp_path / "null.csv").symlink_to("/dev/null")
+    for out, kind in [(fifo, "a FIFO (named pipe)"), (tmp_path / "null.csv", "a device")]:
+        for argv in (["run", "--objective", "quadratic", "--racer", "sgd"],
+                     ["basin", "--objective", "quadratic", "--optimizer", "sgd"],
+                     ["sweep", "--objective", "quadratic", "--optimizer", "sgd", "--lr-min", "1e-3", "--lr-max", "1"]):
+            assert refused(argv + ["--out", str(out)]) == \
+                f"error: cannot write {out}: it is {kind}; only regular files are written\n"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and os.path.islink(tmp_path / "null.csv")
+    assert counted_reads["opened"] == []  # the FIFO was never opened (that would wait for a reader)
+    from lab.files import write_text
+
+    with pytest.raises(LabError, match="it is a FIFO"):  # the writer itself refuses too (the window uses it)
+        write_text(fifo, "x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null.csv", "out.csv"]
+
+
+def test_hole4_an_output_through_a_symlink_replaces_its_target_and_keeps_the_link(tmp_path):
+    from lab.export import read_trajectories
+
+    real = tmp_path / "data"
+    real.mkdir()
+    (real / "old.csv").write_text("old\n")
+    (tmp_path / "link.csv").symlink_to(real / "old.csv")
+    (tmp_path / "dangling.csv").symlink_to(real / "new.csv")
+    for link, target in (("link.csv", "old.csv"), ("dangling.csv", "new.csv")):
+        rc, out, err = cli(["run", "--objective", "quadratic", "--steps", "2", "--racer", "sgd:label=L",
+                            "--out", str(tmp_path / link)])
+        assert (rc, err) == (0, "") and out.startswith(f"wrote {tmp_path / link}: 1 racer")
+        assert os.readlink(tmp_path / link) == str(real / target)
+        assert [t.label for t in read_trajectories(real / target)] == ["L"]
+    assert sorted(p.name for p in real.iterdir()) == ["new.csv", "old.csv"]  # no temporary left beside them
