@@ -342,3 +342,60 @@ def test_hole4_an_output_through_a_symlink_replaces_its_target_and_keeps_the_lin
         assert os.readlink(tmp_path / link) == str(real / target)
         assert [t.label for t in read_trajectories(real / target)] == ["L"]
     assert sorted(p.name for p in real.iterdir()) == ["new.csv", "old.csv"]  # no temporary left beside them
+
+
+# --- hole 5: signals during an export ------------------------------------------------------------------------------
+
+# The export is made to wait after the temporary file is written and flushed, before the rename (os.fsync
+# blocks until a signal comes): the moment a signal used to leave the temporary behind. No clock is involved:
+# the test waits for the temporary to appear, then signals.
+SLOW_EXPORT = f"""
+import os, signal, sys
+sys.path.insert(0, {str(ROOT)!r})
+real_fsync = os.fsync
+def fsync_then_wait(fd):
+    real_fsync(fd)
+    signal.pause()  # until the test's signal; its handler raises here
+os.fsync = fsync_then_wait
+from lab.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_hole5_a_signal_during_an_export_removes_the_temporary_and_keeps_the_previous_file(tmp_path, sig):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "good.csv"
+    out.write_text("the previous file\n")
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_EXPORT, "run", "--objective", "quadratic", "--steps", "50",
+                             "--racer", "sgd", "--out", str(out)], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        while not [p for p in tmp_path.iterdir() if p.name.startswith(".good.csv.")]:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.005)  # polling, not a measurement
+        temporary = [p.name for p in tmp_path.iterdir() if p.name.startswith(".good.csv.")]
+        proc.send_signal(getattr(signal, sig))
+        stdout, stderr = proc.communicate(timeout=120)  # a guard against a hang, not a measurement
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    number = getattr(signal, sig)
+    assert proc.returncode == 128 + number, stderr
+    assert stdout == ""
+    assert stderr == ("error: interrupted\n" if sig == "SIGINT" else f"error: stopped by {sig}\n")
+    assert temporary[0].endswith(".tmp")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.csv"]  # the temporary is gone
+    assert out.read_text() == "the previous file\n"
+
+
+def test_hole5_the_command_line_restores_the_signal_handlers_it_replaced():
+    import signal
+
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)
+    assert cli(["objectives"])[0] == 0
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)) == before
