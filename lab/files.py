@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import stat
 import tempfile
 from pathlib import Path
@@ -142,12 +143,20 @@ def atomic_write(path: str | os.PathLike, write: Callable[[object], None], binar
         raise
     except (OSError, ValueError) as exc:  # a name too long, a NUL byte: the path cannot even be looked at
         raise LabError(f"cannot write {shown(given)}: {reason(exc)}") from None
+    # Signals are held back while the temporary is created: a signal raising between its creation and the
+    # moment its name is known would leave it behind. They are let through first thing inside the cleanup.
+    held = _hold_signals()
     try:
         # the temporary's name stays short: a target name near the 255-byte limit must still be writable
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:64]}.", suffix=".tmp", dir=folder)
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        _release_signals(held)
         raise LabError(f"cannot write {shown(given)}: {reason(exc)}") from None
+    except BaseException:
+        _release_signals(held)
+        raise
     try:
+        _release_signals(held)  # a signal that came meanwhile raises here, where the temporary is removed
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
             # mkstemp makes the file private (0600): give it the mode open(path, "w") would, or the old file's
             os.chmod(tmp, _mode_for(target))
@@ -204,6 +213,22 @@ def _mode_for(target: Path) -> int:
         mask = os.umask(0o022)
         os.umask(mask)
         return 0o666 & ~mask
+
+
+_HELD = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+def _hold_signals():
+    """Block SIGINT, SIGTERM and SIGHUP for this thread; the previous mask (None where there is no
+    pthread_sigmask)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+
+
+def _release_signals(previous) -> None:
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _remove(tmp: str) -> None:
