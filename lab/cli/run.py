@@ -79,7 +79,7 @@ def parse_racer(text: str):
     from lab.experiment import check_label
     from lab.optimizers import optimizer_spec
 
-    where = f"--racer {text!r}"
+    where = f"--racer {text if len(text) <= 80 else text[:77] + '...'!r}"
     name, _, rest = text.partition(":")
     try:
         spec = optimizer_spec(name.strip())
@@ -90,7 +90,12 @@ def parse_racer(text: str):
         hyper = checked_values(spec.params, given, f"optimizer {spec.name!r}")
     except LabError as exc:
         raise LabError(f"{where}: {exc} (SPEC is optimizer:k=v,k=v,...)") from None
-    return RacerSpec(spec.name, hyper, label)
+    racer = RacerSpec(spec.name, hyper, label)
+    try:
+        racer.build()  # what only the values together decide (lr_min < lr): refused here, naming the racer
+    except LabError as exc:
+        raise LabError(f"{where}: {exc}") from None
+    return racer
 
 
 def experiment_from_args(args):
