@@ -18,9 +18,9 @@ MAX_DERIVATIVE_SIZE: a formula of a few hundred characters can have derivatives 
 (``x**x**x**...**y``: the gradient grows with the square of the depth, the Hessian with its cube), and the
 symbolic algebra then works for minutes. Before any algebra, ``lab.expression`` writes the gradient and Hessian
 out as plain trees (no simplification; cheap) and counts their nodes; past this many the formula is refused.
-An ordinary formula has a few hundred to a few thousand (a sum of 24 terms sin(k*x)*cos(k*y): 2 800);
-``x**x**...**y`` with 16 levels has 30 000 and takes about a second to derive and compile, 24 levels 89 000 (2
-seconds), 48 levels (the 148-character formula that took 21 s) 610 000. The count overstates what sympy keeps
+An ordinary formula has a few hundred to a few thousand (a 419-character sum of 20 terms sin(k*x)*cos(k*y):
+2 354); ``x**x**...**y`` with 16 levels has 30 000 and takes about a second to derive and compile, 24 levels
+89 000 (2 seconds), 49 levels (the 148-character formula that took 21 s) 610 000. The count overstates what sympy keeps
 for products of plain variables (x*y*x*y*...: sympy writes x**60*y**60), so such a formula can be refused
 although sympy would be quick; write it with powers.
 """
