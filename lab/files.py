@@ -1,7 +1,7 @@
 """Reading and writing files safely.
 
-Reading: ``read_bytes`` / ``read_text`` are the one way Optimizer Lab reads a file (experiments, trajectory
-files, settings, data): the path must name a regular file (after following links), no larger than a limit from
+Reading: ``read_bytes`` / ``read_text`` are the one way the core reads a file (experiment files, trajectory
+files; every new reader, such as data files and the window's, is to use them too): the path must name a regular file (after following links), no larger than a limit from
 lab.limits, and at most that many bytes are ever read. A FIFO, a device (/dev/zero, /dev/urandom), a socket or
 a folder is refused at once without being read (a FIFO is never even opened, so a missing writer cannot block).
 
