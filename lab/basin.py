@@ -27,7 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from lab.errors import LabError
-from lab.files import write_npz, write_text
+from lab.files import shown, write_npz, write_text
 from lab.engine.multistart import CONVERGED, DIVERGED as MS_DIVERGED, ERROR as MS_ERROR, RUNNING as MS_RUNNING
 from lab.engine.multistart import STATUS_NAMES, multistart
 from lab.objectives.base import Objective
@@ -107,7 +107,7 @@ class BasinMap:
                 settings=np.array(json.dumps(self.settings()))))
         if suffix == ".csv":
             return write_text(path, self.csv_text())
-        raise LabError(f"cannot write {path}: a basin map is written as .npz or .csv")
+        raise LabError(f"cannot write {shown(path)}: a basin map is written as .npz or .csv")
 
     def csv_text(self) -> str:
         buf = io.StringIO()

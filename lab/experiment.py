@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from lab.errors import LabError
-from lab.files import atomic_write, shown
+from lab.files import atomic_write, read_text, shown
+from lab.limits import MAX_COLOR, MAX_EXPERIMENT_BYTES, MAX_LABEL, MAX_RACERS
 from lab.objectives import make_objective
 from lab.objectives.base import Objective
 from lab.engine.race import Race, RacerSpec
@@ -112,6 +113,9 @@ class Experiment:
         raw = data["racers"]
         if not isinstance(raw, list):
             raise LabError(f"{where}: racers must be a list, got {_type(raw)}")
+        if len(raw) > MAX_RACERS:
+            raise LabError(f"{where}: racers: at most {MAX_RACERS} racers in an experiment (MAX_RACERS), "
+                           f"got {len(raw)}")
         racers = [_racer(r, f"{where}: racers[{i}]") for i, r in enumerate(raw)]
         exp = cls(objective, start, racers, params, seed, steps, tol, bound, noise)
         try:
@@ -129,28 +133,36 @@ class Experiment:
     @classmethod
     def load(cls, path) -> "Experiment":
         """Read an experiment file; LabError for a missing, unreadable or broken one, saying where."""
-        p = Path(path)
+        p = shown(Path(path))
+        text = read_text(path, MAX_EXPERIMENT_BYTES, "MAX_EXPERIMENT_BYTES", "experiment file")
         try:
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise LabError(f"{p}: no such file") from None
-        except IsADirectoryError:
-            raise LabError(f"{p}: is a folder, not an experiment file") from None
-        except UnicodeDecodeError:
-            raise LabError(f"{p}: not a text file (expected JSON)") from None
-        except OSError as exc:
-            raise LabError(f"{p}: cannot read: {exc.strerror or exc}") from None
-        except ValueError as exc:  # a NUL byte in the name
-            raise LabError(f"{shown(p)}: cannot read: {exc}") from None
-        try:
-            data = json.loads(text, parse_constant=_reject_constant)
+            data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=unique_keys)
         except json.JSONDecodeError as exc:
             raise LabError(f"{p}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
         except ValueError as exc:
             raise LabError(f"{p}: {exc}") from None
         except RecursionError:
             raise LabError(f"{p}: lists or objects nested too deeply (not an experiment file)") from None
-        return cls.from_dict(data, str(p))
+        return cls.from_dict(data, p)
+
+
+def unique_keys(pairs: list) -> dict:
+    """json's object_pairs_hook: an object as a dict, or ValueError naming a key given twice (json alone keeps
+    the last, so a file saying "steps": 10, ..., "steps": 10000000 would silently run the second)."""
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            shown_key = key if len(key) <= 40 else key[:37] + "..."
+            raise ValueError(f"the key {shown_key!r} is given twice in one object (keys must be unique)")
+        out[key] = value
+    return out
+
+
+def check_label(label: str) -> str:
+    """``label`` if it is at most MAX_LABEL characters, else LabError naming the limit."""
+    if len(label) > MAX_LABEL:
+        raise LabError(f"label: at most {MAX_LABEL} characters (MAX_LABEL), got {len(label)}")
+    return label
 
 
 def _reject_constant(name: str):
@@ -200,9 +212,15 @@ def _racer(r, where: str) -> RacerSpec:
     optimizer = _get(r, "optimizer", str, where)
     hyper = _get(r, "hyperparameters", dict, where, {})
     label = _get(r, "label", str, where, "")
+    try:
+        check_label(label)
+    except LabError as exc:
+        raise LabError(f"{where}: {exc}") from None
     color = _get(r, "color", str, where, None)
+    if color is not None and len(color) > MAX_COLOR:
+        raise LabError(f"{where}: color: at most {MAX_COLOR} characters (MAX_COLOR), got {len(color)}")
     enabled = _get(r, "enabled", bool, where, True)
     return RacerSpec(optimizer, dict(hyper), label, color, enabled)
 
 
-__all__ = ["Experiment", "FORMAT_VERSION", "asdict"]
+__all__ = ["Experiment", "FORMAT_VERSION", "asdict", "check_label", "unique_keys"]

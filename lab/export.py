@@ -34,7 +34,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from lab.errors import LabError
-from lab.files import atomic_write, reason, shown
+from lab.files import atomic_write, check_output, reason, shown
 
 FORMATS = (".csv", ".npz", ".json")
 CSV_FIXED_COLUMNS = ("racer", "optimizer", "step", "loss", "grad_norm")
@@ -61,27 +61,29 @@ def export_format(path) -> str:
     """The format ``path`` asks for ('.csv', '.npz' or '.json'), or LabError listing the allowed endings."""
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        shown = f"ending {suffix!r}" if suffix else "no ending"
-        raise LabError(f"cannot write {path}: unknown format ({shown}); use one of {', '.join(FORMATS)}")
+        ending = f"ending {suffix!r}" if suffix else "no ending"
+        raise LabError(f"cannot write {shown(path)}: unknown format ({ending}); use one of {', '.join(FORMATS)}")
     return suffix
 
 
-def check_writable(path) -> Path:
-    """Fail early (LabError) if ``path`` has an unknown ending or clearly cannot be written; nothing is created."""
+def check_writable(path, inputs=()) -> Path:
+    """Fail early (LabError) if ``path`` has an unknown ending or clearly cannot be written, names a FIFO, a
+    device or a socket, or is the same file as one of ``inputs`` (lab.files.check_output); nothing is created."""
     export_format(path)
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     try:
         if "\0" in str(target):
             raise ValueError("embedded null byte")  # is_dir() and exists() would just say False
+        check_output(target, inputs)
         if target.is_dir():
-            raise LabError(f"cannot write {target}: it is a folder")
+            raise LabError(f"cannot write {shown(target)}: it is a folder")
         if not folder.exists():
-            raise LabError(f"cannot write {target}: folder {folder} does not exist")
+            raise LabError(f"cannot write {shown(target)}: folder {shown(folder)} does not exist")
         if not folder.is_dir():
-            raise LabError(f"cannot write {target}: {folder} is not a folder")
+            raise LabError(f"cannot write {shown(target)}: {shown(folder)} is not a folder")
         if not os.access(folder, os.W_OK | os.X_OK):
-            raise LabError(f"cannot write {target}: no permission to write in {folder}")
+            raise LabError(f"cannot write {shown(target)}: no permission to write in {shown(folder)}")
     except LabError:
         raise
     except (OSError, ValueError) as exc:  # a name too long, a NUL byte: the path cannot even be looked at
@@ -233,7 +235,7 @@ def read_trajectories(path) -> list[Trajectory]:
     """
     fmt = Path(path).suffix.lower()
     if fmt not in FORMATS:
-        raise LabError(f"cannot read {path}: unknown format; use one of {', '.join(FORMATS)}")
+        raise LabError(f"cannot read {shown(path)}: unknown format; use one of {', '.join(FORMATS)}")
     try:
         if fmt == ".csv":
             return _read_csv(path)
@@ -241,13 +243,13 @@ def read_trajectories(path) -> list[Trajectory]:
             return _read_npz(path)
         return _read_json(path)
     except FileNotFoundError:
-        raise LabError(f"{path}: no such file") from None
+        raise LabError(f"{shown(path)}: no such file") from None
     except OSError as exc:
-        raise LabError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise LabError(f"{shown(path)}: cannot read: {exc.strerror or exc}") from None
     except (KeyError, ValueError, TypeError, IndexError, EOFError, RecursionError, zipfile.BadZipFile) as exc:
         if isinstance(exc, LabError):
             raise
-        raise LabError(f"{path}: not a trajectory file written by Optimizer Lab ({type(exc).__name__}: {exc})") \
+        raise LabError(f"{shown(path)}: not a trajectory file written by Optimizer Lab ({type(exc).__name__}: {exc})") \
             from None
 
 
@@ -255,17 +257,31 @@ def read_experiment_dict(path) -> dict | None:
     """The experiment stored in an NPZ or JSON export, as a dict (None for CSV, which holds none)."""
     fmt = Path(path).suffix.lower()
     if fmt == ".npz":
-        with np.load(path, allow_pickle=False) as z:
+        with np.load(_read_capped(path), allow_pickle=False) as z:
             return json.loads(str(z["experiment"]))
     if fmt == ".json":
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        doc = json.loads(_read_capped(path, text=True))
         return {k: v for k, v in doc.items() if k != "results"}
     return None
 
 
+def _read_capped(path, text: bool = False):
+    """The file's content through lab.files (a regular file, at most MAX_TRAJECTORY_BYTES): text, or a binary
+    stream for np.load."""
+    import io
+
+    from lab.files import read_bytes, read_text
+    from lab.limits import MAX_TRAJECTORY_BYTES
+
+    if text:
+        return read_text(path, MAX_TRAJECTORY_BYTES, "MAX_TRAJECTORY_BYTES", "trajectory file")
+    return io.BytesIO(read_bytes(path, MAX_TRAJECTORY_BYTES, "MAX_TRAJECTORY_BYTES", "trajectory file"))
+
+
 def _read_csv(path) -> list[Trajectory]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh))
+    import io
+
+    rows = list(csv.reader(io.StringIO(_read_capped(path, text=True), newline="")))
     if not rows or tuple(rows[0][:5]) != CSV_FIXED_COLUMNS:
         raise ValueError(f"the header must start with {','.join(CSV_FIXED_COLUMNS)}")
     d = len(rows[0]) - len(CSV_FIXED_COLUMNS)
@@ -288,7 +304,7 @@ def _read_csv(path) -> list[Trajectory]:
 
 
 def _read_npz(path) -> list[Trajectory]:
-    with np.load(path, allow_pickle=False) as z:
+    with np.load(_read_capped(path), allow_pickle=False) as z:
         labels = [str(s) for s in z["labels"]]
         optimizers = [str(s) for s in z["optimizers"]]
         statuses = [str(s) for s in z["statuses"]]
@@ -304,7 +320,7 @@ def _floats(values) -> np.ndarray:
 
 
 def _read_json(path) -> list[Trajectory]:
-    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    doc = json.loads(_read_capped(path, text=True))
     d = len(doc["start"])
     out = []
     for r in doc["results"]:

@@ -8,7 +8,10 @@ or lambdify ever sees the text. Two steps:
    constants pi and e, + − * / **, unary − and +, parentheses, and calls of the functions in FUNCTIONS by
    plain name. Limits: 500 characters, 50 levels of nesting, constant exponents |p| ≤ 100, and every constant
    part a finite real number of size ≤ 1e100 (so 1/0, log(0), sqrt(-1), asin(2) and 9**9**9 are refused).
-   Fast enough for live validation as the user types.
+   Then the work sympy would do is bounded: the gradient and Hessian are written out as plain trees (no
+   algebra) and counted; past lab.limits.MAX_DERIVATIVE_SIZE nodes the formula is refused, so a short formula
+   such as x**x**x**...**y cannot keep sympy busy for a minute. Fast enough for live validation as the user
+   types (tens of microseconds for an ordinary formula).
 2. ``to_sympy(formula)``: translates the checked tree node by node into sympy (imported here, not before);
    it refuses what only exact arithmetic reveals (1/(x - x) is 1/0 to sympy).
 """
@@ -20,9 +23,10 @@ import operator
 from typing import Any, Callable, NamedTuple
 
 from lab.errors import LabError
+from lab.limits import MAX_DERIVATIVE_SIZE, MAX_FORMULA, MAX_FORMULA_DEPTH
 
-MAX_LENGTH = 500
-MAX_DEPTH = 50
+MAX_LENGTH = MAX_FORMULA
+MAX_DEPTH = MAX_FORMULA_DEPTH
 MAX_EXPONENT = 100
 MAX_NUMBER = 1e100
 
@@ -78,7 +82,7 @@ def read_formula(text: str) -> Formula:
     if not isinstance(text, str):
         raise ExpressionError(f"a formula must be text, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the formula is too long: {len(text)} characters, at most {MAX_LENGTH}")
+        raise ExpressionError(f"the formula is too long: {len(text)} characters, at most {MAX_LENGTH} (MAX_FORMULA)")
     body = text.strip()
     if not body:
         raise ExpressionError("the formula is empty: type an expression in x and y, e.g. x**2 + 10*y**2")
@@ -94,6 +98,11 @@ def read_formula(text: str) -> Formula:
         raise ExpressionError("not a formula: the text cannot be read") from None
     formula = Formula(text, tree, lead)
     _Checker(formula).value(tree, 1)
+    size = derivative_size(tree)
+    if size > MAX_DERIVATIVE_SIZE:
+        raise ExpressionError(f"the formula's derivatives are too large to work out: its gradient and Hessian "
+                              f"written out have more than {MAX_DERIVATIVE_SIZE} terms (the limit "
+                              f"MAX_DERIVATIVE_SIZE); nest powers and functions less deeply")
     return formula
 
 
@@ -141,7 +150,8 @@ class _Checker:
 
     def value(self, node: ast.AST, depth: int) -> float | None:
         if depth > MAX_DEPTH:
-            raise self.refuse(node, f"the formula is nested too deeply (more than {MAX_DEPTH} levels)")
+            raise self.refuse(node, f"the formula is nested too deeply (more than {MAX_DEPTH} levels, "
+                                    f"MAX_FORMULA_DEPTH)")
         if isinstance(node, ast.Constant):
             return self.number(node)
         if isinstance(node, ast.Name):
@@ -271,3 +281,112 @@ def _arithmetic(op: type, a: Any, b: Any) -> Any:
     if op is ast.Div:
         return a / b
     return a ** b
+
+
+# --- the size of the derivatives, before any algebra -----------------------------------------------------------
+#
+# A node is (size, free, kind, children): size counts the nodes of the tree written out (shared parts counted
+# each time, as sympy's trees are), free is a bit mask of the variables it depends on (1: x, 2: y). The rules are
+# the textbook ones sympy.diff applies; the function derivatives f'(a) are stood in for by a node twice the size
+# of their arguments (1/sqrt(1 - a**2) holds a once, atan2's (b, -a)/(a**2 + b**2) twice).
+
+
+class _TooBig(Exception):
+    pass
+
+
+_ONE = (1, 0, "1", ())
+
+
+def _node(kind: str, *children: tuple, extra: int = 1, budget: int) -> tuple:
+    size = extra + sum(c[0] for c in children)
+    if size > budget:
+        raise _TooBig
+    free = 0
+    for c in children:
+        free |= c[1]
+    return (size, free, kind, children)
+
+
+def _tree(node: ast.AST, budget: int) -> tuple:
+    if isinstance(node, ast.Name) and node.id in VARIABLES:
+        return (1, 1 << VARIABLES.index(node.id), node.id, ())
+    if isinstance(node, (ast.Constant, ast.Name)):
+        return _ONE
+    if isinstance(node, ast.UnaryOp):
+        return _node("neg", _tree(node.operand, budget), budget=budget)
+    if isinstance(node, ast.BinOp):
+        kind = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}[type(node.op)]
+        return _node(kind, _tree(node.left, budget), _tree(node.right, budget), budget=budget)
+    if isinstance(node, ast.Call):
+        return _node("f", *[_tree(a, budget) for a in node.args], budget=budget)
+    raise _TooBig  # read_formula lets nothing else through
+
+
+def _diff(t: tuple, var: int, budget: int) -> tuple | None:
+    """The derivative of tree ``t`` by the variable with bit ``var``, written out; None when it is 0."""
+    if not t[1] & var:
+        return None
+    kind, ch = t[2], t[3]
+    if not ch:
+        return _ONE
+
+    def node(k: str, *c: tuple) -> tuple:
+        return _node(k, *c, budget=budget)
+
+    def mul(a: tuple, b: tuple) -> tuple:
+        return b if a is _ONE else a if b is _ONE else node("*", a, b)
+
+    def add(a: tuple | None, b: tuple | None) -> tuple | None:
+        return b if a is None else a if b is None else node("+", a, b)
+
+    if kind == "neg":
+        d = _diff(ch[0], var, budget)
+        return None if d is None else node("neg", d)
+    if kind in "+-":
+        return add(_diff(ch[0], var, budget), _diff(ch[1], var, budget))
+    if kind == "*":
+        a, b = ch
+        da, db = _diff(a, var, budget), _diff(b, var, budget)
+        return add(None if da is None else mul(da, b), None if db is None else mul(a, db))
+    if kind == "/":
+        a, b = ch
+        da, db = _diff(a, var, budget), _diff(b, var, budget)
+        return add(None if da is None else node("/", da, b),
+                   None if db is None else node("neg", node("/", mul(a, db), node("*", b, b))))
+    if kind == "**":
+        a, b = ch
+        da, db = _diff(a, var, budget), _diff(b, var, budget)
+        if db is None:  # b * a**(b - 1) * a'
+            return mul(node("*", b, node("**", a, node("-", b, _ONE))), da)
+        log_a = node("f", a)
+        inner = add(mul(db, log_a), None if da is None else node("/", mul(b, da), a))
+        return node("*", t, inner)
+    # a function f(a, ...): f'(a, ...) * a' + ...
+    out = None
+    for arg in ch:
+        d = _diff(arg, var, budget)
+        if d is not None:
+            out = add(out, mul(_node("f'", *ch, *ch, budget=budget), d))
+    return out
+
+
+def derivative_size(tree: ast.expr, budget: int = MAX_DERIVATIVE_SIZE) -> int:
+    """How many nodes f, its gradient and its Hessian have together, written out without simplifying; past
+    ``budget`` the count stops and budget + 1 is returned (the work is bounded by the budget)."""
+    try:
+        f = _tree(tree, budget)
+        total = f[0]
+        for i, v in enumerate((1, 2)):
+            d = _diff(f, v, budget)
+            if d is None:
+                continue
+            total += d[0]
+            for w in (1, 2)[i:]:
+                dd = _diff(d, w, budget)
+                total += 0 if dd is None else dd[0]
+            if total > budget:
+                raise _TooBig
+        return total
+    except (_TooBig, RecursionError):
+        return budget + 1

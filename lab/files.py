@@ -1,7 +1,19 @@
-"""Writing files so that a failure never leaves a partial file and never harms the previous one."""
+"""Reading and writing files safely.
+
+Reading: ``read_bytes`` / ``read_text`` are the one way the core reads a file (experiment files, trajectory
+files; every new reader, such as data files and the window's, is to use them too): the path must name a regular file (after following links), no larger than a limit from
+lab.limits, and at most that many bytes are ever read. A FIFO, a device (/dev/zero, /dev/urandom), a socket or
+a folder is refused at once without being read (a FIFO is never even opened, so a missing writer cannot block).
+
+Writing: ``atomic_write`` (a temporary file beside the target, renamed over it), so that a failure never leaves
+a partial file and never harms the previous one.
+"""
 from __future__ import annotations
 
+import errno
 import os
+import signal
+import stat
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -9,29 +21,142 @@ from typing import Callable
 from lab.errors import LabError
 
 
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a device"),
+          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def kind_of(mode: int) -> str:
+    """'a folder', 'a FIFO (named pipe)', 'a device', 'a socket' or 'a regular file' for an st_mode."""
+    return next((name for test, name in _KINDS if test(mode)), "a regular file" if stat.S_ISREG(mode) else
+                "not a regular file")
+
+
+def read_bytes(path: str | os.PathLike, limit: int, limit_name: str, what: str = "file") -> bytes:
+    """The bytes of the regular file ``path`` (links followed), at most ``limit`` of them; LabError, at once and
+    in one line, for a missing file, a folder, a FIFO, a device, a socket, or a file larger than ``limit``
+    (the message names ``limit_name``, the constant in lab.limits)."""
+    p = shown(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise LabError(f"{p}: no such file") from None
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a loop of links, no permission
+        raise LabError(f"{p}: cannot read: {reason(exc)}") from None
+    _check_readable(p, info, limit, limit_name, what)
+    try:
+        # O_NONBLOCK: if the path became a FIFO since the stat, opening it must not wait for a writer
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except (OSError, ValueError) as exc:
+        raise LabError(f"{p}: cannot read: {reason(exc)}") from None
+    try:
+        _check_readable(p, os.fstat(fd), limit, limit_name, what)  # what was opened is what was checked
+        chunks, left = [], limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        raise LabError(f"{p}: cannot read: {reason(exc)}") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:  # it grew while being read
+        raise LabError(f"{p}: more than {limit} bytes, the most a{'n' if what[0] in 'aeiou' else ''} {what} may "
+                       f"have ({limit_name})")
+    return data
+
+
+def read_text(path: str | os.PathLike, limit: int, limit_name: str, what: str = "file") -> str:
+    """``read_bytes`` decoded as UTF-8; LabError 'not a text file' when it is not UTF-8."""
+    data = read_bytes(path, limit, limit_name, what)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LabError(f"{shown(path)}: not a text file (expected UTF-8 text)") from None
+
+
+def _check_readable(p: str, info: os.stat_result, limit: int, limit_name: str, what: str) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise LabError(f"{p}: is a folder, not a{'n' if what[0] in 'aeiou' else ''} {what}")
+    if not stat.S_ISREG(info.st_mode):
+        raise LabError(f"{p}: is {kind_of(info.st_mode)}, not a regular file; only regular files are read")
+    if info.st_size > limit:
+        raise LabError(f"{p}: {info.st_size} bytes, more than the {limit} a{'n' if what[0] in 'aeiou' else ''} "
+                       f"{what} may have ({limit_name})")
+
+
+def check_output(path: str | os.PathLike, inputs=()) -> None:
+    """LabError if ``path`` names something other than a regular file or a new name (a folder, a FIFO, a
+    device, a socket; links followed), or the same file (device and inode) as one of ``inputs`` (None skipped):
+    writing it would destroy the input. Nothing is created."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:  # a new name, or a link to one: writing creates it
+        return
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LabError(f"cannot write {shown(path)}: {reason(exc)}") from None
+        return  # a name too long, no permission: the write itself says so
+    except ValueError:  # a NUL byte: the write itself says so
+        return
+    if stat.S_ISDIR(info.st_mode):
+        raise LabError(f"cannot write {shown(path)}: it is a folder")
+    if not stat.S_ISREG(info.st_mode):
+        raise LabError(f"cannot write {shown(path)}: it is {kind_of(info.st_mode)}; only regular files are written")
+    for source in inputs:
+        if source is None:
+            continue
+        try:
+            other = os.stat(source)
+        except (OSError, ValueError):
+            continue
+        if (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino):
+            raise LabError(f"cannot write {shown(path)}: it is the input {shown(source)} (the same file); writing "
+                           "it would destroy the input, choose another name")
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[object], None], binary: bool = False) -> Path:
     """Call ``write(fileobj)`` on a temporary file beside ``path``, then rename it over ``path``.
 
     On any failure the temporary file is removed, ``path`` is left as it was, and LabError says what and where.
+    A symbolic link is written through: the file it points to is replaced (atomically, the temporary beside
+    it) and the link stays a link. A FIFO, a device or a socket is refused (check_output), never replaced.
     """
-    target = Path(path)
+    given = Path(path)
+    try:
+        check_output(given)
+        target = Path(os.path.realpath(given)) if os.path.islink(given) else given
+    except LabError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise LabError(f"cannot write {shown(given)}: {reason(exc)}") from None
     folder = target.parent if str(target.parent) else Path(".")
     try:
         if target.is_dir():
-            raise LabError(f"cannot write {target}: it is a folder")
+            raise LabError(f"cannot write {shown(given)}: it is a folder")
         if not folder.is_dir():
             what = "is not a folder" if folder.exists() else "does not exist"
-            raise LabError(f"cannot write {target}: {folder} {what}")
+            raise LabError(f"cannot write {shown(given)}: {shown(folder)} {what}")
     except LabError:
         raise
     except (OSError, ValueError) as exc:  # a name too long, a NUL byte: the path cannot even be looked at
-        raise LabError(f"cannot write {shown(target)}: {reason(exc)}") from None
+        raise LabError(f"cannot write {shown(given)}: {reason(exc)}") from None
+    # Signals are held back while the temporary is created: a signal raising between its creation and the
+    # moment its name is known would leave it behind. They are let through first thing inside the cleanup.
+    held = _hold_signals()
     try:
         # the temporary's name stays short: a target name near the 255-byte limit must still be writable
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:64]}.", suffix=".tmp", dir=folder)
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
-        raise LabError(f"cannot write {shown(target)}: {reason(exc)}") from None
+        _release_signals(held)
+        raise LabError(f"cannot write {shown(given)}: {reason(exc)}") from None
+    except BaseException:
+        _release_signals(held)
+        raise
     try:
+        _release_signals(held)  # a signal that came meanwhile raises here, where the temporary is removed
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
             # mkstemp makes the file private (0600): give it the mode open(path, "w") would, or the old file's
             os.chmod(tmp, _mode_for(target))
@@ -41,15 +166,15 @@ def atomic_write(path: str | os.PathLike, write: Callable[[object], None], binar
         os.replace(tmp, target)
     except OSError as exc:
         _remove(tmp)
-        raise LabError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise LabError(f"cannot write {shown(given)}: {exc.strerror or exc}") from None
     except UnicodeEncodeError as exc:  # e.g. a label from a command line that was not UTF-8 (a lone surrogate)
         _remove(tmp)
-        raise LabError(f"cannot write {shown(target)}: it would hold text that is not valid Unicode "
+        raise LabError(f"cannot write {shown(given)}: it would hold text that is not valid Unicode "
                        f"({exc.object[exc.start:exc.end]!r})") from None
     except BaseException:
         _remove(tmp)
         raise
-    return target
+    return given
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:
@@ -88,6 +213,22 @@ def _mode_for(target: Path) -> int:
         mask = os.umask(0o022)
         os.umask(mask)
         return 0o666 & ~mask
+
+
+_HELD = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+def _hold_signals():
+    """Block SIGINT, SIGTERM and SIGHUP for this thread; the previous mask (None where there is no
+    pthread_sigmask)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+
+
+def _release_signals(previous) -> None:
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _remove(tmp: str) -> None:

@@ -25,7 +25,7 @@ import numpy as np
 
 from lab.curvature import curvature, stability_bound
 from lab.errors import LabError
-from lab.files import write_npz, write_text
+from lab.files import shown, write_npz, write_text
 from lab.engine.multistart import DIVERGED, RUNNING, STATUS_NAMES, multistart
 from lab.objectives.base import Objective
 from lab.optimizers import optimizer_spec
@@ -90,7 +90,7 @@ class LRSweep:
                 status_names=np.array(STATUS_NAMES), settings=np.array(json.dumps(self.settings()))))
         if suffix == ".csv":
             return write_text(path, self.csv_text())
-        raise LabError(f"cannot write {path}: a learning-rate sweep is written as .npz or .csv")
+        raise LabError(f"cannot write {shown(path)}: a learning-rate sweep is written as .npz or .csv")
 
     def csv_text(self) -> str:
         buf = io.StringIO()

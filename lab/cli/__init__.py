@@ -10,13 +10,17 @@ To add one, write ``lab/cli/<module>.py`` and append its module name to COMMANDS
 automatically accept a negative number after a space (``--start -1.5,2``).
 
 Exit statuses: 0 done (a race in which racers diverge is a result: 0); 2 bad input (one ``error: ...`` line
-on stderr, nothing written); 1 an internal error (a bug: one ``error: internal error: ...`` line); 130
-interrupted.
+on stderr, nothing written); 1 an internal error (a bug: one ``error: internal error: ...`` line); 128 + the
+signal's number when stopped by SIGINT (130), SIGHUP (129) or SIGTERM (143): all three are treated alike, as an
+exception raised where the program is, so a file being written is never left half-done (its temporary is
+removed, the previous file stays as it was).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import signal
 import sys
 
 from lab.errors import LabError
@@ -25,6 +29,40 @@ COMMANDS = ("lab.cli.objectives", "lab.cli.optimizers", "lab.cli.evaluate", "lab
             "lab.cli.sweep")
 
 PROG = "python main.py"
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised where the program is (like KeyboardInterrupt for SIGINT), so that every
+    ``finally`` and cleanup on the way out runs: an export's temporary file is removed."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum, frame):  # noqa: ARG001 - the signal module's signature
+    for name in ("SIGTERM", "SIGHUP"):  # a second signal must not interrupt the cleanup the first started
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _signals_as_exceptions():
+    """SIGTERM and SIGHUP raise Terminated while the subcommand runs (the previous handlers back after)."""
+    names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    previous = {}
+    try:
+        for name in names:
+            number = getattr(signal, name)
+            previous[number] = signal.signal(number, _raise_terminated)
+    except ValueError:  # not the main thread (main() called from a worker): signals stay as they are
+        pass
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 class UsageError(Exception):
@@ -67,12 +105,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _tolerant_stdout()
     try:
-        parser = build_parser()
-        args = parser.parse_args(join_negative(argv, parser))
-        import numpy as np
+        with _signals_as_exceptions():
+            parser = build_parser()
+            args = parser.parse_args(join_negative(argv, parser))
+            import numpy as np
 
-        with np.errstate(all="ignore"):  # inf and nan are printed as results, never as RuntimeWarnings on stderr
-            return int(args._run(args) or 0)
+            with np.errstate(all="ignore"):  # inf and nan are printed as results, never as RuntimeWarnings
+                return int(args._run(args) or 0)
     except (LabError, UsageError) as exc:
         _error(str(exc))
         return 2
@@ -80,7 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 0
     except KeyboardInterrupt:
         _error("interrupted")
-        return 130
+        return 128 + signal.SIGINT
+    except Terminated as exc:
+        _error(f"stopped by {signal.Signals(exc.signum).name}")
+        return 128 + exc.signum
     except BrokenPipeError:  # e.g. `... | head`: the reader has gone, nothing more to say
         _silence_stdout()
         return 1

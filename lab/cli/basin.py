@@ -13,6 +13,7 @@ import numpy as np
 
 from lab.cli.common import MAX_STEPS, fmt, fmt_box, parse_number, parse_numbers, parse_whole, table
 from lab.errors import LabError
+from lab.files import shown
 
 NAME = "basin"
 
@@ -60,7 +61,7 @@ def check_out(path: str) -> None:
     from lab.export import check_writable
 
     if Path(path).suffix.lower() not in (".npz", ".csv"):
-        raise LabError(f"--out {path}: write a .npz or a .csv file")
+        raise LabError(f"--out {shown(path)}: write a .npz or a .csv file")
     check_writable(path)
 
 
@@ -119,7 +120,7 @@ def run(args) -> int:
     parts = ", ".join(f"{count} {label}" for _, label, count, _ in m.summary() if count)
     if args.out is not None:
         path = m.save(args.out)
-        print(f"wrote {path}: {len(m.xs)} × {len(m.ys)} starts, {m.steps} steps ({parts})")
+        print(f"wrote {shown(path)}: {len(m.xs)} × {len(m.ys)} starts, {m.steps} steps ({parts})")
         return 0
     print(headline(m))
     if m.errors:

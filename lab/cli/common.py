@@ -13,9 +13,8 @@ from lab.params import check_all
 
 #: The most steps a race may take: every step of every racer is kept (32 bytes a racer-step in 2-D), so
 #: 10 million steps are 320 MB a racer; a typo such as --steps 100000000 is refused, not run for an hour.
-MAX_STEPS = 10_000_000
-#: Seeds are whole numbers from 0 to 2**63 - 1, as in experiment files.
-MAX_SEED = 2**63 - 1
+#: Seeds are whole numbers from 0 to 2**63 - 1, as in experiment files. Both live in lab.limits.
+from lab.limits import MAX_LABEL, MAX_RACERS, MAX_SEED, MAX_STEPS  # noqa: E402,F401 - re-exported
 
 # --- numbers -----------------------------------------------------------------------------------------------
 

@@ -18,6 +18,8 @@ import numpy as np
 from lab.cli.common import (MAX_SEED, MAX_STEPS, checked_values, fmt, fmt_point, parse_assignments, parse_number,
                             parse_numbers, parse_whole, table)
 from lab.errors import LabError
+from lab.files import shown
+from lab.limits import MAX_RACERS
 
 NAME = "run"
 SPEC_HELP = ("optimizer[:k=v,k=v,...], e.g. adam:lr=0.01,amsgrad=true or 'momentum:lr=1e-3,rho=0.9,label=heavy ball' "
@@ -73,20 +75,27 @@ def add_parser(subparsers):
 
 def parse_racer(text: str):
     """A --racer SPEC as a RacerSpec, every hyperparameter converted and checked (LabError otherwise)."""
-    from lab.optimizers import optimizer_spec
     from lab.engine.race import RacerSpec
+    from lab.experiment import check_label
+    from lab.optimizers import optimizer_spec
 
-    where = f"--racer {text!r}"
+    where = f"--racer {text if len(text) <= 80 else text[:77] + '...'!r}"
     name, _, rest = text.partition(":")
     try:
         spec = optimizer_spec(name.strip())
         items = rest.split(",") if rest.strip() else []
         given = parse_assignments(items)
         label = given.pop("label", "")
+        check_label(label)
         hyper = checked_values(spec.params, given, f"optimizer {spec.name!r}")
     except LabError as exc:
         raise LabError(f"{where}: {exc} (SPEC is optimizer:k=v,k=v,...)") from None
-    return RacerSpec(spec.name, hyper, label)
+    racer = RacerSpec(spec.name, hyper, label)
+    try:
+        racer.build()  # what only the values together decide (lr_min < lr): refused here, naming the racer
+    except LabError as exc:
+        raise LabError(f"{where}: {exc}") from None
+    return racer
 
 
 def experiment_from_args(args):
@@ -101,7 +110,7 @@ def experiment_from_args(args):
                            "them; only --steps, --seed, --noise, --tol, --bound, --out go with --config)")
         exp = Experiment.load(args.config)
         if not any(r.enabled for r in exp.racers):
-            raise LabError(f"{args.config}: no enabled racers, nothing to run")
+            raise LabError(f"{shown(args.config)}: no enabled racers, nothing to run")
     else:
         if args.objective is None:
             raise LabError("run: give --objective NAME and --racer SPEC, or --config EXPERIMENT.json "
@@ -109,6 +118,8 @@ def experiment_from_args(args):
         if not args.racer:
             raise LabError("run: give at least one --racer SPEC, e.g. --racer adam:lr=0.01")
         name, params = objective_params(args)
+        if len(args.racer) > MAX_RACERS:
+            raise LabError(f"run: at most {MAX_RACERS} racers in a race (MAX_RACERS), got {len(args.racer)} --racer")
         racers = [parse_racer(r) for r in args.racer]
         from lab.objectives import make_objective
 
@@ -119,8 +130,8 @@ def experiment_from_args(args):
     if args.steps is not None:
         exp.steps = parse_whole(args.steps, "--steps", hi=MAX_STEPS)
     elif exp.steps > MAX_STEPS:
-        raise LabError(f"{args.config}: steps must be at most {MAX_STEPS}, got {exp.steps} (a race keeps every "
-                       "step in memory); give a smaller --steps to run it")
+        raise LabError(f"{shown(args.config)}: steps must be at most {MAX_STEPS}, got {exp.steps} (MAX_STEPS: a race "
+                       "keeps every step in memory); give a smaller --steps to run it")
     if args.seed is not None:
         exp.seed = parse_whole(args.seed, "--seed", hi=MAX_SEED)
     if args.noise is not None:
@@ -140,20 +151,22 @@ def experiment_from_args(args):
 
 def run(args) -> int:
     from lab.export import check_writable, export_race, racer_names
+    from lab.files import check_output
 
     exp = experiment_from_args(args)
-    if args.out is not None:
-        check_writable(args.out)  # before the race: a bad path costs nothing and writes nothing
+    if args.out is not None:  # before the race: a bad path costs nothing and writes nothing
+        check_writable(args.out, inputs=[args.config])  # never over the experiment file it read
     obj = exp.make_objective()
     race = exp.build_race(obj).run()
     if args.out is not None:
+        check_output(args.out, inputs=[args.config])  # again: the race may have taken a while
         path = export_race(args.out, exp, race)
         counts: dict[str, int] = {}
         for tr in race.tracks:
             counts[tr.status] = counts.get(tr.status, 0) + 1
         summary = ", ".join(f"{v} {k}" for k, v in counts.items())
         n = len(race.tracks)
-        print(f"wrote {path}: {n} racer{'' if n == 1 else 's'}, {race.step_count} steps ({summary})")
+        print(f"wrote {shown(path)}: {n} racer{'' if n == 1 else 's'}, {race.step_count} steps ({summary})")
         return 0
     print(headline(exp, obj, race))
     print(leaderboard(obj, race.tracks, racer_names(race.tracks)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from lab.cli.basin import check_out, options, parse_optimizer
 from lab.cli.common import fmt, fmt_point, parse_number, parse_numbers, parse_whole, table
 from lab.errors import LabError
+from lab.files import shown
 
 NAME = "sweep"
 
@@ -68,8 +69,8 @@ def run(args) -> int:
     if args.out is not None:
         path = s.save(args.out)
         n = len(s.optimizers)
-        print(f"wrote {path}: {n} optimizer{'' if n == 1 else 's'} × {len(s.lrs)} learning rates, {s.steps} steps, "
-              f"stability edge 2/λmax = {fmt(s.edge)}")
+        print(f"wrote {shown(path)}: {n} optimizer{'' if n == 1 else 's'} × {len(s.lrs)} learning rates, "
+              f"{s.steps} steps, stability edge 2/λmax = {fmt(s.edge)}")
         return 0
     print(headline(s))
     if s.errors:
