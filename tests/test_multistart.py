@@ -15,7 +15,10 @@ RACE_STATUS = {"converged": CONVERGED, "diverged": DIVERGED, "max_steps": MAX_ST
 BATCHED = [("sgd", {"lr": 1e-3}), ("momentum", {"lr": 1e-3, "rho": 0.9}), ("nesterov", {"lr": 1e-3}),
            ("adagrad", {"lr": 0.3}), ("rmsprop", {"lr": 0.01}), ("adam", {"lr": 0.05}),
            ("adam", {"lr": 0.05, "amsgrad": True}), ("adamw", {"lr": 0.05, "weight_decay": 0.1}),
-           ("newton", {"lr": 0.5}), ("newton", {"damping": 1.0})]
+           ("newton", {"lr": 0.5}), ("newton", {"damping": 1.0}), ("sgd", {"lr": 1e-3, "weight_decay": 0.1}),
+           ("sgd", {"lr": 0.1, "line_search": "armijo"}), ("nesterov", {"lr": 1e-3, "weight_decay": 0.1}),
+           ("nadam", {"lr": 0.05}), ("radam", {"lr": 1e-4}), ("adamax", {"lr": 0.05}), ("adadelta", {}),
+           ("lion", {"lr": 0.01}), ("qhm", {"lr": 1e-3})]
 IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in hp.items())}" for n, hp in BATCHED]
 
 
@@ -196,4 +199,4 @@ def test_a_built_optimizer_runs_as_given():
     a = multistart(ROSEN, opt, _starts(ROSEN, 5), steps=30)
     b = multistart(ROSEN, "momentum", _starts(ROSEN, 5), hyperparameters={"lr": 1e-3, "rho": 0.5}, steps=30)
     np.testing.assert_array_equal(a.x, b.x)
-    assert a.optimizer == "momentum" and a.hyperparameters == {"lr": 1e-3, "rho": 0.5}
+    assert a.optimizer == "momentum" and a.hyperparameters == {"lr": 1e-3, "rho": 0.5, "weight_decay": 0.0}

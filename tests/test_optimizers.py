@@ -44,37 +44,57 @@ def grad_floats(obj, x):
 # ---------------------------------------------------------------------------------------------------------------------
 # The reference loops: one per first-order optimizer, straight from the pseudo-code.
 
-def ref_sgd(obj, x0, steps, lr):
+def value_floats(obj, x):
+    """f at a point given as a list of floats, as a float."""
+    return float(obj.value(np.array(x, dtype=float)))
+
+
+def ref_sgd(obj, x0, steps, lr, weight_decay=0.0, line_search="none"):
     x = [float(xi) for xi in x0]
     path = [list(x)]
     for _ in range(steps):
         g = grad_floats(obj, x)
         for i in range(len(x)):
-            x[i] = x[i] - lr * g[i]
+            g[i] = g[i] + weight_decay * x[i]
+        alpha = lr
+        if line_search == "armijo":  # φ = f + ½·wd·|x|², whose gradient g is
+            def phi(z):
+                return value_floats(obj, z) + 0.5 * weight_decay * sum(zi * zi for zi in z)
+
+            fx, gg = phi(x), sum(gi * gi for gi in g)
+            for halving in range(51):
+                if phi([x[i] - alpha * g[i] for i in range(len(x))]) <= fx - 1e-4 * alpha * gg:
+                    break
+                if halving < 50:
+                    alpha = alpha / 2
+        for i in range(len(x)):
+            x[i] = x[i] - alpha * g[i]
         path.append(list(x))
     return path
 
 
-def ref_momentum(obj, x0, steps, lr, rho):
+def ref_momentum(obj, x0, steps, lr, rho, weight_decay=0.0):
     x = [float(xi) for xi in x0]
     v = [0.0] * len(x)
     path = [list(x)]
     for _ in range(steps):
         g = grad_floats(obj, x)
         for i in range(len(x)):
+            g[i] = g[i] + weight_decay * x[i]
             v[i] = rho * v[i] + g[i]
             x[i] = x[i] - lr * v[i]
         path.append(list(x))
     return path
 
 
-def ref_nesterov(obj, x0, steps, lr, rho):
+def ref_nesterov(obj, x0, steps, lr, rho, weight_decay=0.0):
     x = [float(xi) for xi in x0]
     v = [0.0] * len(x)
     path = [list(x)]
     for _ in range(steps):
         g = grad_floats(obj, x)
         for i in range(len(x)):
+            g[i] = g[i] + weight_decay * x[i]
             v[i] = rho * v[i] + g[i]
             x[i] = x[i] - lr * (g[i] + rho * v[i])
         path.append(list(x))
@@ -134,8 +154,114 @@ def ref_adam(obj, x0, steps, lr, beta1, beta2, eps, bias_correction, amsgrad, we
     return path
 
 
+def ref_nadam(obj, x0, steps, lr, beta1, beta2, eps, weight_decay, momentum_decay):
+    x = [float(xi) for xi in x0]
+    m = [0.0] * len(x)
+    v = [0.0] * len(x)
+    mu_product = 1.0
+    path = [list(x)]
+    for t in range(1, steps + 1):
+        g = grad_floats(obj, x)
+        mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))
+        mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+        mu_product = mu_product * mu_t
+        for i in range(len(x)):
+            gi = g[i] + weight_decay * x[i]
+            m[i] = beta1 * m[i] + (1 - beta1) * gi
+            v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
+            denom = math.sqrt(v[i] / (1 - beta2 ** t)) + eps
+            x[i] = (x[i] - lr * (1 - mu_t) / (1 - mu_product) * gi / denom
+                    - lr * mu_next / (1 - mu_product * mu_next) * m[i] / denom)
+        path.append(list(x))
+    return path
+
+
+def ref_radam(obj, x0, steps, lr, beta1, beta2, eps, weight_decay):
+    x = [float(xi) for xi in x0]
+    m = [0.0] * len(x)
+    v = [0.0] * len(x)
+    rho_inf = 2 / (1 - beta2) - 1
+    path = [list(x)]
+    for t in range(1, steps + 1):
+        g = grad_floats(obj, x)
+        rho_t = rho_inf - 2 * t * beta2 ** t / (1 - beta2 ** t)
+        for i in range(len(x)):
+            gi = g[i] + weight_decay * x[i]
+            m[i] = beta1 * m[i] + (1 - beta1) * gi
+            v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
+            m_hat = m[i] / (1 - beta1 ** t)
+            if rho_t > 5:
+                r = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+                x[i] = x[i] - lr * m_hat * r * math.sqrt(1 - beta2 ** t) / (math.sqrt(v[i]) + eps)
+            else:
+                x[i] = x[i] - lr * m_hat
+        path.append(list(x))
+    return path
+
+
+def ref_adamax(obj, x0, steps, lr, beta1, beta2, eps, weight_decay):
+    x = [float(xi) for xi in x0]
+    m = [0.0] * len(x)
+    u = [0.0] * len(x)
+    path = [list(x)]
+    for t in range(1, steps + 1):
+        g = grad_floats(obj, x)
+        for i in range(len(x)):
+            gi = g[i] + weight_decay * x[i]
+            m[i] = beta1 * m[i] + (1 - beta1) * gi
+            u[i] = max(beta2 * u[i], abs(gi) + eps)
+            x[i] = x[i] - lr / (1 - beta1 ** t) * m[i] / u[i]
+        path.append(list(x))
+    return path
+
+
+def ref_adadelta(obj, x0, steps, lr, rho, eps, weight_decay):
+    x = [float(xi) for xi in x0]
+    square_avg = [0.0] * len(x)
+    acc_delta = [0.0] * len(x)
+    path = [list(x)]
+    for _ in range(steps):
+        g = grad_floats(obj, x)
+        for i in range(len(x)):
+            gi = g[i] + weight_decay * x[i]
+            square_avg[i] = rho * square_avg[i] + (1 - rho) * gi * gi
+            delta = math.sqrt(acc_delta[i] + eps) / math.sqrt(square_avg[i] + eps) * gi
+            acc_delta[i] = rho * acc_delta[i] + (1 - rho) * delta * delta
+            x[i] = x[i] - lr * delta
+        path.append(list(x))
+    return path
+
+
+def ref_lion(obj, x0, steps, lr, beta1, beta2, weight_decay):
+    x = [float(xi) for xi in x0]
+    m = [0.0] * len(x)
+    path = [list(x)]
+    for _ in range(steps):
+        g = grad_floats(obj, x)
+        for i in range(len(x)):
+            c = beta1 * m[i] + (1 - beta1) * g[i]
+            x[i] = x[i] - lr * ((c > 0) - (c < 0) + weight_decay * x[i])
+            m[i] = beta2 * m[i] + (1 - beta2) * g[i]
+        path.append(list(x))
+    return path
+
+
+def ref_qhm(obj, x0, steps, lr, nu, beta):
+    x = [float(xi) for xi in x0]
+    b = [0.0] * len(x)
+    path = [list(x)]
+    for _ in range(steps):
+        g = grad_floats(obj, x)
+        for i in range(len(x)):
+            b[i] = beta * b[i] + (1 - beta) * g[i]
+            x[i] = x[i] - lr * ((1 - nu) * g[i] + nu * b[i])
+        path.append(list(x))
+    return path
+
+
 REFERENCES = {"sgd": ref_sgd, "momentum": ref_momentum, "nesterov": ref_nesterov, "adagrad": ref_adagrad,
-              "rmsprop": ref_rmsprop, "adam": ref_adam, "adamw": ref_adam}
+              "rmsprop": ref_rmsprop, "adam": ref_adam, "adamw": ref_adam, "nadam": ref_nadam, "radam": ref_radam,
+              "adamax": ref_adamax, "adadelta": ref_adadelta, "lion": ref_lion, "qhm": ref_qhm}
 
 # (optimizer, hyperparameters) per objective: several settings each, step sizes that keep the path well inside
 # the region where rounding is not amplified (rosenbrock's largest curvature at its start is about 1900).
@@ -159,6 +285,23 @@ GROUND_TRUTH = {
         ("adamw", {"lr": 1e-2}),
         ("adamw", {"lr": 1e-2, "weight_decay": 0.5, "beta2": 0.9, "amsgrad": True}),
         ("adamw", {"lr": 1e-2, "weight_decay": 0.1, "bias_correction": False}),
+        ("sgd", {"lr": 2e-4, "weight_decay": 0.5}),
+        ("sgd", {"lr": 1e-3, "line_search": "armijo"}),
+        ("sgd", {"lr": 1.0, "line_search": "armijo", "weight_decay": 0.1}),
+        ("momentum", {"lr": 1e-4, "weight_decay": 0.5}),
+        ("nesterov", {"lr": 1e-4, "rho": 0.6, "weight_decay": 2.0}),
+        ("nadam", {}),
+        ("nadam", {"lr": 1e-2, "beta2": 0.99, "weight_decay": 0.1, "momentum_decay": 0.05}),
+        ("radam", {"lr": 1e-2}),
+        ("radam", {"lr": 1e-2, "beta1": 0.5, "beta2": 0.9, "weight_decay": 0.1}),
+        ("adamax", {"lr": 1e-2}),
+        ("adamax", {"lr": 1e-2, "beta2": 0.5, "eps": 1e-3, "weight_decay": 0.1}),
+        ("adadelta", {}),
+        ("adadelta", {"lr": 0.5, "rho": 0.5, "eps": 1e-4, "weight_decay": 0.1}),
+        ("lion", {"lr": 1e-2}),
+        ("lion", {"lr": 1e-2, "beta1": 0.5, "beta2": 0.9, "weight_decay": 0.3}),
+        ("qhm", {"lr": 5e-4}),
+        ("qhm", {"lr": 5e-4, "nu": 1.0, "beta": 0.9}),
     ],
     "quadratic": [
         ("sgd", {"lr": 0.1}),
@@ -175,6 +318,16 @@ GROUND_TRUTH = {
         ("adam", {"lr": 0.05, "beta2": 0.9, "amsgrad": True}),
         ("adamw", {"lr": 0.05, "weight_decay": 0.3}),
         ("adamw", {"lr": 0.05, "weight_decay": 0.3, "amsgrad": True, "bias_correction": False}),
+        ("sgd", {"lr": 0.1, "weight_decay": 0.3}),
+        ("sgd", {"lr": 0.5, "line_search": "armijo"}),
+        ("momentum", {"lr": 0.02, "rho": 0.3, "weight_decay": 0.3}),
+        ("nesterov", {"lr": 0.05, "weight_decay": 0.3}),
+        ("nadam", {"lr": 0.05}),
+        ("radam", {"lr": 0.05, "beta2": 0.99}),
+        ("adamax", {"lr": 0.05}),
+        ("adadelta", {"lr": 2.0}),
+        ("lion", {"lr": 0.01, "weight_decay": 0.1}),
+        ("qhm", {"lr": 0.1, "nu": 0.3, "beta": 0.5}),
     ],
 }
 
@@ -413,7 +566,9 @@ def test_a_small_first_step_goes_downhill(name, objective):
 BATCHED = [name for name in OPTIMIZERS if name != "lbfgs"]
 BATCH_HP = {"sgd": {"lr": 2e-4}, "momentum": {"lr": 1e-4}, "nesterov": {"lr": 1e-4}, "adagrad": {"lr": 0.05},
             "rmsprop": {"lr": 1e-3}, "adam": {"lr": 1e-2, "amsgrad": True}, "adamw": {"lr": 1e-2},
-            "newton": {"lr": 0.5, "damping": 0.1}}
+            "newton": {"lr": 0.5, "damping": 0.1}, "nadam": {"lr": 1e-2, "weight_decay": 0.1},
+            "radam": {"lr": 2e-4}, "adamax": {"lr": 1e-2}, "adadelta": {"weight_decay": 0.1},
+            "lion": {"lr": 1e-2, "weight_decay": 0.1}, "qhm": {"lr": 5e-4}}
 
 
 def test_batched_flags():
@@ -432,6 +587,23 @@ def test_batch_equals_separate_runs(name):
     for k in range(7):
         alone, _ = run(opt, ROSENBROCK, starts[k], 40)
         np.testing.assert_allclose(batch[:, k], alone, rtol=1e-12, atol=1e-12)
+    assert np.all(np.isfinite(batch))
+
+
+@pytest.mark.parametrize("hp", [{"lr": 0.05, "line_search": "armijo"},
+                                {"lr": 1.0, "line_search": "armijo", "weight_decay": 0.1},
+                                {"lr": 2e-4, "weight_decay": 0.5}, {"lr": 1e-4, "rho": 0.5, "weight_decay": 0.5}])
+def test_batch_equals_separate_runs_with_weight_decay_and_the_line_search(hp):
+    name = "momentum" if "rho" in hp else "sgd"
+    rng = np.random.default_rng(8)
+    starts = np.column_stack([rng.uniform(-2, 2, 6), rng.uniform(-1, 3, 6)])
+    opt = make_optimizer(name, **hp)
+    batch, state = run(opt, ROSENBROCK, starts, 30)
+    for k in range(6):
+        alone, alone_state = run(opt, ROSENBROCK, starts[k], 30)
+        np.testing.assert_array_equal(batch[:, k], alone)
+        if "line_search" in hp:
+            assert state.evaluations[k] == alone_state.evaluations and state.alpha[k] == alone_state.alpha
     assert np.all(np.isfinite(batch))
 
 
@@ -482,6 +654,31 @@ BAD = [
     ("adam", {"weight_decay": 0.01}, ["'weight_decay'", "beta1", "amsgrad"]),
     ("newton", {"learning_rate": 1.0}, ["'learning_rate'", "damping"]),
     ("lbfgs", {"history": 5}, ["'history'", "history_size", "line_search"]),
+    ("sgd", {"weight_decay": -1}, ["weight_decay=-1", "0 <= weight_decay"]),
+    ("momentum", {"weight_decay": NAN}, ["weight_decay=nan", "0 <= weight_decay"]),
+    ("nesterov", {"weight_decay": "heavy"}, ["weight_decay=heavy", "0 <= weight_decay"]),
+    ("sgd", {"line_search": "wolfe"}, ["line_search=wolfe", "'none'", "'armijo'"]),
+    ("nadam", {"lr": 0}, ["lr=0", "0 < lr"]),
+    ("nadam", {"beta1": 1}, ["beta1=1", "0 <= beta1 < 1"]),
+    ("nadam", {"beta2": -0.1}, ["beta2=-0.1", "0 <= beta2 < 1"]),
+    ("nadam", {"eps": 0}, ["eps=0", "0 < eps"]),
+    ("nadam", {"weight_decay": -0.5}, ["weight_decay=-0.5", "0 <= weight_decay"]),
+    ("nadam", {"momentum_decay": -0.004}, ["momentum_decay=-0.004", "0 <= momentum_decay"]),
+    ("radam", {"beta2": 1.0}, ["beta2=1.0", "0 <= beta2 < 1"]),
+    ("radam", {"eps": -1e-8}, ["eps=-1e-08", "0 < eps"]),
+    ("radam", {"weight_decay": INF}, ["weight_decay=inf", "0 <= weight_decay"]),
+    ("adamax", {"beta1": 1.5}, ["beta1=1.5", "0 <= beta1 < 1"]),
+    ("adamax", {"eps": 0.0}, ["eps=0.0", "0 < eps"]),
+    ("adadelta", {"rho": 1}, ["rho=1", "0 <= rho < 1"]),
+    ("adadelta", {"eps": 0}, ["eps=0", "0 < eps"]),
+    ("adadelta", {"lr": -1.0}, ["lr=-1.0", "0 < lr"]),
+    ("lion", {"beta1": 1}, ["beta1=1", "0 <= beta1 < 1"]),
+    ("lion", {"beta2": -0.01}, ["beta2=-0.01", "0 <= beta2 < 1"]),
+    ("lion", {"weight_decay": -0.1}, ["weight_decay=-0.1", "0 <= weight_decay"]),
+    ("qhm", {"nu": 1.1}, ["nu=1.1", "0 <= nu <= 1"]),
+    ("qhm", {"nu": -0.1}, ["nu=-0.1", "0 <= nu <= 1"]),
+    ("qhm", {"beta": 1}, ["beta=1", "0 <= beta < 1"]),
+    ("qhm", {"eps": 1e-8}, ["'eps'", "nu", "beta"]),
 ]
 
 
@@ -505,7 +702,7 @@ def test_every_range_rule_is_in_the_table():
             assert p.name in covered, (name, p.name)
 
 
-@pytest.mark.parametrize("name", ["adamax", "", "Adam", "l-bfgs", None])
+@pytest.mark.parametrize("name", ["adamx", "", "Adam", "l-bfgs", None, "signsgd"])
 def test_unknown_optimizer_lists_the_valid_names(name):
     with pytest.raises(LabError) as info:
         make_optimizer(name)
@@ -524,6 +721,9 @@ GOOD = [
     ("lbfgs", {"history_size": 1}, {"history_size": 1}),
     ("lbfgs", {"history_size": 4.0}, {"history_size": 4}),
     ("lbfgs", {"line_search": "none"}, {"line_search": "none"}),
+    ("sgd", {"line_search": "armijo", "weight_decay": 0}, {"line_search": "armijo", "weight_decay": 0.0}),
+    ("qhm", {"nu": 1, "beta": 0}, {"nu": 1.0, "beta": 0.0}),
+    ("lion", {"weight_decay": "0.5"}, {"weight_decay": 0.5}),
     ("sgd", {"lr": 1e-300}, {"lr": 1e-300}),
     ("sgd", {"lr": "0.25"}, {"lr": 0.25}),
     ("adam", {"bias_correction": "false", "amsgrad": "true"}, {"bias_correction": False, "amsgrad": True}),
@@ -597,14 +797,21 @@ def test_update_is_reproducible(name):
 
 
 CONTRACT_DEFAULTS = {
-    "momentum": {"rho": 0.9},
-    "nesterov": {"rho": 0.9},
+    "momentum": {"rho": 0.9, "weight_decay": 0.0},
+    "nesterov": {"rho": 0.9, "weight_decay": 0.0},
     "adagrad": {"eps": 1e-10},
     "rmsprop": {"decay_rate": 0.99, "eps": 1e-8},
     "adam": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "bias_correction": True, "amsgrad": False},
     "adamw": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.01, "amsgrad": False,
               "bias_correction": True},
     "newton": {"lr": 1.0, "damping": 0.0},
+    "sgd": {"weight_decay": 0.0, "line_search": "none"},
+    "nadam": {"lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0, "momentum_decay": 4e-3},
+    "radam": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
+    "adamax": {"lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
+    "adadelta": {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weight_decay": 0.0},
+    "lion": {"lr": 1e-4, "beta1": 0.9, "beta2": 0.99, "weight_decay": 0.0},
+    "qhm": {"lr": 1e-3, "nu": 0.7, "beta": 0.999},
     "lbfgs": {"lr": 1.0, "history_size": 10, "line_search": "strong_wolfe"},
 }
 
@@ -621,7 +828,7 @@ def test_defaults_are_the_contracts(name):
 def test_repr_shows_name_and_hyperparameters():
     assert repr(make_optimizer("adam")) == ("adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-08, "
                                             "bias_correction=True, amsgrad=False)")
-    assert repr(make_optimizer("momentum", lr=0.05, rho=0.5)) == "momentum(lr=0.05, rho=0.5)"
+    assert repr(make_optimizer("momentum", lr=0.05, rho=0.5)) == "momentum(lr=0.05, rho=0.5, weight_decay=0.0)"
     assert repr(make_optimizer("lbfgs", line_search="none")) == "lbfgs(lr=1.0, history_size=10, line_search='none')"
     for name, spec in OPTIMIZERS.items():
         text = repr(make_optimizer(name))

@@ -16,7 +16,8 @@ from importlib.metadata import entry_points
 from lab.errors import LabError
 from lab.optimizers.base import Optimizer, OptimizerSpec
 
-MODULES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "newton", "lbfgs")
+MODULES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "nadam", "radam", "adamax", "adadelta",
+           "lion", "qhm", "newton", "lbfgs")
 """The built-in optimizers, in the order the lecture meets them (listings and the lecture set follow it)."""
 
 ENTRY_POINT_GROUP = "optimizer_lab.optimizers"
