@@ -518,6 +518,124 @@ def test_adamw_decays_before_the_adam_step():
     np.testing.assert_allclose(x + step, x * (1 - lr * wd) - lr * np.sign(g), rtol=1e-15)
 
 
+@pytest.mark.parametrize("g", GRADS, ids=["simple", "scales", "batch"])
+@pytest.mark.parametrize("beta1", [0.9, 0.0])
+def test_lion_steps_lr_times_the_sign(g, beta1):
+    """m₀ = 0: c = (1 − β₁)·g, so the first step is exactly −lr·sign(g); with decay −lr·(sign(g) + wd·x)."""
+    x = np.full_like(g, 2.0)
+    for wd in (0.0, 0.25):
+        opt = make_optimizer("lion", lr=0.01, beta1=beta1, weight_decay=wd)
+        step, state = opt.update(g, opt.init(x), x)
+        np.testing.assert_array_equal(step, -0.01 * (np.sign(g) + wd * x))
+        np.testing.assert_allclose(state.m, (1 - 0.99) * g, rtol=1e-15)
+    step, _ = opt.update(np.zeros_like(g), opt.init(x), np.zeros_like(g))
+    np.testing.assert_array_equal(step, np.zeros_like(g))  # sign(0) = 0
+
+
+def test_lion_follows_the_momentum_not_the_last_gradient():
+    """β₁ = 0.9: after m = 1, a gradient of −2 still steps with sign(0.9·1 − 0.1·2) = +1 (down along +g)."""
+    opt = make_optimizer("lion", lr=0.1, beta1=0.9, beta2=0.0)
+    state = opt.init(np.zeros(1))
+    _, state = opt.update(np.array([1.0]), state, np.zeros(1))  # m = β₂·0 + (1 − β₂)·1 = 1
+    step, state = opt.update(np.array([-2.0]), state, np.zeros(1))
+    np.testing.assert_array_equal(step, [-0.1])
+    np.testing.assert_array_equal(state.m, [-2.0])
+
+
+@pytest.mark.parametrize("g", GRADS, ids=["simple", "scales", "batch"])
+def test_adamax_first_step(g):
+    """m₁ = (1 − β₁)g, u₁ = |g| + eps: the step −lr·g/(|g| + eps) ≈ −lr·sign(g)."""
+    opt = make_optimizer("adamax", lr=0.01)
+    step, state = opt.update(g, opt.init(g), np.zeros_like(g))
+    np.testing.assert_allclose(step, -0.01 * g / (np.abs(g) + 1e-8), rtol=1e-14)
+    np.testing.assert_array_equal(state.u, np.abs(g) + 1e-8)
+
+
+def test_adamax_keeps_the_decayed_maximum():
+    # β₂ = 0.5, |g| = 8 then 1: u = max(0.5·(8 + eps), 1 + eps) = 4 + eps/2; then g = 3: u = max(2 + eps/4, 3 + eps)
+    opt = make_optimizer("adamax", lr=0.1, beta2=0.5, eps=1e-8)
+    state = _feed(opt, [np.array([-8.0]), np.array([1.0])])
+    np.testing.assert_array_equal(state.u, [0.5 * (8.0 + 1e-8)])
+    state = _feed(opt, [np.array([-8.0]), np.array([1.0]), np.array([3.0])])
+    np.testing.assert_array_equal(state.u, [3.0 + 1e-8])
+
+
+@pytest.mark.parametrize("g", GRADS, ids=["simple", "scales", "batch"])
+@pytest.mark.parametrize("rho, eps", [(0.9, 1e-6), (0.5, 1e-3)])
+def test_adadelta_first_step_is_small(g, rho, eps):
+    """E[Δ²] = 0: the first step is lr·√eps·g/√((1 − ρ)g² + eps), the docstring's slow start."""
+    opt = make_optimizer("adadelta", rho=rho, eps=eps)
+    step, _ = opt.update(g, opt.init(g), np.zeros_like(g))
+    np.testing.assert_allclose(step, -math.sqrt(eps) * g / np.sqrt((1 - rho) * g * g + eps), rtol=1e-14)
+    if rho == 0.9:
+        big = np.abs(g) > 0.1
+        np.testing.assert_allclose(np.abs(step)[big], math.sqrt(eps / (1 - rho)), rtol=1e-3)
+
+
+@pytest.mark.parametrize("objective", ["rosenbrock", "quadratic"])
+def test_qhm_with_nu_zero_is_gradient_descent(objective):
+    obj = OBJECTIVES[objective]
+    lr = 2e-4 if objective == "rosenbrock" else 0.1
+    qhm_path, _ = run(make_optimizer("qhm", lr=lr, nu=0.0, beta=0.9), obj, START[objective], 100)
+    sgd_path, _ = run(make_optimizer("sgd", lr=lr), obj, START[objective], 100)
+    np.testing.assert_array_equal(qhm_path, sgd_path)
+
+
+def test_qhm_with_nu_one_is_momentum_with_a_running_mean():
+    """ν = 1: b ← βb + (1 − β)g, x ← x − lr·b, which is momentum (v ← ρv + g) with lr·(1 − β) and ρ = β."""
+    obj, beta, lr = ROSENBROCK, 0.9, 1e-3
+    qhm_path, _ = run(make_optimizer("qhm", lr=lr, nu=1.0, beta=beta), obj, START["rosenbrock"], STEPS)
+    mom_path, _ = run(make_optimizer("momentum", lr=lr * (1 - beta), rho=beta), obj, START["rosenbrock"], STEPS)
+    np.testing.assert_allclose(qhm_path, mom_path, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("objective", ["rosenbrock", "quadratic"])
+def test_radam_starts_with_plain_momentum_steps(objective):
+    """ρₜ ≤ 5 for t ≤ 5 with β₂ = 0.999 (t = 6: 5.0..., rectified): with β₁ = 0 those steps are −lr·g exactly."""
+    from lab.optimizers.radam import rectification
+
+    assert [rectification(t, 0.999)[1] is None for t in range(1, 8)] == [True] * 5 + [False] * 2
+    obj = OBJECTIVES[objective]
+    lr = 2e-4 if objective == "rosenbrock" else 0.01
+    radam_path, _ = run(make_optimizer("radam", lr=lr, beta1=0.0), obj, START[objective], 8)
+    sgd_path, _ = run(make_optimizer("sgd", lr=lr), obj, START[objective], 8)
+    np.testing.assert_array_equal(radam_path[:6], sgd_path[:6])
+    assert np.abs(radam_path[7] - sgd_path[7]).max() > 1e-6
+
+
+def test_nadam_momentum_schedule_and_first_step():
+    """μ₁ = 0.9·(1 − ½·0.96^0.004), μ₂ likewise; the first step with m₁ = 0.1g, v̂₁ = g²:
+    −lr·[(1 − μ₁)/(1 − μ₁) + μ₂·0.1/(1 − μ₁μ₂)]·g/(|g| + eps)."""
+    mu1 = 0.9 * (1 - 0.5 * 0.96 ** 0.004)
+    mu2 = 0.9 * (1 - 0.5 * 0.96 ** 0.008)
+    g = np.array([3.0, -0.5])
+    opt = make_optimizer("nadam")
+    step, state = opt.update(g, opt.init(g), np.zeros(2))
+    np.testing.assert_allclose(step, -2e-3 * (1 + mu2 * 0.1 / (1 - mu1 * mu2)) * g / (np.abs(g) + 1e-8), rtol=1e-14)
+    np.testing.assert_allclose(state.mu_product, [mu1, mu1], rtol=1e-15)
+    _, state = opt.update(g, state, np.zeros(2))
+    np.testing.assert_allclose(state.mu_product, [mu1 * mu2, mu1 * mu2], rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov"])
+def test_weight_decay_is_gradient_descent_on_the_penalised_objective(name):
+    """g + wd·x is the gradient of f + ½·wd·|x|²: on f = ½x², wd = 1 is the same path as f = x² (g = 2x) without it.
+    sgd's docstring: lr = 0.1 from 1 gives 0.8, 0.64."""
+    opt = make_optimizer(name, lr=0.1, weight_decay=1.0)
+    plain = make_optimizer(name, lr=0.1)
+    x = y = np.array([1.0])
+    s, s_plain = opt.init(x), plain.init(y)
+    xs = []
+    for _ in range(10):
+        step, s = opt.update(x.copy(), s, x)  # f = ½x²: g = x
+        step_plain, s_plain = plain.update(2 * y, s_plain, y)  # f = x²: g = 2x
+        x, y = x + step, y + step_plain
+        np.testing.assert_array_equal(x, y)
+        xs.append(float(x[0]))
+    if name == "sgd":
+        np.testing.assert_allclose(xs[:2], [0.8, 0.64], rtol=1e-15)
+
+
 def ref_rmsprop_bias_corrected(obj, x0, steps, lr, beta2, eps):
     """RMSProp with Adam's bias correction of the second moment: what Adam is with beta1 = 0."""
     x = [float(xi) for xi in x0]
