@@ -89,4 +89,5 @@ def suggest(optimizer: str, objective: Objective, start=None) -> dict:
 
 def lecture_set(objective: Objective, start=None) -> list[RacerSpec]:
     """The lecture's racers (the specs marked ``lecture``, in registry order), tuned by ``suggest``."""
-    return [RacerSpec(name, suggest(name, objective, start), LABELS.get(name, name)) for name in LECTURE_SET]
+    return [RacerSpec(s.name, suggest(s.name, objective, start), s.label or s.name)
+            for s in OPTIMIZERS.values() if s.lecture]

@@ -40,8 +40,18 @@ def optimizers_section() -> list[str]:
     for s in OPTIMIZERS.values():
         lines += ["", f"### `{s.name}` — {s.label}", "", s.summary[:1].upper() + s.summary[1:] + ".", "", "```", s.rule, "```", "",
                   "| hyperparameter | symbol | default | allowed | meaning |", "|---|---|---|---|---|"]
-        for p in s.params:
+        for p in s.own_params:
             lines.append(f"| `{p.name}` | {p.short} | {_num(p.default)} | {_cell(p.allowed())} | {_cell(p.doc)} |")
+        if s.first_order:
+            lines += ["", "It also takes the schedule and clipping below."]
+    from lab.optimizers import pieces
+
+    lines += ["", "### Schedules and clipping (every first-order optimizer)", "",
+              "```", pieces.__doc__.split("Schedules — ", 1)[1].strip(), "```", "",
+              "| hyperparameter | default | allowed | meaning |", "|---|---|---|---|"]
+    for p in pieces.PARAMS:
+        default = "off" if p.default is None else _num(p.default)
+        lines.append(f"| `{p.name}` | {default} | {_cell(p.allowed())} | {_cell(p.doc)} |")
     return lines
 
 

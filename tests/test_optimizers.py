@@ -16,6 +16,7 @@ from lab.errors import LabError
 from lab.objectives import OBJECTIVES as ALL_OBJECTIVES
 from lab.objectives import make_objective
 from lab.optimizers import OPTIMIZERS, make_optimizer
+from lab.optimizers.pieces import NAMES as PIECES
 
 ROSENBROCK = make_objective("rosenbrock")
 QUADRATIC = make_objective("quadratic", kappa=10, angle=30)
@@ -767,6 +768,18 @@ BAD = [
     ("adam", {"bias_correction": "maybe"}, ["bias_correction=maybe", "true or false"]),
     ("adam", {"amsgrad": 1}, ["amsgrad=1", "true or false"]),
     ("adamw", {"amsgrad": "yes"}, ["amsgrad=yes", "true or false"]),
+    # the shared pieces every first-order optimizer takes: schedules and clipping
+    ("adam", {"schedule": "cosinus"}, ["schedule=cosinus", "'constant'", "'warmup_cosine'"]),
+    ("sgd", {"gamma": 0}, ["gamma=0", "0 < gamma <= 1"]),
+    ("momentum", {"gamma": 1.5}, ["gamma=1.5", "0 < gamma <= 1"]),
+    ("adamw", {"t_max": 0}, ["t_max=0", "1 <= t_max", "whole number"]),
+    ("rmsprop", {"step_size": 0}, ["step_size=0", "1 <= step_size"]),
+    ("nesterov", {"warmup": 2.5}, ["warmup=2.5", "whole number"]),
+    ("adagrad", {"clip_norm": -1}, ["clip_norm=-1", "0 < clip_norm"]),
+    ("sgd", {"clip_value": 0}, ["clip_value=0", "0 < clip_value"]),
+    ("adam", {"lr_min": -0.1}, ["lr_min=-0.1", "0 <= lr_min"]),
+    ("adam", {"lr_min": 0.01, "lr": 0.01}, ["lr_min=0.01", "lr_min < lr"]),
+    ("sgd", {"lr_min": 0.5, "lr": 0.1, "schedule": "cosine"}, ["lr_min=0.5", "lr_min < lr (lr=0.1)"]),
     # unknown names: the message names the stranger and lists the known parameters
     ("sgd", {"rho": 0.9}, ["'rho'", "lr"]),
     ("adam", {"weight_decay": 0.01}, ["'weight_decay'", "beta1", "amsgrad"]),
@@ -806,7 +819,7 @@ def test_bad_hyperparameters_are_refused(name, hp, fragments):
         make_optimizer(name, **hp)
     message = str(info.value)
     assert f"'{name}'" in message
-    assert next(iter(hp)) in message
+    assert next(iter(hp)) in message or "lr_min" in hp
     for fragment in fragments:
         assert fragment in message, (fragment, message)
     assert "\n" not in message
@@ -937,7 +950,8 @@ CONTRACT_DEFAULTS = {
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_defaults_are_the_contracts(name):
     hp = make_optimizer(name).hyperparameters
-    assert set(hp) == {p.name for p in OPTIMIZERS[name].params}
+    # the shared pieces (schedule, clipping) are listed only when they are on
+    assert set(hp) == {p.name for p in OPTIMIZERS[name].params if p.name not in PIECES}
     for key, value in CONTRACT_DEFAULTS.get(name, {}).items():
         assert hp[key] == value, key
     assert hp["lr"] > 0
@@ -952,7 +966,9 @@ def test_repr_shows_name_and_hyperparameters():
         text = repr(make_optimizer(name))
         assert text.startswith(name + "(")
         for p in spec.params:
-            assert f"{p.name}={p.default!r}" in text
+            assert (f"{p.name}={p.default!r}" in text) != (p.name in PIECES), p.name  # pieces only when on
+    assert repr(make_optimizer("sgd", lr=0.1, schedule="exponential", gamma=0.9)) == \
+        "sgd(lr=0.1, weight_decay=0.0, line_search='none', schedule='exponential', gamma=0.9)"
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -43,7 +43,9 @@ def test_the_example_declares_its_entry_point():
 
 def test_signsgd_steps_lr_against_the_sign(plugin):
     spec = plugin.SPEC
-    assert isinstance(spec, OptimizerSpec) and spec.name == "signsgd" and spec.defaults() == {"lr": 0.01}
+    assert isinstance(spec, OptimizerSpec) and spec.name == "signsgd"
+    assert {p.name: p.default for p in spec.own_params} == {"lr": 0.01}
+    assert spec.first_order  # a rule: it takes the shared schedule and clipping too
     rosen = make_objective("rosenbrock")
     opt = spec.make(lr=0.05)
     x = np.array([-1.5, 2.0])
@@ -120,10 +122,11 @@ BAD_PLUGINS = [
     ("not a spec", FakeEntryPoint("thing", "mod:THING", lambda: {"name": "thing"}),
      "optimizer plug-in 'thing' (mod:THING) skipped: malformed: it is dict, neither an OptimizerSpec nor a module "
      "with SPEC"),
-    ("another name", FakeEntryPoint("other", "mod", lambda: OptimizerSpec("renamed", (), lambda: None)),
+    ("another name", FakeEntryPoint("other", "mod", lambda: OptimizerSpec("renamed", (), dict)),
      "optimizer plug-in 'other' (mod) skipped: malformed: its spec is named 'renamed', not 'other' as its entry point"),
+    # (a spec tries its factory when it is made: a failing one fails the plug-in's import)
     ("a factory that fails", FakeEntryPoint("fragile", "mod", lambda: OptimizerSpec("fragile", (), _bad_factory)),
-     "optimizer plug-in 'fragile' (mod) skipped: malformed: RuntimeError: cannot build"),
+     "optimizer plug-in 'fragile' (mod) skipped: it failed to import: RuntimeError: cannot build"),
     ("a factory that builds no optimizer", FakeEntryPoint("hollow", "mod", lambda: OptimizerSpec("hollow", (), dict)),
      "optimizer plug-in 'hollow' (mod) skipped: malformed: its factory returned dict, not an Optimizer"),
     ("a bad name", FakeEntryPoint("Bad Name", "mod", lambda: OptimizerSpec("Bad Name", (), dict)),

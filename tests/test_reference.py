@@ -13,8 +13,9 @@ def test_the_reference_holds_every_optimizer_with_its_rule_and_bound():
     for spec in OPTIMIZERS.values():
         assert f"### `{spec.name}` — {spec.label}" in text
         assert spec.rule in text
-        for p in spec.params:
+        for p in spec.own_params:
             assert f"| `{p.name}` | {p.short} |" in text
+    assert "### Schedules and clipping (every first-order optimizer)" in text and "| `clip_norm` | off |" in text
     assert "| `momentum` | Momentum |" in text and "lr < 2(1 + ρ)/λmax" in text
 
 

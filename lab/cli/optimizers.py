@@ -21,10 +21,15 @@ def run(args) -> int:
         print_json([{"name": s.name, "summary": s.summary, "rule": s.rule,
                      "hyperparameters": [p.to_json() for p in s.params]} for s in OPTIMIZERS.values()])
         return 0
+    from lab.optimizers import pieces
+
     rows, groups = [], []
     for s in OPTIMIZERS.values():
         groups.append((len(rows), f"{s.name}: {s.summary}"))
-        rows.extend(["  " + p.name, fmt(p.default), p.allowed(), p.doc] for p in s.params)
+        rows.extend(["  " + p.name, fmt(p.default), p.allowed(), p.doc] for p in s.own_params)
+    first_order = [s.name for s in OPTIMIZERS.values() if s.first_order]
+    groups.append((len(rows), f"every first-order optimizer ({', '.join(first_order)}) also takes:"))
+    rows.extend(["  " + p.name, fmt(p.default), p.allowed(), p.doc] for p in pieces.PARAMS)
     lines = table(["  HYPERPARAMETER", "DEFAULT", "ALLOWED", "MEANING"], rows).splitlines()
     out = [lines[0]]
     body = lines[1:]
@@ -32,6 +37,6 @@ def run(args) -> int:
         out.extend(title for start, title in groups if start == i)
         out.extend(body[i:i + 1])
     print("\n".join(out))
-    print("\nSet them in a racer: --racer 'adam:lr=0.01,amsgrad=true,label=Adam'. "
-          "Update rules: python main.py optimizers --json")
+    print("\nSet them in a racer: --racer 'adam:lr=0.01,amsgrad=true,label=Adam' or "
+          "'adamw:lr=0.01,schedule=warmup_cosine,t_max=500'. Update rules: python main.py optimizers --json")
     return 0

@@ -272,15 +272,15 @@ def _optimizer(optimizer, hyperparameters, k_points):
         for v in np.unique(arr):
             spec.param(name).check(v.item(), f"optimizer {spec.name!r}")
         per_point[name] = arr.astype(float)
-        given[name] = float(arr[0])
-    scalars = spec.make(**given).hyperparameters  # every value checked, defaults filled
-    probe = spec.factory(**scalars)
+        given[name] = float(arr.min())  # checked with the others below (lr_min < lr for the smallest lr)
+    probe = spec.make(**given)  # every value checked, defaults filled
+    scalars = probe.hyperparameters
     if not probe.batched:
         raise LabError(f"{spec.name} steps one point at a time; the batched engine cannot run it")
     if not per_point:
         return spec.name, dict(scalars), {}, lambda hyper: probe
     fixed = {k: v for k, v in scalars.items() if k not in per_point}
-    return spec.name, fixed, per_point, lambda hyper: spec.factory(**fixed, **hyper)
+    return spec.name, fixed, per_point, lambda hyper: spec.build(**fixed, **hyper)
 
 
 __all__ = ["CONVERGED", "DIVERGED", "ERROR", "MAX_STEPS", "MultiStartResult", "PER_POINT", "RUNNING", "Status",

@@ -62,10 +62,46 @@ class OptimizerSpec:
     per_point: tuple[str, ...] = ()
     batched: bool = True
     lecture: bool = False
+    first_order: bool = field(default=False, init=False)
+
+    def __post_init__(self) -> None:
+        # An optimizer whose update is a per-coordinate rule takes the shared pieces (a learning-rate schedule,
+        # gradient clipping: lab/optimizers/pieces.py) as hyperparameters too, without naming them.
+        probe = self.factory(**{p.name: p.default for p in self.params})
+        if getattr(probe.update, "rule", None) is not None:
+            from lab.optimizers import pieces
+
+            object.__setattr__(self, "first_order", True)
+            object.__setattr__(self, "params", tuple(self.params) + pieces.PARAMS)
 
     def make(self, **hyperparameters) -> Optimizer:
-        values = check_all(self.params, hyperparameters, f"optimizer {self.name!r}")
-        return self.factory(**values)
+        """The optimizer with these hyperparameters, every value checked (LabError names the bad one)."""
+        owner = f"optimizer {self.name!r}"
+        values = check_all(self.params, hyperparameters, owner)
+        if self.first_order:
+            from lab.optimizers import pieces
+
+            pieces.check(values, owner)
+        return self.build(**values)
+
+    def build(self, **values) -> Optimizer:
+        """The optimizer from values already checked (all of them; a per-point one may be an array)."""
+        if not self.first_order:
+            return self.factory(**values)
+        from lab.optimizers import pieces
+        from lab.optimizers.elementwise import with_pieces
+
+        own = {k: v for k, v in values.items() if k not in pieces.NAMES}
+        return with_pieces(self.factory(**own), {k: values.get(k, pieces.DEFAULTS[k]) for k in pieces.NAMES})
+
+    @property
+    def own_params(self) -> tuple[Param, ...]:
+        """Its own hyperparameters, without the shared pieces (schedule, clipping) a first-order one also takes."""
+        if not self.first_order:
+            return self.params
+        from lab.optimizers import pieces
+
+        return tuple(p for p in self.params if p.name not in pieces.NAMES)
 
     def param(self, name: str) -> Param:
         return {p.name: p for p in self.params}[name]

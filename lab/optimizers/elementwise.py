@@ -7,13 +7,14 @@ A rule is a plain function of one coordinate::
 ``g`` the gradient's coordinate, ``x`` the point's, ``t`` the step number (1, 2, ...), ``state`` the
 optimizer's per-coordinate state in the order of its NamedTuple's fields (a leading ``count`` field is the
 step counter, not a coordinate), the hyperparameters by their names. It uses + − × ÷, ``**`` only as
-``beta ** t`` on plain numbers, comparisons on hyperparameters, and the names ``sqrt``, ``maximum`` and
-``select`` (np.where). Those names are bound per speed, by running the same code object with other globals (``rebind``):
+``beta ** t`` on plain numbers, comparisons on hyperparameters, and the names ``sqrt``, ``maximum``,
+``minimum`` and ``select`` (np.where). Those names are bound per speed, by running the same code object with other globals (``rebind``):
 
 - ``ARRAY``: ``np.sqrt``/``np.maximum``: the rule applied to whole arrays (..., d) at once; a hyperparameter
   may be an array too (one value per point of a batch). This is the optimizer's ``update``.
 - ``FLOAT``: ``math.sqrt`` and a NaN-keeping max: the rule on Python floats, coordinate by coordinate
-  (``FloatSteps``), for the race's one-racer speed (a NumPy call on a 2-vector costs ~0.3 µs, a float
+  (``FloatSteps``; ``on_floats`` compiles the rule's own source with ``select`` as a conditional expression),
+  for the race's one-racer speed (a NumPy call on a 2-vector costs ~0.3 µs, a float
   operation ~0.02 µs).
 - compiled: the FLOAT binding, handed to numba (lab/engine/compiled.py), in a loop over points.
 
@@ -23,13 +24,17 @@ CPython's calls pow(): rules write ``g * g``.
 """
 from __future__ import annotations
 
+import ast
+import functools
 import inspect
 import math
+import textwrap
 import types
-from typing import Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
+from lab.optimizers import pieces
 from lab.optimizers.base import Optimizer
 
 
@@ -42,17 +47,27 @@ def _max(a, b):
     return a + b  # one of them is NaN
 
 
+def _min(a, b):
+    """np.minimum on floats: NaN if either is NaN."""
+    if a <= b:
+        return a
+    if b < a:
+        return b
+    return a + b  # one of them is NaN
+
+
 def _select(condition, a, b):
     """np.where on floats."""
     return a if condition else b
 
 
-ARRAY = {"sqrt": np.sqrt, "maximum": np.maximum, "select": np.where}
-FLOAT = {"sqrt": math.sqrt, "maximum": _max, "select": _select}
+ARRAY = {"sqrt": np.sqrt, "maximum": np.maximum, "minimum": np.minimum, "select": np.where}
+FLOAT = {"sqrt": math.sqrt, "maximum": _max, "minimum": _min, "select": _select}
 
 # The names a rule's module sees when it is read (the array binding, as ``update`` runs it).
 sqrt = np.sqrt
 maximum = np.maximum
+minimum = np.minimum
 select = np.where
 
 
@@ -60,6 +75,40 @@ def rebind(rule: Callable, ops: dict) -> Callable:
     """The same code as ``rule`` with ``sqrt`` and ``maximum`` taken from ``ops``."""
     return types.FunctionType(rule.__code__, {**rule.__globals__, **ops}, rule.__name__, rule.__defaults__,
                               rule.__closure__)
+
+
+class _SelectToIf(ast.NodeTransformer):
+    """``select(c, a, b)`` → ``a if c else b``: on floats a conditional expression, not a call (and only the branch
+    taken is evaluated)."""
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "select" and len(node.args) == 3 and not node.keywords:
+            return ast.copy_location(ast.IfExp(test=node.args[0], body=node.args[1], orelse=node.args[2]), node)
+        return node
+
+
+@functools.lru_cache(maxsize=None)
+def on_floats(rule: Callable) -> Callable:
+    """``rule`` for Python floats: its own source with FLOAT's names and every ``select`` call written as a
+    conditional expression (~0.1 µs a select less); ``rebind(rule, FLOAT)`` where the source cannot be read."""
+    try:
+        if rule.__closure__:
+            raise TypeError("a closure")
+        tree = ast.parse(textwrap.dedent(inspect.getsource(rule)))
+        fn = tree.body[0]
+        if not isinstance(fn, ast.FunctionDef) or fn.name != rule.__name__:
+            raise TypeError("not a plain function")
+        fn.decorator_list = []
+        code = compile(ast.fix_missing_locations(_SelectToIf().visit(tree)), inspect.getsourcefile(rule) or "<rule>",
+                       "exec")
+        namespace: dict = {}
+        exec(code, {**rule.__globals__, **FLOAT}, namespace)  # the project's own rule source, not user input
+        out = namespace[rule.__name__]
+        out.__defaults__ = rule.__defaults__
+        return out
+    except (OSError, TypeError, SyntaxError, KeyError):
+        return rebind(rule, FLOAT)
 
 
 def tail_names(rule: Callable, n_state: int) -> tuple[str, ...]:
@@ -93,22 +142,104 @@ def per_coordinate(name: str, hyperparameters: dict, rule: Callable, state_type:
         zeros = np.zeros_like(x, dtype=float)
         return state_type(0, *([zeros] * n_state)) if counted else state_type(*([zeros] * n_state))
 
-    if counted:
-        def update(grad, state, x, oracle=None):
+    def step(grad, state, x, tail):
+        if counted:
             t = state.count + 1
             out = array_rule(grad, x, t, *state[1:], *tail)
             return out[0], state_type(t, *out[1:])
-    else:
-        def update(grad, state, x, oracle=None):
-            out = array_rule(grad, x, 0, *state, *tail)
-            return out[0], state_type(*out[1:])
+        out = array_rule(grad, x, 0, *state, *tail)
+        return out[0], state_type(*out[1:])
 
-    update.rule, update.state_type, update.tail = rule, state_type, tail
+    def update(grad, state, x, oracle=None):
+        return step(grad, state, x, tail)
+
+    update.rule, update.state_type, update.tail, update.step = rule, state_type, tail, step
 
     def no_details(grad, state, x):
         return {}
 
     return Optimizer(name, dict(hyperparameters), init, update, details or no_details, note)
+
+
+class Scheduled(NamedTuple):
+    """The state of a first-order optimizer with a learning-rate schedule: count t (steps taken), its own state."""
+
+    count: int
+    inner: Any
+
+
+class Pieces(NamedTuple):
+    """A rule's pieces, as its update carries them (``update.pieces``): where lr sits in the rule's hyperparameters,
+    the schedule's arguments after (t, lr) or None, clip_norm and clip_value (None when off)."""
+
+    lr_index: int
+    schedule: tuple | None
+    clip_norm: float | None
+    clip_value: float | None
+
+
+_scheduled_lr = pieces.scheduled_lr  # t and the schedule's arguments are plain numbers on every speed
+_clip_value = {"array": rebind(pieces.clip_value, ARRAY), "float": on_floats(pieces.clip_value)}
+_clip_factor = {"array": rebind(pieces.clip_factor, ARRAY), "float": on_floats(pieces.clip_factor)}
+
+
+def _norm(grad: np.ndarray) -> np.ndarray:
+    """‖g‖₂ over the last axis, kept as an axis; for d = 2 √(g₀² + g₁²), the float path's bits (and faster)."""
+    if grad.shape[-1] == 2:
+        g0, g1 = grad[..., 0:1], grad[..., 1:2]
+        return np.sqrt(g0 * g0 + g1 * g1)
+    return np.sqrt((grad * grad).sum(axis=-1, keepdims=True))
+
+
+def with_pieces(optimizer: Optimizer, values: dict) -> Optimizer:
+    """``optimizer`` (a rule) with the schedule and clipping of ``values`` (lab/optimizers/pieces.py); itself when
+    they are all off. Its hyperparameters then also hold the pieces that are on."""
+    on = pieces.active(values)
+    if not on:
+        return optimizer
+    base = optimizer.update
+    n_state = len(base.state_type._fields) - (base.state_type._fields[:1] == ("count",))
+    names = tail_names(base.rule, n_state)
+    schedule = None
+    if "schedule" in on:
+        schedule = (pieces.SCHEDULES.index(values["schedule"]), values["step_size"], values["gamma"],
+                    values["t_max"], values["lr_min"], values["warmup"])
+    spec = Pieces(names.index("lr"), schedule, values.get("clip_norm"), values.get("clip_value"))
+    i, step, tail = spec.lr_index, base.step, base.tail
+    clip_value, clip_factor = _clip_value["array"], _clip_factor["array"]
+
+    def clipped(grad):
+        if spec.clip_value is not None:
+            grad = clip_value(grad, spec.clip_value)
+        if spec.clip_norm is not None:
+            grad = grad * clip_factor(_norm(grad), spec.clip_norm)
+        return grad
+
+    if schedule is None:
+        def init(x):
+            return optimizer.init(x)
+
+        def update(grad, state, x, oracle=None):
+            return step(clipped(grad), state, x, tail)
+
+        def details(grad, state, x):
+            return optimizer.details(grad, state, x)
+    else:
+        def init(x):
+            return Scheduled(0, optimizer.init(x))
+
+        def update(grad, state, x, oracle=None):
+            lr = _scheduled_lr(state.count, tail[i], *schedule)
+            out, inner = step(clipped(grad), state.inner, x, tail[:i] + (lr,) + tail[i + 1:])
+            return out, Scheduled(state.count + 1, inner)
+
+        def details(grad, state, x):
+            return {**optimizer.details(grad, state.inner, x), "lr": _scheduled_lr(state.count, tail[i], *schedule)}
+
+    update.rule, update.state_type, update.tail, update.step = base.rule, base.state_type, tail, step
+    update.pieces = spec
+    hyper = {**optimizer.hyperparameters, **on}
+    return optimizer._replace(hyperparameters=hyper, init=init, update=update, details=details)
 
 
 class FloatSteps:
@@ -123,14 +254,20 @@ class FloatSteps:
     """
 
     __slots__ = ("rule", "rule2", "tail", "state_type", "counted", "t", "coords", "h", "code", "optimizer",
-                 "_note")
+                 "_note", "pieces", "steps", "_lr_of", "_schedule")
 
     def __init__(self, optimizer: Optimizer, state, objective=None):
         update = optimizer.update
         self.optimizer = optimizer
+        self.pieces = getattr(update, "pieces", None)
+        self.steps = 0
+        if self.pieces is not None and self.pieces.schedule is not None:
+            self._lr_of, self._schedule = pieces.LR_OF[self.pieces.schedule[0]], self.pieces.schedule[1:]
+        if self.pieces is not None and self.pieces.schedule is not None:
+            self.steps, state = state.count, state.inner
         self.tail, self.state_type = update.tail, update.state_type
-        self.rule = rebind(update.rule, FLOAT) if getattr(update, "rule", None) is not None else None
-        self.rule2 = rebind(update.rule2, FLOAT) if getattr(update, "rule2", None) is not None else None
+        self.rule = on_floats(update.rule) if getattr(update, "rule", None) is not None else None
+        self.rule2 = on_floats(update.rule2) if getattr(update, "rule2", None) is not None else None
         self.h = objective.h if self.rule2 is not None else None
         self.counted = bool(state._fields) and state._fields[0] == "count"
         self.t = state.count if self.counted else 0
@@ -156,6 +293,8 @@ class FloatSteps:
             self.t, self.code = self.t + 1, code
             return x + sx, y + sy
         rule, tail, t = self.rule, self.tail, self.t + 1
+        if self.pieces is not None:
+            gx, gy, tail = self._pieces2(gx, gy)
         if self.coords is None:  # a stateless rule (sgd)
             return x + rule(gx, x, t, *tail)[0], y + rule(gy, y, t, *tail)[0]
         sx, sy = self.coords
@@ -164,7 +303,24 @@ class FloatSteps:
         self.t, self.coords = t, [ox[1:], oy[1:]]
         return x + ox[0], y + oy[0]
 
+    def _pieces2(self, gx, gy):
+        """Clipping and the schedule on floats, as ``with_pieces`` does them on arrays."""
+        p, tail = self.pieces, self.tail
+        if p.clip_value is not None:
+            clip = _clip_value["float"]
+            gx, gy = clip(gx, p.clip_value), clip(gy, p.clip_value)
+        if p.clip_norm is not None:
+            factor = _clip_factor["float"](math.sqrt(gx * gx + gy * gy), p.clip_norm)
+            gx, gy = gx * factor, gy * factor
+        if p.schedule is not None:
+            i = p.lr_index
+            tail = tail[:i] + (self._lr_of(self.steps, tail[i], *self._schedule),) + tail[i + 1:]
+            self.steps += 1
+        return gx, gy, tail
+
     def step(self, g, x):
+        if self.pieces is not None:
+            raise NotImplementedError("clipping and schedules on floats are written for d = 2 (step2)")
         rule, tail, t = self.rule, self.tail, self.t + 1
         coords = self.coords or [()] * len(x)
         out = [rule(gi, xi, t, *si, *tail) for gi, xi, si in zip(g, x, coords)]
@@ -177,7 +333,8 @@ class FloatSteps:
             return self.state_type(self.t, np.array(self.code))
         n_state = len(self.state_type._fields) - self.counted
         arrays = [np.array([c[j] for c in self.coords]) for j in range(n_state)] if self.coords else []
-        return self.state_type(self.t, *arrays) if self.counted else self.state_type(*arrays)
+        inner = self.state_type(self.t, *arrays) if self.counted else self.state_type(*arrays)
+        return Scheduled(self.steps, inner) if self.pieces is not None and self.pieces.schedule is not None else inner
 
     def note(self) -> str:
         """``optimizer.note(state())``, worked out again only when the point rule's code changes."""
