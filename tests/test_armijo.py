@@ -105,3 +105,32 @@ def test_a_race_above_the_stability_limit_still_converges_and_is_the_general_pat
     assert searched._floats is None  # it evaluates f: the race runs its update
     assert np.all(np.diff(searched.losses) <= 0)  # sufficient decrease: f never rises
     assert race.details(1)["evaluations"] >= 2 * searched.steps
+
+
+def test_the_search_starts_from_the_scheduled_lr():
+    """f = ½|x|² (g = x), lr = 0.5·0.5^t (exponential, γ = 0.5): every first trial is accepted, x ← x − α_t·x."""
+    q = make_objective("quadratic", kappa=1.0)
+    opt = make_optimizer("sgd", lr=0.5, line_search="armijo", schedule="exponential", gamma=0.5)
+    x = np.array([1.0, -2.0])
+    ref = x.copy()
+    state = opt.init(x)
+    for t in range(8):
+        step, state = opt.update(q.grad(x), state, x, q)
+        x = x + step
+        alpha = 0.5 * 0.5**t
+        ref = ref - alpha * ref
+        np.testing.assert_array_equal(x, ref)
+        assert state.alpha == alpha and state.count == t + 1 and state.evaluations == 2 * (t + 1)
+    assert opt.details(q.grad(x), state, x)["lr"] == 0.5 * 0.5**8
+
+
+def test_the_gradient_is_clipped_before_the_search():
+    q = make_objective("quadratic", kappa=1.0)
+    x = np.array([3.0, 4.0])  # |g| = 5
+    opt = make_optimizer("sgd", lr=1.0, line_search="armijo", clip_norm=1.0)
+    step, state = opt.update(q.grad(x), opt.init(x), x, q)
+    np.testing.assert_allclose(x + step, [2.4, 3.2], rtol=1e-15)
+    opt = make_optimizer("sgd", lr=1.0, line_search="armijo", clip_value=0.5, weight_decay=1.0)
+    step, _ = opt.update(q.grad(x), opt.init(x), x, q)  # g = clip(x, ±0.5) + 1·x = (3.5, 4.5)
+    _, trials = _by_hand(lambda z: float(q.value(z)) + 0.5 * float(z @ z), x, np.array([3.5, 4.5]), 1.0)
+    np.testing.assert_array_equal(step, -(1.0 / 2 ** (trials - 1)) * np.array([3.5, 4.5]))

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from lab.optimizers import pieces
 from lab.optimizers.base import Optimizer, OptimizerSpec, lr
 from lab.optimizers.elementwise import per_coordinate
 from lab.optimizers.scales import round_down
@@ -24,10 +25,11 @@ class SGDState(NamedTuple):
 
 
 class ArmijoState(NamedTuple):
-    """Per point (arrays of the points' shape, x.shape[:-1]): alpha, the step size the last search accepted (lr
-    before the first step); evaluations, the objective evaluations all searches made so far (f(x) and every trial);
-    exhausted, whether the last search ran out of halvings."""
+    """count: the steps taken (for a schedule); per point (arrays of the points' shape, x.shape[:-1]): alpha, the
+    step size the last search accepted (lr before the first step); evaluations, the objective evaluations all
+    searches made so far (f(x) and every trial); exhausted, whether the last search ran out of halvings."""
 
+    count: int
     alpha: np.ndarray
     evaluations: np.ndarray
     exhausted: np.ndarray
@@ -102,9 +104,9 @@ def sgd(lr: float, weight_decay: float = 0.0, line_search: str = "none") -> Opti
     Example: ``sgd(lr=0.1)`` on f = ½x² from x = 1 gives 0.9, 0.81, ...; with weight_decay = 1 it is
     gradient descent on x², 0.8, 0.64, ...
     """
-    hyper = {"lr": lr, "weight_decay": weight_decay, "line_search": line_search}
     if line_search == "armijo":
-        return _armijo(hyper)
+        return _armijo({**pieces.DEFAULTS, "lr": lr, "weight_decay": weight_decay})
+    hyper = {"lr": lr, "weight_decay": weight_decay, "line_search": line_search}
 
     def details(grad, state, x):
         return {"effective_lr": np.full(np.shape(x), lr)}
@@ -112,12 +114,23 @@ def sgd(lr: float, weight_decay: float = 0.0, line_search: str = "none") -> Opti
     return per_coordinate("sgd", hyper, rule, SGDState, details)
 
 
-def _armijo(hyper: dict) -> Optimizer:
-    lr, weight_decay = hyper["lr"], hyper["weight_decay"]
+def _armijo(values: dict) -> Optimizer:
+    """sgd with the Armijo search, taking the shared pieces itself (it is not a rule): the gradient clipped
+    (clip_value, then clip_norm) before the weight decay, the search started from the scheduled lr."""
+    lr, weight_decay = values["lr"], values["weight_decay"]
+    on = pieces.active(values)
+    schedule = None
+    if "schedule" in on:
+        schedule = (pieces.SCHEDULES.index(values["schedule"]), values["step_size"], values["gamma"],
+                    values["t_max"], values["lr_min"], values["warmup"])
+    clip_value, clip_norm = on.get("clip_value"), on.get("clip_norm")
+
+    def lr_at(t):
+        return lr if schedule is None else pieces.scheduled_lr(t, lr, *schedule)
 
     def init(x):
         points = np.shape(x)[:-1]
-        return ArmijoState(np.array(np.broadcast_to(np.asarray(lr, dtype=float), points + (1,))[..., 0]),
+        return ArmijoState(0, np.array(np.broadcast_to(np.asarray(lr, dtype=float), points + (1,))[..., 0]),
                            np.zeros(points, dtype=np.int64), np.zeros(points, dtype=bool))
 
     def update(grad, state, x, oracle=None):
@@ -125,15 +138,22 @@ def _armijo(hyper: dict) -> Optimizer:
             raise ValueError("sgd's Armijo line search needs the objective")
         x = np.asarray(x, dtype=float)
         g = np.asarray(grad, dtype=float)
+        if clip_value is not None:
+            g = pieces.clip_value(g, clip_value)
+        if clip_norm is not None:
+            g = g * pieces.clip_factor(np.sqrt(np.sum(g * g, axis=-1, keepdims=True)), clip_norm)
         if weight_decay:
             g = g + weight_decay * x
-        alpha, evaluations, exhausted = armijo_search(oracle, x, g, lr, weight_decay)
+        alpha, evaluations, exhausted = armijo_search(oracle, x, g, lr_at(state.count), weight_decay)
         step = -(alpha[..., None] * g)
-        return step, ArmijoState(alpha, np.array(state.evaluations + evaluations), exhausted)
+        return step, ArmijoState(state.count + 1, alpha, np.array(state.evaluations + evaluations), exhausted)
 
     def details(grad, state, x):
-        return {"effective_lr": np.broadcast_to(state.alpha[..., None], np.shape(x)).copy(),
-                "evaluations": state.evaluations}
+        out = {"effective_lr": np.broadcast_to(state.alpha[..., None], np.shape(x)).copy(),
+               "evaluations": state.evaluations}
+        if schedule is not None:
+            out["lr"] = lr_at(state.count)
+        return out
 
     def note(state):
         exhausted = np.asarray(state.exhausted)
@@ -141,10 +161,21 @@ def _armijo(hyper: dict) -> Optimizer:
             return ""
         return ARMIJO_NOTE if exhausted.size == 1 else f"{ARMIJO_NOTE} (at {int(exhausted.sum())} points)"
 
+    hyper = {"lr": lr, "weight_decay": weight_decay, "line_search": "armijo", **on}
     return Optimizer("sgd", hyper, init, update, details, note)
 
 
-SPEC = OptimizerSpec(
+class SGDSpec(OptimizerSpec):
+    """sgd's spec: with line_search=armijo its optimizer evaluates f, so it is built here rather than from the
+    rule (it takes the schedule and clipping all the same)."""
+
+    def build(self, **values) -> Optimizer:
+        if values.get("line_search") == "armijo":
+            return _armijo({**pieces.DEFAULTS, **values})
+        return super().build(**values)
+
+
+SPEC = SGDSpec(
     "sgd", (lr(1e-3), WEIGHT_DECAY,
             Param("line_search", "none", kind="choice", choices=("none", "armijo"), symbol="search",
                   doc="none: step lr; armijo: halve from lr until f(x − α·g) ≤ f(x) − 1e-4·α·|g|² (at most 50 times)")),
