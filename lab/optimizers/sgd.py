@@ -87,19 +87,18 @@ def sgd(lr: float, weight_decay: float = 0.0, line_search: str = "none") -> Opti
         for t in range(num_steps):
             g = grad(x)
             if weight_decay != 0: g = g + weight_decay * x          # torch's (coupled) weight decay
+            alpha = lr                                               # (the scheduled lr, with a schedule)
             if line_search == "armijo":                              # backtracking from lr
-                alpha = lr
-                for halving in range(50):
-                    if phi(x - alpha * g) <= phi(x) - 1e-4 * alpha * |g|²: break
-                    alpha = alpha / 2                                # after 50 halvings: the last alpha
-            else:
-                alpha = lr
+                while phi(x - alpha * g) > phi(x) - 1e-4 * alpha * |g|² and alpha > lr / 2**50:
+                    alpha = alpha / 2                                # at most 50 halvings: then the last alpha
             x = x - alpha * g
 
     φ = f + ½·weight_decay·|x|², the function whose gradient g is (f itself when weight_decay = 0). Without the
     line search this is torch's ``SGD(lr, weight_decay=weight_decay)``. The search's evaluations of f (f(x) and
-    every trial point) are counted in ``state.evaluations``, per point; it needs the objective (``oracle``), so it
-    is not a per-coordinate rule, but it still steps many points at once, each with its own α.
+    every trial point, lr/2⁵⁰ included) are counted in ``state.evaluations``, per point; it needs the objective
+    (``oracle``), so it is not a per-coordinate rule, but it still steps many points at once, each with its own α.
+    With the shared pieces, the gradient is clipped before the weight decay and the search starts from the
+    scheduled lr.
 
     Example: ``sgd(lr=0.1)`` on f = ½x² from x = 1 gives 0.9, 0.81, ...; with weight_decay = 1 it is
     gradient descent on x², 0.8, 0.64, ...
