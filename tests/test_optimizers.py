@@ -1063,3 +1063,35 @@ def test_sgd_details():
     opt = make_optimizer("sgd", lr=0.3)
     d = opt.details(np.ones((3, 2)), opt.init(np.ones((3, 2))), np.ones((3, 2)))
     np.testing.assert_array_equal(d["effective_lr"], np.full((3, 2), 0.3))
+
+
+def test_new_optimizers_details_by_hand():
+    from lab.optimizers.radam import rectification
+
+    # qhm, β = 0.5: g₁ = (2, −4) → b = (1, −2); velocity −lr·ν·b, the momentum part of the next step
+    qhm = make_optimizer("qhm", lr=0.1, nu=0.7, beta=0.5)
+    d = qhm.details(None, _feed(qhm, [np.array([2.0, -4.0])]), np.zeros(2))
+    np.testing.assert_allclose(d["velocity"], [-0.07, 0.14], rtol=1e-15)
+    np.testing.assert_array_equal(d["first_moment"], [1.0, -2.0])
+    # lion, β₂ = 0.5: g₁ = (2, −4) → m = (1, −2); velocity −lr·sign(m)
+    lion = make_optimizer("lion", lr=0.1, beta2=0.5)
+    d = lion.details(None, _feed(lion, [np.array([2.0, -4.0])]), np.zeros(2))
+    np.testing.assert_array_equal(d["velocity"], [-0.1, 0.1])
+    # adadelta, ρ = 0.5, eps = 1e-6: g₁ = 2 → E[g²] = 2, Δ = √eps·2/√(2 + eps), E[Δ²] = Δ²/2;
+    # effective lr = lr·√(E[Δ²] + eps)/√(E[g²] + eps)
+    ada = make_optimizer("adadelta", lr=0.5, rho=0.5, eps=1e-6)
+    state = _feed(ada, [np.array([2.0])])
+    delta = math.sqrt(1e-6) * 2 / math.sqrt(2 + 1e-6)
+    np.testing.assert_allclose(state.acc_delta, [delta * delta / 2], rtol=1e-15)
+    d = ada.details(None, state, np.zeros(1))
+    np.testing.assert_allclose(d["effective_lr"], [0.5 * math.sqrt(delta * delta / 2 + 1e-6) / math.sqrt(2 + 1e-6)],
+                               rtol=1e-15)
+    # radam, β₂ = 0.999: the next step (t = 2) is still a momentum step of lr·m̂; at t = 6 a rectified one
+    radam = make_optimizer("radam", lr=0.1, beta1=0.0)
+    state = _feed(radam, [np.array([3.0])])
+    np.testing.assert_array_equal(radam.details(None, state, np.zeros(1))["effective_lr"], [0.1])
+    state = _feed(radam, [np.array([3.0])] * 5)
+    _, rect = rectification(6, 0.999)
+    v = (1 - 0.999**5) * 9.0
+    np.testing.assert_allclose(radam.details(None, state, np.zeros(1))["effective_lr"],
+                               [0.1 * rect * math.sqrt(1 - 0.999**6) / (math.sqrt(v) + 1e-8)], rtol=1e-12)
