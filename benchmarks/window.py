@@ -1,13 +1,17 @@
 """The window under load: 8 racers at full speed on rosenbrock for 100 000 steps (issue 4's bar; issue 6's
 1 000 000-step race with ``--steps 1000000``).
 
-    QT_QPA_PLATFORM=offscreen python benchmarks/window.py [--steps N] [--racers K]
+    QT_QPA_PLATFORM=offscreen python benchmarks/window.py [--steps N] [--racers K] [--load N]
 
 Prints: start-up time; steps per second; progress messages and redraws per second (the clock's ticks, and how
 often each plot actually repainted); the longest time the GUI thread was blocked (a 5 ms watchdog timer in the
 GUI thread: any gap between its ticks beyond 5 ms is a block); how far behind the plots ever were; memory (RSS)
 before, during, after, and at its peak; the points the curves hold. No racer may stop early (tol = 0), so every
 one of them runs every step: the worst case. Exit status 1 if a block passed 50 ms or RSS passed 1 GiB.
+
+``--load N`` runs N busy processes beside it for the whole benchmark (each a pure-Python loop keeping one core
+busy), as another program on the machine would: the GUI thread's blocks under load. They stop when the benchmark
+ends (killed), when it dies (each checks that its parent is alive) and in any case after ``--load-seconds``.
 """
 from __future__ import annotations
 
@@ -70,6 +74,50 @@ def startup_seconds(runs: int = 3) -> list[float]:
     return out
 
 
+BUSY = r"""
+import os, sys, time
+parent, end = int(sys.argv[1]), time.monotonic() + float(sys.argv[2])
+n = 0
+while time.monotonic() < end:  # bounded: never outlives its time limit
+    n += 1
+    if n % 200_000 == 0 and os.getppid() != parent:  # the benchmark has gone: stop
+        break
+"""
+
+
+def start_load(processes: int, seconds: float) -> list:
+    """``processes`` busy loops beside this one, each stopping by itself after ``seconds``."""
+    import subprocess
+
+    return [subprocess.Popen([sys.executable, "-c", BUSY, str(os.getpid()), str(seconds)]) for _ in range(processes)]
+
+
+def stop_load(busy: list) -> None:
+    for proc in busy:
+        proc.kill()
+    for proc in busy:
+        proc.wait()
+
+
+def cpu_seconds(busy: list) -> tuple[float, float, float]:
+    """(the whole machine's busy CPU seconds, this process's, the --load processes') so far: what other programs
+    took meanwhile is the first minus the other two. NaN where /proc is not there (not Linux)."""
+    import resource
+
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        tck = os.sysconf("SC_CLK_TCK")
+        machine = (sum(fields[:8]) - fields[3] - fields[4]) / tck  # all but idle and iowait
+        load = 0.0
+        for proc in busy:
+            stat = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            load += (int(stat[11]) + int(stat[12])) / tck
+    except (OSError, ValueError, IndexError):
+        return float("nan"), float("nan"), float("nan")
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return machine, me.ru_utime + me.ru_stime, load
+
+
 def peak_mb() -> float:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -90,7 +138,23 @@ def main() -> int:
     p.add_argument("--export", metavar="FILE", help="after the race, File → Export trajectories to FILE (.npz, .csv, "
                    ".json; written in the background, the GUI thread watched) and check that it holds every step")
     p.add_argument("--startup-only", action="store_true", help="only time `python main.py` to a shown window")
+    p.add_argument("--load", type=int, default=0, metavar="N",
+                   help="run N busy processes (one core each) beside the benchmark while it runs")
+    p.add_argument("--load-seconds", type=float, default=900.0, metavar="S",
+                   help="the busy processes stop by themselves after S seconds at the latest (default 900)")
     args = p.parse_args()
+    if args.load < 0:
+        p.error("--load must be >= 0")
+    busy = start_load(args.load, args.load_seconds)
+    if busy:
+        print(f"load: {len(busy)} busy process(es) beside the benchmark (pids {', '.join(str(b.pid) for b in busy)})")
+    try:
+        return measure(args, busy)
+    finally:
+        stop_load(busy)
+
+
+def measure(args, busy: list) -> int:
     times = startup_seconds()
     if times:
         print("start-up, `python main.py` to a shown window: " + ", ".join(f"{t:.2f} s" for t in times) +
@@ -215,14 +279,17 @@ def main() -> int:
     dog.start()
     last[0], last[1], last[2] = time.perf_counter(), time.thread_time(), worker_cpu()
     t_run = time.perf_counter()
+    cpu_run = cpu_seconds(busy)
     gc.callbacks.append(on_gc)
     m.run()
     loop.exec()
     t_end = time.perf_counter()
+    cpu_end = cpu_seconds(busy)
     gc.callbacks.remove(on_gc)
     dog.stop()
     if worker_fd is not None:
         os.close(worker_fd)
+        worker_fd = None  # the watchdog ticks again during --export: the worker's CPU is then not read (NaN)
     window.refresh_now()
     app.processEvents()
     t_drawn = time.perf_counter()
@@ -243,6 +310,9 @@ def main() -> int:
                                          for i in worst))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {os.cpu_count()} cores, load average {load:.2f} at the end (other work slows every figure)")
+    machine, me, beside = (b - a for a, b in zip(cpu_run, cpu_end))
+    print(f"cores busy during the race: this process {me / elapsed:.2f}, --load {beside / elapsed:.2f}, "
+          f"other programs {max(machine - me - beside, 0.0) / elapsed:.2f}")
     print(f"GUI thread blocked: max {blocks[-1]:.1f} ms, 99th percentile {blocks[int(0.99 * (len(blocks) - 1))]:.1f} ms, "
           f"median {blocks[len(blocks) // 2]:.1f} ms over {len(blocks)} watchdog ticks (bar: 50 ms)")
     rate = m.step_count / elapsed

@@ -1,12 +1,14 @@
 """``python main.py [--experiment FILE] [--steps N] [--screenshot OUT.png]``: the window, or a screenshot of a finished race.
 
 With ``--screenshot`` the window opens (offscreen works: QT_QPA_PLATFORM=offscreen), runs the race to its end as fast
-as it can, saves a picture of the whole window and exits 0. Bad options or an unreadable experiment file: one
-line on stderr, exit 2. Nothing here reads or writes the user's settings in screenshot mode.
+as it can, saves a picture of the whole window and exits 0. Bad options, an unreadable experiment file, a size
+smaller than the window can be, no display or missing system libraries for Qt: one ``error: ...`` line on stderr,
+exit 2 (the subcommands' form). Nothing here reads or writes the user's settings in screenshot mode.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,9 +19,12 @@ SCREENSHOT_SIZE = (1400, 900)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 
 
+PROG = "python main.py"
+
+
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2 (argparse would print the usage too)
-        raise _BadUsage(message)
+    def error(self, message: str):  # one line, exit 2, worded as the subcommands' usage errors (lab.cli.Parser)
+        raise _BadUsage(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
 class _BadUsage(Exception):
@@ -27,13 +32,24 @@ class _BadUsage(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="main.py", description="Optimizer Lab: watch gradient-based optimizers race.")
+    p = _Parser(prog=PROG, description="Optimizer Lab: watch gradient-based optimizers race.")
     p.add_argument("--experiment", metavar="FILE", help="open this experiment file (JSON)")
     p.add_argument("--steps", metavar="N", type=int, help="max steps of the race (overrides the file's)")
     p.add_argument("--screenshot", metavar="OUT.png",
                    help="run the race to its end, save a picture of the window to OUT.png and exit")
-    p.add_argument("--size", metavar="WxH", default=None, help="window size for --screenshot (default 1400x900)")
+    p.add_argument("--size", metavar="WxH", default=None,
+                   help="window size for --screenshot (default 1400x900; refused, with the smallest allowed, when "
+                        "smaller than the window can be)")
     return p
+
+
+def window_help() -> str:
+    """The window's options, for ``python main.py -h`` (which also lists the subcommands). Imports no Qt."""
+    text = _parser().format_help()
+    options = text.split("options:\n", 1)[1]
+    options = "\n".join(line for line in options.splitlines() if not line.lstrip().startswith("-h, --help"))
+    usage = " ".join(_parser().format_usage().split()[1:]).replace(" [-h]", "")
+    return f"the window (no COMMAND): {usage}\n{options.rstrip()}\n"
 
 
 def _size(text: str | None) -> tuple[int, int]:
@@ -43,9 +59,9 @@ def _size(text: str | None) -> tuple[int, int]:
         w, h = (int(v) for v in text.lower().split("x"))
     except ValueError:
         raise _BadUsage(f"--size must look like 1400x900, got {text!r}") from None
-    if not (320 <= w <= 8000 and 240 <= h <= 8000):
-        raise _BadUsage(f"--size must be between 320x240 and 8000x8000, got {text}")
-    return w, h
+    if not (1 <= w <= 8000 and 1 <= h <= 8000):
+        raise _BadUsage(f"--size must be at most 8000x8000 and at least 1x1, got {text}")
+    return w, h  # the smallest size the window can take is only known once it is built: see _screenshot
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,15 +92,17 @@ def main(argv: list[str] | None = None) -> int:
                 raise _BadUsage(f"--screenshot {out}: folder {folder} does not exist")
         elif args.size is not None:
             raise _BadUsage("--size only goes with --screenshot")
-    except _BadUsage as exc:
-        print(f"main.py: error: {exc}", file=sys.stderr)
-        return 2
-    except LabError as exc:
-        print(f"main.py: error: {exc}", file=sys.stderr)
-        return 2
+    except (_BadUsage, LabError) as exc:
+        return _refuse(str(exc))
 
-    from PySide6.QtCore import qInstallMessageHandler
-    from PySide6.QtWidgets import QApplication
+    problem = None if _application_exists() else display_problem()
+    if problem is not None:
+        return _refuse(problem)
+    try:
+        from PySide6.QtCore import qInstallMessageHandler
+        from PySide6.QtWidgets import QApplication
+    except ImportError as exc:  # e.g. libEGL.so.1 or libfontconfig.so.1 missing: QtGui cannot load
+        return _refuse(f"Qt cannot load: {exc}; on Debian/Ubuntu: {APT_LINE}")
 
     from widgets.settings import APPLICATION, ORGANIZATION
 
@@ -105,6 +123,125 @@ def main(argv: list[str] | None = None) -> int:
         window._on_experiment_file(args.experiment)
     window.show()
     return app.exec()
+
+
+def _refuse(message: str) -> int:
+    """One ``error: ...`` line on stderr and exit status 2, as the subcommands refuse bad input."""
+    print("error: " + " ".join(message.split()), file=sys.stderr)
+    return 2
+
+
+# --- can Qt open a window here? ----------------------------------------------------------------------------
+
+#: The Debian/Ubuntu packages Qt's xcb platform plugin needs and pip does not install.
+XCB_PACKAGES = ("libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 "
+                "libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 "
+                "libdbus-1-3")
+APT_LINE = f"sudo apt-get install {XCB_PACKAGES}"
+#: What the xcb plugin loads, by soname: checked one by one when the plugin file itself is not where PySide6 keeps it.
+#: libxcb-cursor is also opened by Qt at run time in some versions (not a link-time dependency): always checked.
+XCB_SONAMES = ("libxcb.so.1", "libX11-xcb.so.1", "libxcb-cursor.so.0", "libxcb-icccm.so.4", "libxcb-image.so.0",
+               "libxcb-keysyms.so.1", "libxcb-randr.so.0", "libxcb-render-util.so.0", "libxcb-shape.so.0",
+               "libxcb-xkb.so.1", "libxkbcommon-x11.so.0", "libEGL.so.1", "libGL.so.1", "libfontconfig.so.1",
+               "libdbus-1.so.3")
+SCREENSHOT_HINT = "a picture needs no display: QT_QPA_PLATFORM=offscreen python main.py --screenshot OUT.png"
+
+
+def _application_exists() -> bool:
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    return widgets is not None and widgets.QApplication.instance() is not None
+
+
+def display_problem(environ=None) -> str | None:
+    """Why Qt could not open a window here (one sentence with the fix), or None when it can.
+
+    Without a display, or with the xcb platform plugin's system libraries missing, creating the QApplication
+    aborts the whole process inside Qt (exit 134, several lines about plugins) before Python can catch
+    anything; so this looks first, with nothing from Qt loaded:
+
+    - the platform Qt will pick: ``QT_QPA_PLATFORM`` when set (a ';'-separated list, tried in order); else
+      wayland then xcb in a Wayland session (``XDG_SESSION_TYPE=wayland``), else xcb. A platform that needs
+      no display (offscreen, minimal, vnc, eglfs, ...) is the user's choice: no check. macOS and Windows have
+      their own platform plugins, which need nothing extra: no check either.
+    - wayland is taken as usable when ``WAYLAND_DISPLAY`` is set.
+    - xcb needs ``DISPLAY``; then the plugin's shared libraries: ``ctypes.CDLL`` on the plugin file itself
+      makes the dynamic loader resolve every library it links, exactly as Qt's loading will, and the error
+      names the first one missing (without the file, each soname of XCB_SONAMES is tried); then a real
+      connection to the X server through libxcb (``xcb_connect``), so a DISPLAY that points nowhere is
+      caught too. Loading these libraries is harmless: Qt loads the same ones a moment later.
+    """
+    env = os.environ if environ is None else environ
+    if not sys.platform.startswith("linux"):
+        return None
+    chosen = env.get("QT_QPA_PLATFORM", "").strip()
+    if chosen:
+        names = [part.split(":", 1)[0].strip() for part in chosen.split(";") if part.strip()]
+    elif env.get("XDG_SESSION_TYPE") == "wayland":
+        names = ["wayland", "xcb"]
+    else:
+        names = ["xcb"]
+    if any(name not in ("xcb", "wayland") and not name.startswith("wayland") for name in names):
+        return None
+    if any(name.startswith("wayland") for name in names) and env.get("WAYLAND_DISPLAY"):
+        return None
+    if "xcb" not in names:
+        return f"no Wayland display to open the window on (WAYLAND_DISPLAY is not set); {SCREENSHOT_HINT}"
+    missing = _missing_xcb_library()
+    libraries = (f"Qt's xcb platform plugin cannot load: {missing} is missing; on Debian/Ubuntu install what it "
+                 f"needs with: {APT_LINE}") if missing is not None else None
+    if not env.get("DISPLAY"):
+        if env.get("WAYLAND_DISPLAY"):
+            what = "no X display (DISPLAY is not set; for Wayland set QT_QPA_PLATFORM=wayland)"
+        else:
+            what = "no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set)"
+        return f"{what}{'; and ' + libraries if libraries else ''}; {SCREENSHOT_HINT}"
+    if libraries:
+        return f"{libraries}; {SCREENSHOT_HINT}"
+    if not _x_server_answers(env["DISPLAY"]):
+        return (f"cannot connect to the X display {env['DISPLAY']!r} (DISPLAY): is its X server running and may "
+                f"this user open windows on it?; {SCREENSHOT_HINT}")
+    return None
+
+
+def _missing_xcb_library() -> str | None:
+    """The first shared library Qt's xcb plugin needs that the dynamic loader cannot find, or None."""
+    import ctypes
+    import importlib.util
+    import re
+
+    spec = importlib.util.find_spec("PySide6")  # finds the package without importing it (nothing of Qt loads)
+    plugin = None
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        candidate = Path(folder) / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+        if candidate.is_file():
+            plugin = candidate
+    for name in ([str(plugin)] if plugin is not None else list(XCB_SONAMES)) + ["libxcb-cursor.so.0"]:
+        try:
+            ctypes.CDLL(name)
+        except OSError as exc:  # "libxcb-icccm.so.4: cannot open shared object file: No such file or directory"
+            found = re.match(r"\s*([^\s:]+\.so[.\d]*)\s*:", str(exc))
+            return found.group(1) if found else name
+    return None
+
+
+def _x_server_answers(display: str) -> bool:
+    """True when libxcb can open a connection to ``display`` (closed again at once)."""
+    import ctypes
+
+    try:
+        xcb = ctypes.CDLL("libxcb.so.1")
+    except OSError:
+        return True  # cannot tell; the library check above names a missing libxcb
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    connection = xcb.xcb_connect(display.encode(), None)
+    try:
+        return connection is not None and xcb.xcb_connection_has_error(connection) == 0
+    finally:
+        if connection is not None:
+            xcb.xcb_disconnect(connection)  # also frees the error object xcb_connect returns on failure
 
 
 GIL_SWITCH_INTERVAL = 0.0005
@@ -142,6 +279,11 @@ def _screenshot(app, experiment, out: Path, size: tuple[int, int]) -> int:
     window.resize(*size)
     window.show()
     app.processEvents()
+    least = window.minimumSizeHint().expandedTo(window.minimumSize())  # what its layouts need, for this experiment
+    if size[0] < least.width() or size[1] < least.height():
+        window.close()
+        return _refuse(f"--size {size[0]}x{size[1]} is smaller than the window can be drawn; the smallest allowed "
+                       f"is {least.width()}x{least.height()}")
     model = window.model
     model.set_speed(SPEED_MAX)
     if model.traces and not model.race.done:
@@ -164,7 +306,7 @@ def _screenshot(app, experiment, out: Path, size: tuple[int, int]) -> int:
         else:
             atomic_write(out, lambda fh: fh.write(data), binary=True)
     except LabError as exc:
-        print(f"main.py: error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         window.close()
         return 1
     print(f"{out}: {model.experiment.objective}, {len(model.traces)} racers, {model.step_count} steps")

@@ -44,7 +44,9 @@ def test_screenshot_runs_the_race_and_saves_the_window(experiment, tmp_path):
     (["--experiment", "/no/such/file.json", "--screenshot", "{tmp}/x.png"], "no such file"),
     (["--screenshot", "/no/such/folder/x.png"], "does not exist"),
     (["--screenshot", "{tmp}/x.txt"], "must end in"),
-    (["--size", "10x10", "--screenshot", "{tmp}/x.png"], "--size must be between"),
+    (["--size", "10x10", "--screenshot", "{tmp}/x.png"], "--size 10x10 is smaller than the window can be drawn; "
+                                                          "the smallest allowed is "),
+    (["--size", "0x600", "--screenshot", "{tmp}/x.png"], "--size must be at most 8000x8000 and at least 1x1"),
     (["--size", "800x600"], "--size only goes with --screenshot"),
 ])
 def test_bad_options_one_line_exit_2(args, says, tmp_path):
@@ -52,7 +54,34 @@ def test_bad_options_one_line_exit_2(args, says, tmp_path):
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and says in lines[0], done.stderr
+    assert lines[0].startswith("error: ")  # the subcommands' form
     assert list(tmp_path.iterdir()) == [] or all(p.suffix == ".ini" for p in tmp_path.iterdir())
+
+
+def test_a_usage_mistake_reads_as_the_subcommands_do():
+    window = run(["main.py", "--bogus"])
+    headless = run(["main.py", "run", "--bogus"])
+    assert (window.returncode, headless.returncode) == (2, 2)
+    assert window.stderr == "error: python main.py: unrecognized arguments: --bogus (see python main.py --help)\n"
+    assert headless.stderr.startswith("error: python main.py")
+
+
+def test_size_gives_that_picture_or_names_the_smallest_allowed(experiment, tmp_path):
+    small = run(["main.py", "--experiment", str(experiment), "--steps", "5", "--size", "400x300",
+                 "--screenshot", str(tmp_path / "small.png")])
+    assert small.returncode == 2 and not (tmp_path / "small.png").exists()
+    (line,) = small.stderr.strip().splitlines()
+    least = line.rsplit(" ", 1)[1]
+    w, h = (int(v) for v in least.split("x"))
+    assert line == f"error: --size 400x300 is smaller than the window can be drawn; the smallest allowed is {least}"
+    assert w > 400 or h > 300  # 400x300 really is below it
+    for width, height in ((w, h), (w + 37, h + 51)):  # the smallest allowed, and one more, give exactly that picture
+        out = tmp_path / f"{width}x{height}.png"
+        done = run(["main.py", "--experiment", str(experiment), "--steps", "5", "--size", f"{width}x{height}",
+                    "--screenshot", str(out)])
+        assert done.returncode == 0, done.stderr
+        image = QImage(str(out))
+        assert (image.width(), image.height()) == (width, height)
 
 
 def test_a_corrupt_experiment_file_exit_2(tmp_path):
