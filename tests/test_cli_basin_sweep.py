@@ -25,7 +25,7 @@ def test_basin_prints_the_share_of_starts_per_minimum(capsys):
     rc, out, err = cli(capsys, *BASIN)
     assert rc == 0 and err == ""
     head, header, *rows = out.strip().splitlines()
-    assert head.startswith("himmelblau: sgd (lr=0.002) from 24 × 20 starts over [-5, 5] × [-5, 5], at most 600")
+    assert head.startswith("himmelblau: sgd (lr=0.002, weight_decay=0, line_search=none) from 24 × 20 starts over [-5, 5] × [-5, 5], at most 600")
     assert header.split() == ["OUTCOME", "STARTS", "SHARE", "MEDIAN", "STEP"]
     m = basin_map(make_objective("himmelblau"), "sgd", {"lr": 2e-3}, steps=600, grid=(24, 20))
     assert len(rows) == len(m.summary()) == 4

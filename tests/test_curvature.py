@@ -80,15 +80,41 @@ def test_lr_limit_is_where_each_gradient_step_method_starts_to_diverge(optimizer
     hp = {} if optimizer == "sgd" else {"rho": rho}
     limit = lr_limit(optimizer, hp, np.linalg.eigvalsh(obj.A))
     for factor, grows in [(0.97, False), (1.03, True)]:
-        opt = make_optimizer(optimizer, lr=factor * limit, **hp)
-        x = np.array([1.0, 1.0])
-        state = opt.init(x)
-        for _ in range(3000):
-            step, state = opt.update(obj.grad(x), state, x)
-            x = x + step
-            if np.linalg.norm(x) > 1e6:
-                break
-        assert (np.linalg.norm(x) > 1.0) == grows, (factor, np.linalg.norm(x))
+        size = _final_size(make_optimizer(optimizer, lr=factor * limit, **hp), obj, 3000)
+        assert (size > 1.0) == grows, (factor, size)
+
+
+def _final_size(opt, obj, steps):
+    """|x| after ``steps`` steps from (1, 1) (or once it passes 1e6)."""
+    x = np.array([1.0, 1.0])
+    state = opt.init(x)
+    for _ in range(steps):
+        step, state = opt.update(obj.grad(x), state, x)
+        x = x + step
+        if np.linalg.norm(x) > 1e6:
+            break
+    return np.linalg.norm(x)
+
+
+@pytest.mark.parametrize("nu, beta", [(0.7, 0.999), (0.7, 0.9), (0.0, 0.9), (1.0, 0.5), (0.9, 0.2), (0.3, 0.0),
+                                      (0.99, 0.95)])
+def test_qhms_lr_limit_is_where_it_starts_to_diverge(nu, beta):
+    """QHM's limit (the smaller of its two root conditions) against the real optimizer on f = ½xᵀAx."""
+    from lab.curvature import lr_limit
+    from lab.optimizers import make_optimizer
+
+    obj = make_objective("quadratic", kappa=8.0, angle=25.0)
+    limit = lr_limit("qhm", {"nu": nu, "beta": beta}, np.linalg.eigvalsh(obj.A))
+    for factor, grows in [(0.97, False), (1.03, True)]:
+        size = _final_size(make_optimizer("qhm", lr=factor * limit, nu=nu, beta=beta), obj, 6000)
+        assert (size > 1.0) == grows, (factor, size)
+
+
+def test_the_armijo_search_lifts_sgds_lr_limit():
+    from lab.curvature import lr_limit
+
+    assert lr_limit("sgd", {"line_search": "armijo"}, np.array([1.0, 10.0])) == np.inf
+    assert lr_limit("sgd", {"line_search": "none"}, np.array([1.0, 10.0])) == pytest.approx(0.2)
 
 
 def test_lr_limit_by_hand_and_where_it_does_not_apply():

@@ -23,6 +23,14 @@ OPTIMIZERS = [
     ("adam", {"lr": 0.1, "beta1": 0.0, "beta2": 0.0}), ("adamw", {"lr": 0.05, "weight_decay": 0.3}),
     ("adamw", {"lr": 0.05, "amsgrad": True, "bias_correction": False}),
     ("newton", {}), ("newton", {"lr": 0.5, "damping": 0.1}), ("newton", {"lr": 0.7, "damping": 3.0}),
+    ("sgd", {"lr": 1e-3, "weight_decay": 0.5}), ("momentum", {"lr": 1e-3, "weight_decay": 0.5}),
+    ("nesterov", {"lr": 1e-3, "rho": 0.5, "weight_decay": 2.0}), ("sgd", {"lr": 0.1, "line_search": "armijo"}),
+    ("nadam", {"lr": 0.05}), ("nadam", {"lr": 0.02, "weight_decay": 0.1, "momentum_decay": 0.1}),
+    ("radam", {"lr": 0.01}), ("radam", {"lr": 0.01, "beta2": 0.9, "weight_decay": 0.1}),
+    ("adamax", {"lr": 0.05}), ("adamax", {"lr": 0.05, "weight_decay": 0.1}),
+    ("adadelta", {}), ("adadelta", {"rho": 0.5, "weight_decay": 0.1}),
+    ("lion", {"lr": 0.01}), ("lion", {"lr": 0.01, "weight_decay": 0.5}),
+    ("qhm", {"lr": 1e-3}), ("qhm", {"lr": 1e-3, "nu": 1.0, "beta": 0.5}),
 ]
 IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in hp.items())}" for n, hp in OPTIMIZERS]
 
@@ -72,7 +80,9 @@ RULES = [(n, hp) for n, hp in OPTIMIZERS if FloatSteps.available(make_optimizer(
 
 
 def test_every_first_order_optimizer_is_a_rule_and_the_others_are_not():
-    assert {n for n, _ in RULES} == {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"}
+    assert {n for n, _ in RULES} == {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "nadam",
+                                     "radam", "adamax", "adadelta", "lion", "qhm"}
+    assert not FloatSteps.available(make_optimizer("sgd", line_search="armijo"))  # it evaluates f: update runs it
     assert not FloatSteps.available(make_optimizer("lbfgs"), make_objective("rosenbrock"))
     assert FloatSteps.available(make_optimizer("newton"), make_objective("rosenbrock"))  # its 2-D point rule
     assert not FloatSteps.available(make_optimizer("newton"))  # which needs the objective's Hessian

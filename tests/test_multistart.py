@@ -6,7 +6,7 @@ from lab.errors import LabError
 from lab.multistart import CONVERGED, DIVERGED, ERROR, MAX_STEPS, RUNNING, multistart
 from lab.objectives import make_objective
 from lab.objectives.classic import Rosenbrock
-from lab.optimizers import make_optimizer
+from lab.optimizers import batched_specs, make_optimizer
 from lab.race import Race, RacerSpec
 
 ROSEN = make_objective("rosenbrock")
@@ -15,7 +15,10 @@ RACE_STATUS = {"converged": CONVERGED, "diverged": DIVERGED, "max_steps": MAX_ST
 BATCHED = [("sgd", {"lr": 1e-3}), ("momentum", {"lr": 1e-3, "rho": 0.9}), ("nesterov", {"lr": 1e-3}),
            ("adagrad", {"lr": 0.3}), ("rmsprop", {"lr": 0.01}), ("adam", {"lr": 0.05}),
            ("adam", {"lr": 0.05, "amsgrad": True}), ("adamw", {"lr": 0.05, "weight_decay": 0.1}),
-           ("newton", {"lr": 0.5}), ("newton", {"damping": 1.0})]
+           ("newton", {"lr": 0.5}), ("newton", {"damping": 1.0}), ("sgd", {"lr": 1e-3, "weight_decay": 0.1}),
+           ("sgd", {"lr": 0.1, "line_search": "armijo"}), ("nesterov", {"lr": 1e-3, "weight_decay": 0.1}),
+           ("nadam", {"lr": 0.05}), ("radam", {"lr": 1e-4}), ("adamax", {"lr": 0.05}), ("adadelta", {}),
+           ("lion", {"lr": 0.01}), ("qhm", {"lr": 1e-3})]
 IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in hp.items())}" for n, hp in BATCHED]
 
 
@@ -74,6 +77,31 @@ def test_a_learning_rate_per_point_equals_separate_runs(name):
         np.testing.assert_array_equal(batch.x[i], alone.x[0])
         np.testing.assert_array_equal(batch.loss[i], alone.loss[0])
         assert (batch.status[i], batch.step[i]) == (alone.status[0], alone.step[0])
+
+
+PER_POINT_VALUES = {"lr": np.geomspace(1e-3, 0.5, 9), "eps": np.geomspace(1e-8, 1e-2, 9)}
+
+
+@pytest.mark.parametrize(("name", "param", "fixed"), [
+    (spec.name, param, {}) for spec in batched_specs() for param in spec.per_point if spec.name != "newton"] + [
+    ("sgd", "lr", {"line_search": "armijo"}), ("sgd", "lr", {"weight_decay": 0.5}),
+    ("momentum", "rho", {"weight_decay": 0.5})])
+def test_every_per_point_hyperparameter_equals_separate_runs(name, param, fixed):
+    """Each spec's per_point names, one value per point, on a quadratic: the bits of each value alone."""
+    q = make_objective("quadratic", kappa=10.0, angle=30.0)
+    values = PER_POINT_VALUES.get(param, np.linspace(0.0, 0.95, 9))
+    lr = 0.3 if name == "lion" else 0.01  # Lion's steps are lr: big enough to overshoot and turn with the momentum
+    hp = {"lr": lr, **fixed} if param != "lr" else dict(fixed)
+    start = np.array([1.5, -0.7])
+    batch = multistart(q, name, np.repeat(start[None], len(values), axis=0), hyperparameters={**hp, param: values},
+                       steps=60, tol=1e-10, bound=1e4, block=4)
+    finals = set()
+    for i, value in enumerate(values):
+        alone = multistart(q, name, start, hyperparameters={**hp, param: float(value)}, steps=60, tol=1e-10, bound=1e4)
+        np.testing.assert_array_equal(batch.x[i], alone.x[0])
+        assert (batch.status[i], batch.step[i]) == (alone.status[0], alone.step[0])
+        finals.add(tuple(alone.x[0]))
+    assert len(finals) > 1  # the values really differ in effect
 
 
 def test_statuses_and_their_steps_on_the_quadratic():
@@ -196,4 +224,4 @@ def test_a_built_optimizer_runs_as_given():
     a = multistart(ROSEN, opt, _starts(ROSEN, 5), steps=30)
     b = multistart(ROSEN, "momentum", _starts(ROSEN, 5), hyperparameters={"lr": 1e-3, "rho": 0.5}, steps=30)
     np.testing.assert_array_equal(a.x, b.x)
-    assert a.optimizer == "momentum" and a.hyperparameters == {"lr": 1e-3, "rho": 0.5}
+    assert a.optimizer == "momentum" and a.hyperparameters == {"lr": 1e-3, "rho": 0.5, "weight_decay": 0.0}

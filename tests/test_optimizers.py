@@ -45,37 +45,57 @@ def grad_floats(obj, x):
 # ---------------------------------------------------------------------------------------------------------------------
 # The reference loops: one per first-order optimizer, straight from the pseudo-code.
 
-def ref_sgd(obj, x0, steps, lr):
+def value_floats(obj, x):
+    """f at a point given as a list of floats, as a float."""
+    return float(obj.value(np.array(x, dtype=float)))
+
+
+def ref_sgd(obj, x0, steps, lr, weight_decay=0.0, line_search="none"):
     x = [float(xi) for xi in x0]
     path = [list(x)]
     for _ in range(steps):
         g = grad_floats(obj, x)
         for i in range(len(x)):
-            x[i] = x[i] - lr * g[i]
+            g[i] = g[i] + weight_decay * x[i]
+        alpha = lr
+        if line_search == "armijo":  # φ = f + ½·wd·|x|², whose gradient g is
+            def phi(z):
+                return value_floats(obj, z) + 0.5 * weight_decay * sum(zi * zi for zi in z)
+
+            fx, gg = phi(x), sum(gi * gi for gi in g)
+            for halving in range(51):
+                if phi([x[i] - alpha * g[i] for i in range(len(x))]) <= fx - 1e-4 * alpha * gg:
+                    break
+                if halving < 50:
+                    alpha = alpha / 2
+        for i in range(len(x)):
+            x[i] = x[i] - alpha * g[i]
         path.append(list(x))
     return path
 
 
-def ref_momentum(obj, x0, steps, lr, rho):
+def ref_momentum(obj, x0, steps, lr, rho, weight_decay=0.0):
     x = [float(xi) for xi in x0]
     v = [0.0] * len(x)
     path = [list(x)]
     for _ in range(steps):
         g = grad_floats(obj, x)
         for i in range(len(x)):
+            g[i] = g[i] + weight_decay * x[i]
             v[i] = rho * v[i] + g[i]
             x[i] = x[i] - lr * v[i]
         path.append(list(x))
     return path
 
 
-def ref_nesterov(obj, x0, steps, lr, rho):
+def ref_nesterov(obj, x0, steps, lr, rho, weight_decay=0.0):
     x = [float(xi) for xi in x0]
     v = [0.0] * len(x)
     path = [list(x)]
     for _ in range(steps):
         g = grad_floats(obj, x)
         for i in range(len(x)):
+            g[i] = g[i] + weight_decay * x[i]
             v[i] = rho * v[i] + g[i]
             x[i] = x[i] - lr * (g[i] + rho * v[i])
         path.append(list(x))
@@ -135,8 +155,114 @@ def ref_adam(obj, x0, steps, lr, beta1, beta2, eps, bias_correction, amsgrad, we
     return path
 
 
+def ref_nadam(obj, x0, steps, lr, beta1, beta2, eps, weight_decay, momentum_decay):
+    x = [float(xi) for xi in x0]
+    m = [0.0] * len(x)
+    v = [0.0] * len(x)
+    mu_product = 1.0
+    path = [list(x)]
+    for t in range(1, steps + 1):
+        g = grad_floats(obj, x)
+        mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))
+        mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+        mu_product = mu_product * mu_t
+        for i in range(len(x)):
+            gi = g[i] + weight_decay * x[i]
+            m[i] = beta1 * m[i] + (1 - beta1) * gi
+            v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
+            denom = math.sqrt(v[i] / (1 - beta2 ** t)) + eps
+            x[i] = (x[i] - lr * (1 - mu_t) / (1 - mu_product) * gi / denom
+                    - lr * mu_next / (1 - mu_product * mu_next) * m[i] / denom)
+        path.append(list(x))
+    return path
+
+
+def ref_radam(obj, x0, steps, lr, beta1, beta2, eps, weight_decay):
+    x = [float(xi) for xi in x0]
+    m = [0.0] * len(x)
+    v = [0.0] * len(x)
+    rho_inf = 2 / (1 - beta2) - 1
+    path = [list(x)]
+    for t in range(1, steps + 1):
+        g = grad_floats(obj, x)
+        rho_t = rho_inf - 2 * t * beta2 ** t / (1 - beta2 ** t)
+        for i in range(len(x)):
+            gi = g[i] + weight_decay * x[i]
+            m[i] = beta1 * m[i] + (1 - beta1) * gi
+            v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
+            m_hat = m[i] / (1 - beta1 ** t)
+            if rho_t > 5:
+                r = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+                x[i] = x[i] - lr * m_hat * r * math.sqrt(1 - beta2 ** t) / (math.sqrt(v[i]) + eps)
+            else:
+                x[i] = x[i] - lr * m_hat
+        path.append(list(x))
+    return path
+
+
+def ref_adamax(obj, x0, steps, lr, beta1, beta2, eps, weight_decay):
+    x = [float(xi) for xi in x0]
+    m = [0.0] * len(x)
+    u = [0.0] * len(x)
+    path = [list(x)]
+    for t in range(1, steps + 1):
+        g = grad_floats(obj, x)
+        for i in range(len(x)):
+            gi = g[i] + weight_decay * x[i]
+            m[i] = beta1 * m[i] + (1 - beta1) * gi
+            u[i] = max(beta2 * u[i], abs(gi) + eps)
+            x[i] = x[i] - lr / (1 - beta1 ** t) * m[i] / u[i]
+        path.append(list(x))
+    return path
+
+
+def ref_adadelta(obj, x0, steps, lr, rho, eps, weight_decay):
+    x = [float(xi) for xi in x0]
+    square_avg = [0.0] * len(x)
+    acc_delta = [0.0] * len(x)
+    path = [list(x)]
+    for _ in range(steps):
+        g = grad_floats(obj, x)
+        for i in range(len(x)):
+            gi = g[i] + weight_decay * x[i]
+            square_avg[i] = rho * square_avg[i] + (1 - rho) * gi * gi
+            delta = math.sqrt(acc_delta[i] + eps) / math.sqrt(square_avg[i] + eps) * gi
+            acc_delta[i] = rho * acc_delta[i] + (1 - rho) * delta * delta
+            x[i] = x[i] - lr * delta
+        path.append(list(x))
+    return path
+
+
+def ref_lion(obj, x0, steps, lr, beta1, beta2, weight_decay):
+    x = [float(xi) for xi in x0]
+    m = [0.0] * len(x)
+    path = [list(x)]
+    for _ in range(steps):
+        g = grad_floats(obj, x)
+        for i in range(len(x)):
+            c = beta1 * m[i] + (1 - beta1) * g[i]
+            x[i] = x[i] - lr * ((c > 0) - (c < 0) + weight_decay * x[i])
+            m[i] = beta2 * m[i] + (1 - beta2) * g[i]
+        path.append(list(x))
+    return path
+
+
+def ref_qhm(obj, x0, steps, lr, nu, beta):
+    x = [float(xi) for xi in x0]
+    b = [0.0] * len(x)
+    path = [list(x)]
+    for _ in range(steps):
+        g = grad_floats(obj, x)
+        for i in range(len(x)):
+            b[i] = beta * b[i] + (1 - beta) * g[i]
+            x[i] = x[i] - lr * ((1 - nu) * g[i] + nu * b[i])
+        path.append(list(x))
+    return path
+
+
 REFERENCES = {"sgd": ref_sgd, "momentum": ref_momentum, "nesterov": ref_nesterov, "adagrad": ref_adagrad,
-              "rmsprop": ref_rmsprop, "adam": ref_adam, "adamw": ref_adam}
+              "rmsprop": ref_rmsprop, "adam": ref_adam, "adamw": ref_adam, "nadam": ref_nadam, "radam": ref_radam,
+              "adamax": ref_adamax, "adadelta": ref_adadelta, "lion": ref_lion, "qhm": ref_qhm}
 
 # (optimizer, hyperparameters) per objective: several settings each, step sizes that keep the path well inside
 # the region where rounding is not amplified (rosenbrock's largest curvature at its start is about 1900).
@@ -160,6 +286,23 @@ GROUND_TRUTH = {
         ("adamw", {"lr": 1e-2}),
         ("adamw", {"lr": 1e-2, "weight_decay": 0.5, "beta2": 0.9, "amsgrad": True}),
         ("adamw", {"lr": 1e-2, "weight_decay": 0.1, "bias_correction": False}),
+        ("sgd", {"lr": 2e-4, "weight_decay": 0.5}),
+        ("sgd", {"lr": 1e-3, "line_search": "armijo"}),
+        ("sgd", {"lr": 1.0, "line_search": "armijo", "weight_decay": 0.1}),
+        ("momentum", {"lr": 1e-4, "weight_decay": 0.5}),
+        ("nesterov", {"lr": 1e-4, "rho": 0.6, "weight_decay": 2.0}),
+        ("nadam", {}),
+        ("nadam", {"lr": 1e-2, "beta2": 0.99, "weight_decay": 0.1, "momentum_decay": 0.05}),
+        ("radam", {"lr": 1e-2}),
+        ("radam", {"lr": 1e-2, "beta1": 0.5, "beta2": 0.9, "weight_decay": 0.1}),
+        ("adamax", {"lr": 1e-2}),
+        ("adamax", {"lr": 1e-2, "beta2": 0.5, "eps": 1e-3, "weight_decay": 0.1}),
+        ("adadelta", {}),
+        ("adadelta", {"lr": 0.5, "rho": 0.5, "eps": 1e-4, "weight_decay": 0.1}),
+        ("lion", {"lr": 1e-2}),
+        ("lion", {"lr": 1e-2, "beta1": 0.5, "beta2": 0.9, "weight_decay": 0.3}),
+        ("qhm", {"lr": 5e-4}),
+        ("qhm", {"lr": 5e-4, "nu": 1.0, "beta": 0.9}),
     ],
     "quadratic": [
         ("sgd", {"lr": 0.1}),
@@ -176,6 +319,16 @@ GROUND_TRUTH = {
         ("adam", {"lr": 0.05, "beta2": 0.9, "amsgrad": True}),
         ("adamw", {"lr": 0.05, "weight_decay": 0.3}),
         ("adamw", {"lr": 0.05, "weight_decay": 0.3, "amsgrad": True, "bias_correction": False}),
+        ("sgd", {"lr": 0.1, "weight_decay": 0.3}),
+        ("sgd", {"lr": 0.5, "line_search": "armijo"}),
+        ("momentum", {"lr": 0.02, "rho": 0.3, "weight_decay": 0.3}),
+        ("nesterov", {"lr": 0.05, "weight_decay": 0.3}),
+        ("nadam", {"lr": 0.05}),
+        ("radam", {"lr": 0.05, "beta2": 0.99}),
+        ("adamax", {"lr": 0.05}),
+        ("adadelta", {"lr": 2.0}),
+        ("lion", {"lr": 0.01, "weight_decay": 0.1}),
+        ("qhm", {"lr": 0.1, "nu": 0.3, "beta": 0.5}),
     ],
 }
 
@@ -366,6 +519,124 @@ def test_adamw_decays_before_the_adam_step():
     np.testing.assert_allclose(x + step, x * (1 - lr * wd) - lr * np.sign(g), rtol=1e-15)
 
 
+@pytest.mark.parametrize("g", GRADS, ids=["simple", "scales", "batch"])
+@pytest.mark.parametrize("beta1", [0.9, 0.0])
+def test_lion_steps_lr_times_the_sign(g, beta1):
+    """m₀ = 0: c = (1 − β₁)·g, so the first step is exactly −lr·sign(g); with decay −lr·(sign(g) + wd·x)."""
+    x = np.full_like(g, 2.0)
+    for wd in (0.0, 0.25):
+        opt = make_optimizer("lion", lr=0.01, beta1=beta1, weight_decay=wd)
+        step, state = opt.update(g, opt.init(x), x)
+        np.testing.assert_array_equal(step, -0.01 * (np.sign(g) + wd * x))
+        np.testing.assert_allclose(state.m, (1 - 0.99) * g, rtol=1e-15)
+    step, _ = opt.update(np.zeros_like(g), opt.init(x), np.zeros_like(g))
+    np.testing.assert_array_equal(step, np.zeros_like(g))  # sign(0) = 0
+
+
+def test_lion_follows_the_momentum_not_the_last_gradient():
+    """β₁ = 0.9: after m = 1, a gradient of −2 still steps with sign(0.9·1 − 0.1·2) = +1 (down along +g)."""
+    opt = make_optimizer("lion", lr=0.1, beta1=0.9, beta2=0.0)
+    state = opt.init(np.zeros(1))
+    _, state = opt.update(np.array([1.0]), state, np.zeros(1))  # m = β₂·0 + (1 − β₂)·1 = 1
+    step, state = opt.update(np.array([-2.0]), state, np.zeros(1))
+    np.testing.assert_array_equal(step, [-0.1])
+    np.testing.assert_array_equal(state.m, [-2.0])
+
+
+@pytest.mark.parametrize("g", GRADS, ids=["simple", "scales", "batch"])
+def test_adamax_first_step(g):
+    """m₁ = (1 − β₁)g, u₁ = |g| + eps: the step −lr·g/(|g| + eps) ≈ −lr·sign(g)."""
+    opt = make_optimizer("adamax", lr=0.01)
+    step, state = opt.update(g, opt.init(g), np.zeros_like(g))
+    np.testing.assert_allclose(step, -0.01 * g / (np.abs(g) + 1e-8), rtol=1e-14)
+    np.testing.assert_array_equal(state.u, np.abs(g) + 1e-8)
+
+
+def test_adamax_keeps_the_decayed_maximum():
+    # β₂ = 0.5, |g| = 8 then 1: u = max(0.5·(8 + eps), 1 + eps) = 4 + eps/2; then g = 3: u = max(2 + eps/4, 3 + eps)
+    opt = make_optimizer("adamax", lr=0.1, beta2=0.5, eps=1e-8)
+    state = _feed(opt, [np.array([-8.0]), np.array([1.0])])
+    np.testing.assert_array_equal(state.u, [0.5 * (8.0 + 1e-8)])
+    state = _feed(opt, [np.array([-8.0]), np.array([1.0]), np.array([3.0])])
+    np.testing.assert_array_equal(state.u, [3.0 + 1e-8])
+
+
+@pytest.mark.parametrize("g", GRADS, ids=["simple", "scales", "batch"])
+@pytest.mark.parametrize("rho, eps", [(0.9, 1e-6), (0.5, 1e-3)])
+def test_adadelta_first_step_is_small(g, rho, eps):
+    """E[Δ²] = 0: the first step is lr·√eps·g/√((1 − ρ)g² + eps), the docstring's slow start."""
+    opt = make_optimizer("adadelta", rho=rho, eps=eps)
+    step, _ = opt.update(g, opt.init(g), np.zeros_like(g))
+    np.testing.assert_allclose(step, -math.sqrt(eps) * g / np.sqrt((1 - rho) * g * g + eps), rtol=1e-14)
+    if rho == 0.9:
+        big = np.abs(g) > 0.1
+        np.testing.assert_allclose(np.abs(step)[big], math.sqrt(eps / (1 - rho)), rtol=1e-3)
+
+
+@pytest.mark.parametrize("objective", ["rosenbrock", "quadratic"])
+def test_qhm_with_nu_zero_is_gradient_descent(objective):
+    obj = OBJECTIVES[objective]
+    lr = 2e-4 if objective == "rosenbrock" else 0.1
+    qhm_path, _ = run(make_optimizer("qhm", lr=lr, nu=0.0, beta=0.9), obj, START[objective], 100)
+    sgd_path, _ = run(make_optimizer("sgd", lr=lr), obj, START[objective], 100)
+    np.testing.assert_array_equal(qhm_path, sgd_path)
+
+
+def test_qhm_with_nu_one_is_momentum_with_a_running_mean():
+    """ν = 1: b ← βb + (1 − β)g, x ← x − lr·b, which is momentum (v ← ρv + g) with lr·(1 − β) and ρ = β."""
+    obj, beta, lr = ROSENBROCK, 0.9, 1e-3
+    qhm_path, _ = run(make_optimizer("qhm", lr=lr, nu=1.0, beta=beta), obj, START["rosenbrock"], STEPS)
+    mom_path, _ = run(make_optimizer("momentum", lr=lr * (1 - beta), rho=beta), obj, START["rosenbrock"], STEPS)
+    np.testing.assert_allclose(qhm_path, mom_path, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("objective", ["rosenbrock", "quadratic"])
+def test_radam_starts_with_plain_momentum_steps(objective):
+    """ρₜ ≤ 5 for t ≤ 5 with β₂ = 0.999 (t = 6: 5.0..., rectified): with β₁ = 0 those steps are −lr·g exactly."""
+    from lab.optimizers.radam import rectification
+
+    assert [rectification(t, 0.999)[1] is None for t in range(1, 8)] == [True] * 5 + [False] * 2
+    obj = OBJECTIVES[objective]
+    lr = 2e-4 if objective == "rosenbrock" else 0.01
+    radam_path, _ = run(make_optimizer("radam", lr=lr, beta1=0.0), obj, START[objective], 8)
+    sgd_path, _ = run(make_optimizer("sgd", lr=lr), obj, START[objective], 8)
+    np.testing.assert_array_equal(radam_path[:6], sgd_path[:6])
+    assert np.abs(radam_path[7] - sgd_path[7]).max() > 1e-6
+
+
+def test_nadam_momentum_schedule_and_first_step():
+    """μ₁ = 0.9·(1 − ½·0.96^0.004), μ₂ likewise; the first step with m₁ = 0.1g, v̂₁ = g²:
+    −lr·[(1 − μ₁)/(1 − μ₁) + μ₂·0.1/(1 − μ₁μ₂)]·g/(|g| + eps)."""
+    mu1 = 0.9 * (1 - 0.5 * 0.96 ** 0.004)
+    mu2 = 0.9 * (1 - 0.5 * 0.96 ** 0.008)
+    g = np.array([3.0, -0.5])
+    opt = make_optimizer("nadam")
+    step, state = opt.update(g, opt.init(g), np.zeros(2))
+    np.testing.assert_allclose(step, -2e-3 * (1 + mu2 * 0.1 / (1 - mu1 * mu2)) * g / (np.abs(g) + 1e-8), rtol=1e-14)
+    np.testing.assert_allclose(state.mu_product, [mu1, mu1], rtol=1e-15)
+    _, state = opt.update(g, state, np.zeros(2))
+    np.testing.assert_allclose(state.mu_product, [mu1 * mu2, mu1 * mu2], rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov"])
+def test_weight_decay_is_gradient_descent_on_the_penalised_objective(name):
+    """g + wd·x is the gradient of f + ½·wd·|x|²: on f = ½x², wd = 1 is the same path as f = x² (g = 2x) without it.
+    sgd's docstring: lr = 0.1 from 1 gives 0.8, 0.64."""
+    opt = make_optimizer(name, lr=0.1, weight_decay=1.0)
+    plain = make_optimizer(name, lr=0.1)
+    x = y = np.array([1.0])
+    s, s_plain = opt.init(x), plain.init(y)
+    xs = []
+    for _ in range(10):
+        step, s = opt.update(x.copy(), s, x)  # f = ½x²: g = x
+        step_plain, s_plain = plain.update(2 * y, s_plain, y)  # f = x²: g = 2x
+        x, y = x + step, y + step_plain
+        np.testing.assert_array_equal(x, y)
+        xs.append(float(x[0]))
+    if name == "sgd":
+        np.testing.assert_allclose(xs[:2], [0.8, 0.64], rtol=1e-15)
+
+
 def ref_rmsprop_bias_corrected(obj, x0, steps, lr, beta2, eps):
     """RMSProp with Adam's bias correction of the second moment: what Adam is with beta1 = 0."""
     x = [float(xi) for xi in x0]
@@ -414,7 +685,9 @@ def test_a_small_first_step_goes_downhill(name, objective):
 BATCHED = [name for name in OPTIMIZERS if name != "lbfgs"]
 BATCH_HP = {"sgd": {"lr": 2e-4}, "momentum": {"lr": 1e-4}, "nesterov": {"lr": 1e-4}, "adagrad": {"lr": 0.05},
             "rmsprop": {"lr": 1e-3}, "adam": {"lr": 1e-2, "amsgrad": True}, "adamw": {"lr": 1e-2},
-            "newton": {"lr": 0.5, "damping": 0.1}}
+            "newton": {"lr": 0.5, "damping": 0.1}, "nadam": {"lr": 1e-2, "weight_decay": 0.1},
+            "radam": {"lr": 2e-4}, "adamax": {"lr": 1e-2}, "adadelta": {"weight_decay": 0.1},
+            "lion": {"lr": 1e-2, "weight_decay": 0.1}, "qhm": {"lr": 5e-4}}
 
 
 def test_batched_flags():
@@ -433,6 +706,23 @@ def test_batch_equals_separate_runs(name):
     for k in range(7):
         alone, _ = run(opt, ROSENBROCK, starts[k], 40)
         np.testing.assert_allclose(batch[:, k], alone, rtol=1e-12, atol=1e-12)
+    assert np.all(np.isfinite(batch))
+
+
+@pytest.mark.parametrize("hp", [{"lr": 0.05, "line_search": "armijo"},
+                                {"lr": 1.0, "line_search": "armijo", "weight_decay": 0.1},
+                                {"lr": 2e-4, "weight_decay": 0.5}, {"lr": 1e-4, "rho": 0.5, "weight_decay": 0.5}])
+def test_batch_equals_separate_runs_with_weight_decay_and_the_line_search(hp):
+    name = "momentum" if "rho" in hp else "sgd"
+    rng = np.random.default_rng(8)
+    starts = np.column_stack([rng.uniform(-2, 2, 6), rng.uniform(-1, 3, 6)])
+    opt = make_optimizer(name, **hp)
+    batch, state = run(opt, ROSENBROCK, starts, 30)
+    for k in range(6):
+        alone, alone_state = run(opt, ROSENBROCK, starts[k], 30)
+        np.testing.assert_array_equal(batch[:, k], alone)
+        if "line_search" in hp:
+            assert state.evaluations[k] == alone_state.evaluations and state.alpha[k] == alone_state.alpha
     assert np.all(np.isfinite(batch))
 
 
@@ -495,6 +785,31 @@ BAD = [
     ("adam", {"weight_decay": 0.01}, ["'weight_decay'", "beta1", "amsgrad"]),
     ("newton", {"learning_rate": 1.0}, ["'learning_rate'", "damping"]),
     ("lbfgs", {"history": 5}, ["'history'", "history_size", "line_search"]),
+    ("sgd", {"weight_decay": -1}, ["weight_decay=-1", "0 <= weight_decay"]),
+    ("momentum", {"weight_decay": NAN}, ["weight_decay=nan", "0 <= weight_decay"]),
+    ("nesterov", {"weight_decay": "heavy"}, ["weight_decay=heavy", "0 <= weight_decay"]),
+    ("sgd", {"line_search": "wolfe"}, ["line_search=wolfe", "'none'", "'armijo'"]),
+    ("nadam", {"lr": 0}, ["lr=0", "0 < lr"]),
+    ("nadam", {"beta1": 1}, ["beta1=1", "0 <= beta1 < 1"]),
+    ("nadam", {"beta2": -0.1}, ["beta2=-0.1", "0 <= beta2 < 1"]),
+    ("nadam", {"eps": 0}, ["eps=0", "0 < eps"]),
+    ("nadam", {"weight_decay": -0.5}, ["weight_decay=-0.5", "0 <= weight_decay"]),
+    ("nadam", {"momentum_decay": -0.004}, ["momentum_decay=-0.004", "0 <= momentum_decay"]),
+    ("radam", {"beta2": 1.0}, ["beta2=1.0", "0 <= beta2 < 1"]),
+    ("radam", {"eps": -1e-8}, ["eps=-1e-08", "0 < eps"]),
+    ("radam", {"weight_decay": INF}, ["weight_decay=inf", "0 <= weight_decay"]),
+    ("adamax", {"beta1": 1.5}, ["beta1=1.5", "0 <= beta1 < 1"]),
+    ("adamax", {"eps": 0.0}, ["eps=0.0", "0 < eps"]),
+    ("adadelta", {"rho": 1}, ["rho=1", "0 <= rho < 1"]),
+    ("adadelta", {"eps": 0}, ["eps=0", "0 < eps"]),
+    ("adadelta", {"lr": -1.0}, ["lr=-1.0", "0 < lr"]),
+    ("lion", {"beta1": 1}, ["beta1=1", "0 <= beta1 < 1"]),
+    ("lion", {"beta2": -0.01}, ["beta2=-0.01", "0 <= beta2 < 1"]),
+    ("lion", {"weight_decay": -0.1}, ["weight_decay=-0.1", "0 <= weight_decay"]),
+    ("qhm", {"nu": 1.1}, ["nu=1.1", "0 <= nu <= 1"]),
+    ("qhm", {"nu": -0.1}, ["nu=-0.1", "0 <= nu <= 1"]),
+    ("qhm", {"beta": 1}, ["beta=1", "0 <= beta < 1"]),
+    ("qhm", {"eps": 1e-8}, ["'eps'", "nu", "beta"]),
 ]
 
 
@@ -518,7 +833,7 @@ def test_every_range_rule_is_in_the_table():
             assert p.name in covered, (name, p.name)
 
 
-@pytest.mark.parametrize("name", ["adamax", "", "Adam", "l-bfgs", None])
+@pytest.mark.parametrize("name", ["adamx", "", "Adam", "l-bfgs", None])
 def test_unknown_optimizer_lists_the_valid_names(name):
     with pytest.raises(LabError) as info:
         make_optimizer(name)
@@ -537,6 +852,9 @@ GOOD = [
     ("lbfgs", {"history_size": 1}, {"history_size": 1}),
     ("lbfgs", {"history_size": 4.0}, {"history_size": 4}),
     ("lbfgs", {"line_search": "none"}, {"line_search": "none"}),
+    ("sgd", {"line_search": "armijo", "weight_decay": 0}, {"line_search": "armijo", "weight_decay": 0.0}),
+    ("qhm", {"nu": 1, "beta": 0}, {"nu": 1.0, "beta": 0.0}),
+    ("lion", {"weight_decay": "0.5"}, {"weight_decay": 0.5}),
     ("sgd", {"lr": 1e-300}, {"lr": 1e-300}),
     ("sgd", {"lr": "0.25"}, {"lr": 0.25}),
     ("adam", {"bias_correction": "false", "amsgrad": "true"}, {"bias_correction": False, "amsgrad": True}),
@@ -610,14 +928,21 @@ def test_update_is_reproducible(name):
 
 
 CONTRACT_DEFAULTS = {
-    "momentum": {"rho": 0.9},
-    "nesterov": {"rho": 0.9},
+    "momentum": {"rho": 0.9, "weight_decay": 0.0},
+    "nesterov": {"rho": 0.9, "weight_decay": 0.0},
     "adagrad": {"eps": 1e-10},
     "rmsprop": {"decay_rate": 0.99, "eps": 1e-8},
     "adam": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "bias_correction": True, "amsgrad": False},
     "adamw": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.01, "amsgrad": False,
               "bias_correction": True},
     "newton": {"lr": 1.0, "damping": 0.0},
+    "sgd": {"weight_decay": 0.0, "line_search": "none"},
+    "nadam": {"lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0, "momentum_decay": 4e-3},
+    "radam": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
+    "adamax": {"lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
+    "adadelta": {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weight_decay": 0.0},
+    "lion": {"lr": 1e-4, "beta1": 0.9, "beta2": 0.99, "weight_decay": 0.0},
+    "qhm": {"lr": 1e-3, "nu": 0.7, "beta": 0.999},
     "lbfgs": {"lr": 1.0, "history_size": 10, "line_search": "strong_wolfe"},
 }
 
@@ -635,7 +960,7 @@ def test_defaults_are_the_contracts(name):
 def test_repr_shows_name_and_hyperparameters():
     assert repr(make_optimizer("adam")) == ("adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-08, "
                                             "bias_correction=True, amsgrad=False)")
-    assert repr(make_optimizer("momentum", lr=0.05, rho=0.5)) == "momentum(lr=0.05, rho=0.5)"
+    assert repr(make_optimizer("momentum", lr=0.05, rho=0.5)) == "momentum(lr=0.05, rho=0.5, weight_decay=0.0)"
     assert repr(make_optimizer("lbfgs", line_search="none")) == "lbfgs(lr=1.0, history_size=10, line_search='none')"
     for name, spec in OPTIMIZERS.items():
         text = repr(make_optimizer(name))
@@ -643,7 +968,7 @@ def test_repr_shows_name_and_hyperparameters():
         for p in spec.params:
             assert (f"{p.name}={p.default!r}" in text) != (p.name in PIECES), p.name  # pieces only when on
     assert repr(make_optimizer("sgd", lr=0.1, schedule="exponential", gamma=0.9)) == \
-        "sgd(lr=0.1, schedule='exponential', gamma=0.9)"
+        "sgd(lr=0.1, weight_decay=0.0, line_search='none', schedule='exponential', gamma=0.9)"
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -738,3 +1063,35 @@ def test_sgd_details():
     opt = make_optimizer("sgd", lr=0.3)
     d = opt.details(np.ones((3, 2)), opt.init(np.ones((3, 2))), np.ones((3, 2)))
     np.testing.assert_array_equal(d["effective_lr"], np.full((3, 2), 0.3))
+
+
+def test_new_optimizers_details_by_hand():
+    from lab.optimizers.radam import rectification
+
+    # qhm, β = 0.5: g₁ = (2, −4) → b = (1, −2); velocity −lr·ν·b, the momentum part of the next step
+    qhm = make_optimizer("qhm", lr=0.1, nu=0.7, beta=0.5)
+    d = qhm.details(None, _feed(qhm, [np.array([2.0, -4.0])]), np.zeros(2))
+    np.testing.assert_allclose(d["velocity"], [-0.07, 0.14], rtol=1e-15)
+    np.testing.assert_array_equal(d["first_moment"], [1.0, -2.0])
+    # lion, β₂ = 0.5: g₁ = (2, −4) → m = (1, −2); velocity −lr·sign(m)
+    lion = make_optimizer("lion", lr=0.1, beta2=0.5)
+    d = lion.details(None, _feed(lion, [np.array([2.0, -4.0])]), np.zeros(2))
+    np.testing.assert_array_equal(d["velocity"], [-0.1, 0.1])
+    # adadelta, ρ = 0.5, eps = 1e-6: g₁ = 2 → E[g²] = 2, Δ = √eps·2/√(2 + eps), E[Δ²] = Δ²/2;
+    # effective lr = lr·√(E[Δ²] + eps)/√(E[g²] + eps)
+    ada = make_optimizer("adadelta", lr=0.5, rho=0.5, eps=1e-6)
+    state = _feed(ada, [np.array([2.0])])
+    delta = math.sqrt(1e-6) * 2 / math.sqrt(2 + 1e-6)
+    np.testing.assert_allclose(state.acc_delta, [delta * delta / 2], rtol=1e-15)
+    d = ada.details(None, state, np.zeros(1))
+    np.testing.assert_allclose(d["effective_lr"], [0.5 * math.sqrt(delta * delta / 2 + 1e-6) / math.sqrt(2 + 1e-6)],
+                               rtol=1e-15)
+    # radam, β₂ = 0.999: the next step (t = 2) is still a momentum step of lr·m̂; at t = 6 a rectified one
+    radam = make_optimizer("radam", lr=0.1, beta1=0.0)
+    state = _feed(radam, [np.array([3.0])])
+    np.testing.assert_array_equal(radam.details(None, state, np.zeros(1))["effective_lr"], [0.1])
+    state = _feed(radam, [np.array([3.0])] * 5)
+    _, rect = rectification(6, 0.999)
+    v = (1 - 0.999**5) * 9.0
+    np.testing.assert_allclose(radam.details(None, state, np.zeros(1))["effective_lr"],
+                               [0.1 * rect * math.sqrt(1 - 0.999**6) / (math.sqrt(v) + 1e-8)], rtol=1e-12)

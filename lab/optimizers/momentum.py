@@ -8,6 +8,7 @@ import numpy as np
 from lab.optimizers.base import RHO, OptimizerSpec, lr
 from lab.optimizers.elementwise import per_coordinate
 from lab.optimizers.scales import round_down
+from lab.optimizers.shared import WEIGHT_DECAY
 
 
 class MomentumState(NamedTuple):
@@ -16,8 +17,10 @@ class MomentumState(NamedTuple):
     v: np.ndarray
 
 
-def rule(g, x, t, v, lr, rho):
-    """One coordinate: v ← ρ·v + g, step −lr·v."""
+def rule(g, x, t, v, lr, rho, weight_decay=0.0):
+    """One coordinate: g ← g + weight_decay·x, v ← ρ·v + g, step −lr·v."""
+    if weight_decay:
+        g = g + weight_decay * x
     v = rho * v + g
     return -lr * v, v
 
@@ -36,7 +39,7 @@ def momentum_details(lr: float, rho: float, lookahead: bool):
     return details
 
 
-def momentum(lr: float, rho: float = 0.9) -> "Optimizer":
+def momentum(lr: float, rho: float = 0.9, weight_decay: float = 0.0) -> "Optimizer":
     """SGD + momentum (heavy ball): a velocity built from past gradients; rho is 1 − friction.
 
     Algorithm::
@@ -44,20 +47,21 @@ def momentum(lr: float, rho: float = 0.9) -> "Optimizer":
         v = 0
         for t in range(num_steps):
             g = grad(x)
+            if weight_decay != 0: g = g + weight_decay * x
             v = rho * v + g
             x = x - lr * v
 
     The lecture writes v ← ρv − α·g, x ← x + v: the same iterates, with its v equal to −lr times this v.
     Example: on f = ½x², x₀ = 1, lr = 0.1, rho = 0.9: v = 1, 1.8, 2.34; x = 0.9, 0.72, 0.486.
-    This is torch's ``SGD(momentum=rho, dampening=0)``.
+    This is torch's ``SGD(momentum=rho, dampening=0, weight_decay=weight_decay)``.
     """
-    return per_coordinate("momentum", {"lr": lr, "rho": rho}, rule, MomentumState,
+    return per_coordinate("momentum", {"lr": lr, "rho": rho, "weight_decay": weight_decay}, rule, MomentumState,
                           momentum_details(lr, rho, lookahead=False))
 
 
 SPEC = OptimizerSpec(
-    "momentum", (lr(1e-3), RHO), momentum,
-    rule="g = ∇f(x)\nv ← ρ·v + g\nx ← x − lr·v",
+    "momentum", (lr(1e-3), RHO, WEIGHT_DECAY), momentum,
+    rule="g = ∇f(x) + wd·x\nv ← ρ·v + g\nx ← x − lr·v",
     summary="SGD + momentum: a velocity from past gradients, friction 1 − ρ",
     label="Momentum", short_label="Mom.",
     # x' = (1 + ρ − lr·λ)x − ρx₋ has its roots inside the unit circle iff lr·λ < 2(1 + ρ).

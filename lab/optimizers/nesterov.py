@@ -5,15 +5,18 @@ from lab.optimizers.base import RHO, OptimizerSpec, lr
 from lab.optimizers.elementwise import per_coordinate
 from lab.optimizers.momentum import MomentumState, momentum_details
 from lab.optimizers.scales import round_down
+from lab.optimizers.shared import WEIGHT_DECAY
 
 
-def rule(g, x, t, v, lr, rho):
-    """One coordinate: v ← ρ·v + g, step −lr·(g + ρ·v)."""
+def rule(g, x, t, v, lr, rho, weight_decay=0.0):
+    """One coordinate: g ← g + weight_decay·x, v ← ρ·v + g, step −lr·(g + ρ·v)."""
+    if weight_decay:
+        g = g + weight_decay * x
     v = rho * v + g
     return -lr * (g + rho * v), v
 
 
-def nesterov(lr: float, rho: float = 0.9) -> "Optimizer":
+def nesterov(lr: float, rho: float = 0.9, weight_decay: float = 0.0) -> "Optimizer":
     """Nesterov momentum: the gradient is taken at the lookahead point.
 
     Algorithm (the form that needs one gradient at the reported point)::
@@ -21,6 +24,7 @@ def nesterov(lr: float, rho: float = 0.9) -> "Optimizer":
         v = 0
         for t in range(num_steps):
             g = grad(x)
+            if weight_decay != 0: g = g + weight_decay * x
             v = rho * v + g
             x = x - lr * (g + rho * v)
 
@@ -29,15 +33,15 @@ def nesterov(lr: float, rho: float = 0.9) -> "Optimizer":
     x̃' = x' + ρv' = x̃ − ρv + (1 + ρ)v' = x̃ + v' + ρ(v' − v) = x̃ − α∇f(x̃) − αρu'.
     So the x reported here is the lecture's lookahead point x̃ = x + ρv (equal at t = 0, v₀ = 0);
     ``details`` gives back the lecture's position x = x̃ − ρv and velocity v = −lr·u.
-    This is torch's ``SGD(nesterov=True, dampening=0)``.
+    This is torch's ``SGD(momentum=rho, nesterov=True, dampening=0, weight_decay=weight_decay)``.
     """
-    return per_coordinate("nesterov", {"lr": lr, "rho": rho}, rule, MomentumState,
+    return per_coordinate("nesterov", {"lr": lr, "rho": rho, "weight_decay": weight_decay}, rule, MomentumState,
                           momentum_details(lr, rho, lookahead=True))
 
 
 SPEC = OptimizerSpec(
-    "nesterov", (lr(1e-3), RHO), nesterov,
-    rule="g = ∇f(x̃)   (x̃ = x + ρv, the lookahead point)\nv ← ρ·v + g\nx̃ ← x̃ − lr·(g + ρ·v)",
+    "nesterov", (lr(1e-3), RHO, WEIGHT_DECAY), nesterov,
+    rule="g = ∇f(x̃) + wd·x̃   (x̃ = x + ρv, the lookahead point)\nv ← ρ·v + g\nx̃ ← x̃ − lr·(g + ρ·v)",
     summary="Nesterov momentum: the gradient at the lookahead point",
     label="Nesterov", short_label="Nest.",
     # x' = (1 + ρ)(1 − lr·λ)x − ρ(1 − lr·λ)x₋ is stable iff lr·λ < 2(1 + ρ)/(1 + 2ρ).
