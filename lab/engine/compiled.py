@@ -17,10 +17,10 @@ generated module with the stepping loop around them, and numba compiles it:
 The generated module lives in a cache folder, named by a hash of its text, with numba's on-disk cache next to it:
 ``$NUMBA_CACHE_DIR/optimizer-lab`` if that is set, else ``$XDG_CACHE_HOME/optimizer-lab`` or
 ``~/.cache/optimizer-lab``, else the temporary folder; so a read-only install or a fresh clone compiles once per
-machine and later processes load the machine code (a few ms). numba is imported only here, only when a batched
-run asks for it. Anything that goes wrong (numba missing, no writable folder, a rule or formula numba cannot
-compile) is logged once and the engine takes its NumPy path: results are the same bits either way
-(tests/test_compiled.py).
+machine (about a second per rule and objective) and later processes load the machine code (what remains is
+numba's own start-up, 0.2–0.4 s here). numba is imported only here, only when a batched run asks for it. Anything that goes wrong (numba missing, no writable folder, a rule or formula numba cannot
+compile) is logged once (logger ``lab.engine.compiled``) and the engine takes its NumPy path: results are the
+same bits either way (tests/test_compiled.py). ``OPTIMIZER_LAB_COMPILED=0`` in the environment turns it off.
 """
 from __future__ import annotations
 
@@ -43,6 +43,9 @@ import numpy as np
 from lab.engine.status import Status
 
 log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())  # a library logs; the program decides whether and where it shows
+
+SWITCH = "OPTIMIZER_LAB_COMPILED"  # set to 0 to run the NumPy path always (benchmarks compare the two)
 
 LANES = 1  # points written side by side in one loop body (4 and 8 measured no faster here, and compile slower)
 TILE = 32  # points that take a step together before the next step (a multiple of LANES)
@@ -334,6 +337,9 @@ def kernel(rule, n_state: int, counted: bool, slots: tuple[bool, ...], formula, 
         if key in _kernels:
             return _kernels[key]
         if _disabled_reason is not None:
+            return None
+        if os.environ.get(SWITCH, "1").strip() == "0":
+            _disable(f"{SWITCH}=0")
             return None
         try:
             import numba  # noqa: F401  (the fast path's only dependency; imported when a batched run needs it)
