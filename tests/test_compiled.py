@@ -144,8 +144,9 @@ def test_progress_and_cancellation_as_on_the_numpy_path(stop_after, calls):
     assert fast.cancelled and (fast.status == RUNNING).any()
 
 
-def test_without_numba_the_numpy_path_runs_and_says_so(monkeypatch, caplog):
+def test_without_numba_the_numpy_path_runs_and_says_so(monkeypatch, caplog, tmp_path):
     monkeypatch.setitem(sys.modules, "numba", None)  # import numba now raises ImportError
+    monkeypatch.setattr(compiled, "cache_dir", lambda: tmp_path)  # and no kernel built before
     monkeypatch.setattr(compiled, "_kernels", {})
     monkeypatch.setattr(compiled, "_disabled_reason", None)
     monkeypatch.setattr(compiled, "advance", lambda *a, **k: pytest.fail("the compiled path ran"))
@@ -202,6 +203,44 @@ def test_the_generated_module_holds_the_rule_and_formula_as_written():
     for func in (rule, goldstein_price, _goldstein_price_parts):
         assert inspect.getsource(func) in text
     assert "fastmath" not in text
+
+
+@needs_numba
+def test_a_built_kernel_loads_and_runs_without_numba():
+    obj = make_objective("himmelblau")
+    starts = starts_for(obj, n=100)
+    multistart(obj, "adam", starts[:4], steps=1, hyperparameters={"lr": 0.05})  # built (or found) here
+    if not any(k is not None and k.how == "shared library" for k in compiled._kernels.values()):
+        pytest.skip("no C compiler here: the kernel runs through numba's dispatcher")
+    expected = numpy_path(obj, "adam", starts, steps=40, hyperparameters={"lr": 0.05})
+    code = ("import sys; sys.modules['numba'] = None; import numpy as np; from lab.engine import compiled; "
+            "from lab.engine.multistart import multistart; from lab.objectives import make_objective; "
+            "import io; obj = make_objective('himmelblau'); "
+            "starts = np.load(io.BytesIO(sys.stdin.buffer.read())); "
+            "r = multistart(obj, 'adam', starts, steps=40, hyperparameters={'lr': 0.05}); "
+            "assert [k.how for k in compiled._kernels.values()] == ['shared library']; "
+            "np.save(sys.stdout.buffer, np.column_stack([r.x, r.loss, r.grad_norm, r.status, r.step]))")
+    import io
+
+    buf = io.BytesIO()
+    np.save(buf, starts)
+    out = subprocess.run([sys.executable, "-c", code], input=buf.getvalue(), capture_output=True, timeout=120)
+    assert out.returncode == 0, out.stderr.decode()
+    got = np.load(io.BytesIO(out.stdout))
+    np.testing.assert_array_equal(got, np.column_stack([expected.x, expected.loss, expected.grad_norm,
+                                                        expected.status, expected.step]))
+
+
+@needs_numba
+def test_numbas_dispatcher_gives_the_same_bits(monkeypatch):
+    monkeypatch.setenv(compiled.SWITCH, "numba")
+    monkeypatch.setattr(compiled, "_kernels", {})
+    obj = make_objective("himmelblau")
+    starts = starts_for(obj, n=200)
+    kw = dict(steps=100, hyperparameters={"lr": 0.05}, tol=1e-3, bound=1e4)
+    fast = multistart(obj, "adam", starts, **kw)
+    assert [k.how for k in compiled._kernels.values()] == ["numba"]
+    assert_same(fast, numpy_path(obj, "adam", starts, **kw))
 
 
 def test_importing_the_engine_does_not_import_numba():

@@ -42,6 +42,7 @@ RUNNING, CONVERGED, DIVERGED, MAX_STEPS, ERROR = (s.code for s in (Status.RUNNIN
 PER_POINT = tuple(dict.fromkeys(name for spec in OPTIMIZERS.values() for name in spec.per_point))
 
 DEFAULT_BLOCK = 16384
+_FAST_BLOCK = 1 << 17  # the compiled path's block when nothing is called between blocks (~16 MB of work array)
 _CHUNK_WORK = 1 << 19  # point-steps between two calls of should_stop / progress: ~10 ms here
 
 
@@ -100,6 +101,7 @@ def multistart(objective: Objective, optimizer: str | Optimizer, starts, *, step
     x0 = _check_starts(objective, starts)
     k_points, dim = x0.shape
     name, scalars, per_point, build = _optimizer(optimizer, hyperparameters, k_points)
+    default_block = block is None
     if block is None:
         block = max(64, min(DEFAULT_BLOCK, (1 << 22) // (8 * dim * dim + 64 * dim)))
     if isinstance(block, bool) or not isinstance(block, (int, np.integer)) or block < 1:
@@ -119,6 +121,8 @@ def multistart(objective: Objective, optimizer: str | Optimizer, starts, *, step
     total = k_points * steps
     fast = _compiled_plan(objective, name, build, per_point)
     if fast is not None:
+        if default_block and should_stop is None and progress is None:
+            block = _FAST_BLOCK  # nobody to call between blocks: fewer, bigger ones keep both cores busy
         out.cancelled = not _run_compiled(fast, objective, out, steps, tol, bound, block, chunk, should_stop,
                                           progress)
         return out
