@@ -39,9 +39,9 @@ import os
 import sys
 import tempfile
 import textwrap
+import _thread
 import threading
 import types
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +59,6 @@ FORMAT = 1  # bump when the generated text changes shape (its hash names the fil
 
 _lock = threading.Lock()
 _kernels: dict = {}  # key -> Kernel or None (None: could not compile; logged once)
-_pool: ThreadPoolExecutor | None = None
 _disabled_reason: str | None = None
 
 
@@ -496,27 +495,41 @@ class Buffers:
         self.H = self.W[6 + 2 * n_state:]
 
 
-def pool(n: int) -> ThreadPoolExecutor:
-    global _pool
-    with _lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=max(1, n - 1), thread_name_prefix="lab-kernel")
-        return _pool
-
-
 def advance(k: Kernel, n: int, k0: int, k1: int, buf: Buffers, tol: float, bound: float, lo: int, out, scalars,
             params, n_threads: int) -> int:
-    """Step points 0..n of the block from step k0 to k1 on ``n_threads`` threads; how many are still live."""
+    """Step points 0..n of the block from step k0 to k1 on ``n_threads`` threads; how many are still live.
+
+    The helpers are bare OS threads (``_thread``), started for the call and gone after it: no pool stays behind,
+    and a caller that is itself a foreign thread (a QThread) gets no ``threading`` bookkeeping."""
     args = (k0, k1, buf.W, buf.live, tol, bound, lo, *out, *scalars, *params)
     parts = min(n_threads, max(1, n // _MIN_SPLIT))
     if parts <= 1:
         return k.advance(0, n, *args)
     tiles = -(-n // TILE)
     edges = [min(n, (tiles * p // parts) * TILE) for p in range(parts + 1)]
-    ex = pool(n_threads)
-    futures = [ex.submit(k.advance, edges[p], edges[p + 1], *args) for p in range(1, parts)]
-    still = k.advance(edges[0], edges[1], *args)
-    return still + sum(f.result() for f in futures)
+    results: list = [None] * parts
+    locks = []
+    for p in range(1, parts):
+        lock = _thread.allocate_lock()
+        lock.acquire()
+        locks.append(lock)
+
+        def work(p=p, lock=lock):
+            try:
+                results[p] = k.advance(edges[p], edges[p + 1], *args)
+            except BaseException as exc:  # handed to the caller
+                results[p] = exc
+            finally:
+                lock.release()
+
+        _thread.start_new_thread(work, ())
+    results[0] = k.advance(edges[0], edges[1], *args)
+    for lock in locks:
+        lock.acquire()
+    for r in results:
+        if isinstance(r, BaseException):
+            raise r
+    return sum(results)
 
 
 __all__ = ["Buffers", "Kernel", "NotCompilable", "TILE", "advance", "cache_dir", "kernel", "threads"]
