@@ -9,8 +9,12 @@ step of that status are kept; stopped points cost nothing more once their rows a
 Work goes block by block (``block`` points at a time, so that memory and cache use stay bounded whatever
 K is) and, within a block, chunk by chunk (``chunk`` steps): between chunks it calls ``progress(done,
 total)`` (in point-steps) and ``should_stop()``, and returns at once, with ``cancelled=True``, when that
-says so. Blocks of 16 384 points keep a 2-D Adam step in the CPU caches: ~60 M point-steps per second
-here, against ~25 M for one NumPy batch of all 65 536 points (benchmarks/multistart_speed.py).
+says so. Blocks of 16 384 points keep a 2-D Adam step in the CPU caches.
+
+Two paths, the same bits. When the optimizer is a per-coordinate rule and the objective a float_safe 2-D
+formula, a compiled kernel steps each block (lab/engine/compiled.py: numba compiles the rule and the formula
+from their own source; both cores; ~3–4× the NumPy path here, benchmarks/multistart_speed.py); otherwise, or
+when numba is missing, NumPy steps it. Same blocks, chunks, progress calls and cancellation points either way.
 
     >>> from lab.objectives import make_objective
     >>> r = multistart(make_objective("quadratic"), "sgd", [[1.0, 1.0], [-1.0, 0.5]], steps=500,
