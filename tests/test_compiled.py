@@ -241,11 +241,3 @@ def test_numbas_dispatcher_gives_the_same_bits(monkeypatch):
     fast = multistart(obj, "adam", starts, **kw)
     assert [k.how for k in compiled._kernels.values()] == ["numba"]
     assert_same(fast, numpy_path(obj, "adam", starts, **kw))
-
-
-def test_importing_the_engine_does_not_import_numba():
-    code = ("import sys, lab, lab.engine.multistart, lab.engine.compiled, lab.basin, lab.sweep, lab.cli; "
-            "print('numba' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "False"
