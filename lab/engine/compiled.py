@@ -447,7 +447,8 @@ def _make(rule, n_state, counted, slots, formula, n_params, scalars):
     folder = cache_dir()
     if folder is None:
         raise NotCompilable("no writable cache folder")
-    full = text + _entry_text(n_state, slots, scalars, n_params)
+    # The shared library is the cache: numba need not keep its own for the functions it compiles on the way.
+    full = text.replace("cache=True", "cache=False") + _entry_text(n_state, slots, scalars, n_params)
     so = folder / f"optimizer_lab_kernel_{hashlib.sha256((full + _cpu()).encode()).hexdigest()[:20]}.so"
     shared = os.environ.get(SWITCH, "1").strip() != "numba"  # "numba": numba's dispatcher only (tests, benchmarks)
     if shared and so.exists() and so.with_suffix(".name").exists():
