@@ -9,8 +9,12 @@ step of that status are kept; stopped points cost nothing more once their rows a
 Work goes block by block (``block`` points at a time, so that memory and cache use stay bounded whatever
 K is) and, within a block, chunk by chunk (``chunk`` steps): between chunks it calls ``progress(done,
 total)`` (in point-steps) and ``should_stop()``, and returns at once, with ``cancelled=True``, when that
-says so. Blocks of 16 384 points keep a 2-D Adam step in the CPU caches: ~60 M point-steps per second
-here, against ~25 M for one NumPy batch of all 65 536 points (benchmarks/multistart_speed.py).
+says so. Blocks of 16 384 points keep a 2-D Adam step in the CPU caches.
+
+Two paths, the same bits. When the optimizer is a per-coordinate rule and the objective a float_safe 2-D
+formula, a compiled kernel steps each block (lab/engine/compiled.py: numba compiles the rule and the formula
+from their own source; both cores; ~3–4× the NumPy path here, benchmarks/multistart_speed.py); otherwise, or
+when numba is missing, NumPy steps it. Same blocks, chunks, progress calls and cancellation points either way.
 
     >>> from lab.objectives import make_objective
     >>> r = multistart(make_objective("quadratic"), "sgd", [[1.0, 1.0], [-1.0, 0.5]], steps=500,
@@ -27,7 +31,7 @@ import numpy as np
 
 from lab.engine.status import STATUS_NAMES, Status, absmax, check_limits, classify, still_running
 from lab.errors import LabError
-from lab.objectives.base import Objective
+from lab.objectives.base import Function2D, Objective, float_safe
 from lab.optimizers import OPTIMIZERS, Optimizer, batched_specs, optimizer_spec
 
 # Per-point status codes (int8), in a point's life: running (not finished: the run was cancelled), then one of
@@ -42,6 +46,7 @@ RUNNING, CONVERGED, DIVERGED, MAX_STEPS, ERROR = (s.code for s in (Status.RUNNIN
 PER_POINT = tuple(dict.fromkeys(name for spec in OPTIMIZERS.values() for name in spec.per_point))
 
 DEFAULT_BLOCK = 16384
+_FAST_BLOCK = 1 << 17  # the compiled path's block when nothing is called between blocks (~16 MB of work array)
 _CHUNK_WORK = 1 << 19  # point-steps between two calls of should_stop / progress: ~10 ms here
 
 
@@ -100,6 +105,7 @@ def multistart(objective: Objective, optimizer: str | Optimizer, starts, *, step
     x0 = _check_starts(objective, starts)
     k_points, dim = x0.shape
     name, scalars, per_point, build = _optimizer(optimizer, hyperparameters, k_points)
+    default_block = block is None
     if block is None:
         block = max(64, min(DEFAULT_BLOCK, (1 << 22) // (8 * dim * dim + 64 * dim)))
     if isinstance(block, bool) or not isinstance(block, (int, np.integer)) or block < 1:
@@ -117,6 +123,13 @@ def multistart(objective: Objective, optimizer: str | Optimizer, starts, *, step
         tol=tol, bound=bound, optimizer=name,
         hyperparameters={**scalars, **{k: v.copy() for k, v in per_point.items()}})
     total = k_points * steps
+    fast = _compiled_plan(objective, name, build, per_point)
+    if fast is not None:
+        if default_block and should_stop is None and progress is None:
+            block = _FAST_BLOCK  # nobody to call between blocks: fewer, bigger ones keep both cores busy
+        out.cancelled = not _run_compiled(fast, objective, out, steps, tol, bound, block, chunk, should_stop,
+                                          progress)
+        return out
     for lo in range(0, k_points, block):
         rows = np.arange(lo, min(lo + block, k_points))
         if not _run_block(objective, build, per_point, out, rows, steps, tol, bound, chunk,
@@ -177,6 +190,108 @@ def _run_block(objective, build, per_point, out, rows, steps, tol, bound, chunk,
         _park(out, rows[live], x[live], value[live], gnorm[live], k)
         out.status[rows[live]] = MAX_STEPS
     return True
+
+
+def _compiled_plan(objective, name, build, per_point):
+    """The compiled path for this run, or None (then the NumPy path): the optimizer is a rule, the objective a
+    float_safe 2-D formula, and numba compiles both (lab/engine/compiled.py)."""
+    if not (float_safe(objective) and getattr(objective, "fg_formula", None) is not None
+            and type(objective).fg is Function2D.fg and type(objective).value_and_grad is Function2D.value_and_grad):
+        return None
+    try:
+        update = build({k: v[:1, None] for k, v in per_point.items()}).update
+    except Exception:
+        return None
+    rule = getattr(update, "rule", None)
+    if rule is None:
+        return None
+    from lab.engine import compiled
+    from lab.optimizers.elementwise import tail_names
+
+    fields = update.state_type._fields
+    counted = bool(fields) and fields[0] == "count"
+    n_state = len(fields) - counted
+    names = tail_names(rule, n_state)
+    spec = OPTIMIZERS.get(name)
+    may_vary = spec.per_point if spec is not None else ()
+    if set(per_point) - set(names) or len(names) != len(update.tail):
+        return None
+    slots = tuple(n in may_vary for n in names)
+    scalars, arrays = [], []
+    try:
+        for n, value, slot in zip(names, update.tail, slots):
+            if slot:
+                arrays.append(per_point[n] if n in per_point else compiled._scalar(value))
+            else:
+                scalars.append(compiled._scalar(value))
+        params = tuple(compiled._scalar(p) for p in objective.fg_args)
+    except compiled.NotCompilable:
+        return None
+    kern = compiled.kernel(rule, n_state, counted, slots, objective.fg_formula, len(params), tuple(scalars))
+    if kern is None:
+        return None
+    return kern, tuple(scalars), arrays, params
+
+
+def _run_compiled(fast, objective, out, steps, tol, bound, block, chunk, should_stop, progress) -> bool:
+    """multistart's loop over blocks and chunks, each chunk stepped by the compiled kernel: the same points,
+    statuses, steps, progress calls and cancellation points as the NumPy path. False if should_stop() said so."""
+    from lab.engine import compiled
+
+    kern, scalars, arrays, params = fast
+    k_points = len(out.starts)
+    total = k_points * steps
+    if should_stop is None and progress is None:
+        chunk = max(steps, 1)  # nobody to call between chunks: one call per block
+    buf = compiled.Buffers(min(block, k_points), kern.n_state, kern.n_arrays)
+    results = (out.x, out.loss, out.grad_norm, out.status, out.step)
+    n_threads = compiled.threads()
+    for lo in range(0, k_points, block):
+        hi = min(lo + block, k_points)
+        n = hi - lo
+        x = out.starts[lo:hi]
+        with np.errstate(all="ignore"):
+            value, grad = objective.value_and_grad(x)
+        gnorm = _norm(grad)
+        codes = classify(x, value, gnorm, tol, bound)
+        stopped = codes != RUNNING
+        if stopped.any():
+            rows = np.flatnonzero(stopped) + lo
+            _park(out, rows, x[stopped], value[stopped], gnorm[stopped], 0)
+            out.status[rows] = codes[stopped]
+        buf.X[:, :n] = x.T
+        buf.G[:, :n] = grad.T
+        buf.F[:n] = value
+        buf.N[:n] = gnorm
+        buf.S[..., :n] = 0.0
+        buf.live[:] = 0
+        buf.live[:n] = ~stopped
+        for a, values in enumerate(arrays):
+            buf.H[a, :n] = values[lo:hi] if isinstance(values, np.ndarray) else values
+        live = n - int(stopped.sum())
+        k = 0
+        while k < steps and live:
+            if should_stop is not None and should_stop():
+                _park_live(out, buf, n, lo, k)
+                return False
+            stop = min(steps, k + chunk)
+            live = compiled.advance(kern, n, k, stop, buf, tol, bound, lo, results, scalars, params, n_threads)
+            k = stop
+            if progress is not None and k < steps and live:
+                progress(lo * steps + n * k, total)
+        if live:
+            out.status[_park_live(out, buf, n, lo, k)] = MAX_STEPS
+        if progress is not None:
+            progress(hi * steps, total)
+    return True
+
+
+def _park_live(out, buf, n, lo, k) -> np.ndarray:
+    """Record the block's live points where they are, at step k; their rows."""
+    idx = np.flatnonzero(buf.live[:n])
+    rows = idx + lo
+    _park(out, rows, buf.X[:, idx].T, buf.F[idx], buf.N[idx], k)
+    return rows
 
 
 def _settle(out, rows, x, value, grad, gnorm, state, hyper, live, opt, build, k, tol, bound):

@@ -61,23 +61,36 @@ class Objective:
 class Function2D(Objective):
     """A 2-D objective written once as formulas in the coordinates (x, y).
 
-    Subclasses give ``f(x, y)``, ``g(x, y) -> (fx, fy)`` and ``h(x, y) -> (fxx, fxy, fyy)``
-    using NumPy ufuncs; x and y are arrays of any (matching) shape.
+    Subclasses give ``f(x, y)``, ``g(x, y) -> (fx, fy)`` and ``h(x, y) -> (fxx, fxy, fyy)`` using NumPy ufuncs;
+    x and y are arrays of any (matching) shape. Or, in place of ``f`` and ``g``, the value and gradient written
+    once as a plain function ``fg_formula(x, y, *fg_args) -> (f, fx, fy)`` (a module-level function, set
+    with ``staticmethod``; ``fg_args`` a tuple of floats set in ``__init__``): ``fg``, ``f`` and ``g`` all
+    run it, and when it uses + − × ÷ only (``float_safe``) it runs unchanged on arrays, on Python floats (the
+    race) and compiled by numba (the batched engine's fast path, lab/engine/compiled.py).
     """
 
     dim = 2
+    fg_formula = None
+    fg_args: tuple = ()
 
     def f(self, x, y):
-        raise NotImplementedError
+        if self.fg_formula is None:
+            raise NotImplementedError
+        return self.fg_formula(x, y, *self.fg_args)[0]
 
     def g(self, x, y):
-        raise NotImplementedError
+        if self.fg_formula is None:
+            raise NotImplementedError
+        _, fx, fy = self.fg_formula(x, y, *self.fg_args)
+        return fx, fy
 
     def h(self, x, y):
         raise NotImplementedError
 
     def fg(self, x, y):
-        """``(f, fx, fy)`` in one pass: bit for bit ``f(x, y)`` and ``g(x, y)``; override to share terms."""
+        """``(f, fx, fy)`` in one pass: bit for bit ``f(x, y)`` and ``g(x, y)``; ``fg_formula`` when there is one."""
+        if self.fg_formula is not None:
+            return self.fg_formula(x, y, *self.fg_args)
         fx, fy = self.g(x, y)
         return self.f(x, y), fx, fy
 

@@ -7,11 +7,61 @@ from lab.objectives.base import Function2D
 from lab.params import Param
 
 
+# The value-and-gradient formulas of the float_safe objectives, each written once as a plain function of
+# (x, y, *params) -> (f, fx, fy) with + − × ÷ only (t * t, never t ** 2): the same code runs on arrays, on Python
+# floats (the race) and compiled by numba (the batched engine), with the same bits.
+
+def quadratic(x, y, a00, a01, a11):
+    """½ xᵀAx with A = [[a00, a01], [a01, a11]]."""
+    return 0.5 * (a00 * x * x + 2 * a01 * x * y + a11 * y * y), a00 * x + a01 * y, a01 * x + a11 * y
+
+
+def rosenbrock(x, y, a, b):
+    """(a − x)² + b(y − x²)²."""
+    t, r = a - x, y - x * x
+    return t * t + b * (r * r), -2 * t - 4 * b * x * r, 2 * b * r
+
+
+def saddle(x, y):
+    """x² − y²."""
+    return x * x - y * y, 2 * x, -2 * y
+
+
+def booth(x, y):
+    """(x + 2y − 7)² + (2x + y − 5)²."""
+    p, q = x + 2 * y - 7, 2 * x + y - 5
+    return p * p + q * q, 2 * p + 4 * q, 4 * p + 2 * q
+
+
+def himmelblau(x, y):
+    """(x² + y − 11)² + (x + y² − 7)²."""
+    p, q = x * x + y - 11, x + y * y - 7
+    return p * p + q * q, 4 * x * p + 2 * q, 2 * p + 4 * y * q
+
+
+def goldstein_price(x, y):
+    """A·B with A = 1 + u²P, B = 30 + v²Q (see GoldsteinPrice)."""
+    a, b = _goldstein_price_parts(x, y)
+    return a[0] * b[0], a[1] * b[0] + a[0] * b[1], a[2] * b[0] + a[0] * b[2]
+
+
+def matyas(x, y):
+    """0.26(x² + y²) − 0.48xy."""
+    return 0.26 * (x * x + y * y) - 0.48 * x * y, 0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x
+
+
+def three_hump_camel(x, y):
+    """2x² − 1.05x⁴ + x⁶/6 + xy + y²."""
+    x2 = x * x
+    return (2 * x2 - 1.05 * x2 * x2 + x2 * x2 * x2 / 6 + x * y + y * y,
+            4 * x - 4.2 * x2 * x + x2 * x2 * x + y, x + 2 * y)
+
+
 class Quadratic(Function2D):
     """The lecture's ill-conditioned bowl: f = ½ xᵀAx, A = R(angle)·diag(1, kappa)·R(angle)ᵀ (angle in degrees)."""
 
     name = "quadratic"
-    float_safe = True  # fg and h use + − × ÷ only: the race may step it on Python floats (see Function2D)
+    float_safe = True  # fg_formula and h use + − × ÷ only: floats, arrays and numba give the same bits
     PARAMS = (
         Param("kappa", 10.0, lo=1.0, doc="condition number of A (its eigenvalues are 1 and kappa)"),
         Param("angle", 0.0, lo=-360.0, hi=360.0, doc="rotation of the bowl's axes, in degrees"),
@@ -22,20 +72,10 @@ class Quadratic(Function2D):
         r = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
         self.A = r @ np.diag([1.0, kappa]) @ r.T
         self.A = 0.5 * (self.A + self.A.T)
+        self.fg_args = (float(self.A[0, 0]), float(self.A[0, 1]), float(self.A[1, 1]))
         super().__init__({"kappa": kappa, "angle": angle}, [[-2, 2], [-2, 2]], [[0, 0]], 0.0, [-1.8, 1.2])
 
-    def f(self, x, y):
-        a = self.A
-        return 0.5 * (a[0, 0] * x * x + 2 * a[0, 1] * x * y + a[1, 1] * y * y)
-
-    def g(self, x, y):
-        a = self.A
-        return a[0, 0] * x + a[0, 1] * y, a[0, 1] * x + a[1, 1] * y
-
-    def fg(self, x, y):
-        a00, a01, a11 = float(self.A[0, 0]), float(self.A[0, 1]), float(self.A[1, 1])  # floats stay floats
-        return (0.5 * (a00 * x * x + 2 * a01 * x * y + a11 * y * y),
-                a00 * x + a01 * y, a01 * x + a11 * y)
+    fg_formula = staticmethod(quadratic)
 
     def h(self, x, y):
         a = self.A
@@ -47,24 +87,16 @@ class Rosenbrock(Function2D):
     """Rosenbrock's banana valley: f = (a − x)² + b(y − x²)², minimum 0 at (a, a²)."""
 
     name = "rosenbrock"
-    float_safe = True  # fg and h use + − × ÷ only: the race may step it on Python floats (see Function2D)
+    float_safe = True  # fg_formula and h use + − × ÷ only: floats, arrays and numba give the same bits
     PARAMS = (Param("a", 1.0, lo=-10.0, hi=10.0), Param("b", 100.0, lo=0.0, hi=1e4, lo_open=True))
 
     def __init__(self, a: float, b: float):
         self.a, self.b = a, b
+        self.fg_args = (float(a), float(b))
         domain = [[min(-2.0, a - 1.0), max(2.0, a + 1.0)], [min(-1.0, a * a - 1.0), max(3.0, a * a + 1.0)]]
         super().__init__({"a": a, "b": b}, domain, [[a, a * a]], 0.0, [-1.5, 2.0])
 
-    def f(self, x, y):
-        return (self.a - x) ** 2 + self.b * (y - x * x) ** 2
-
-    def g(self, x, y):
-        r = y - x * x
-        return -2 * (self.a - x) - 4 * self.b * x * r, 2 * self.b * r
-
-    def fg(self, x, y):
-        t, r = self.a - x, y - x * x  # NumPy's t ** 2 is t * t
-        return t * t + self.b * (r * r), -2 * t - 4 * self.b * x * r, 2 * self.b * r
+    fg_formula = staticmethod(rosenbrock)
 
     def h(self, x, y):
         b = self.b
@@ -92,17 +124,13 @@ class Saddle(Function2D):
     """The plain saddle: f = x² − y², no minimum (unbounded below along y); the origin is a saddle point."""
 
     name = "saddle"
-    float_safe = True  # fg and h use + − × ÷ only: the race may step it on Python floats (see Function2D)
+    float_safe = True  # fg_formula and h use + − × ÷ only: floats, arrays and numba give the same bits
     PARAMS = ()
 
     def __init__(self):
         super().__init__({}, [[-2, 2], [-2, 2]], [], None, [-1.5, 0.01])
 
-    def f(self, x, y):
-        return x * x - y * y
-
-    def g(self, x, y):
-        return 2 * x, -2 * y
+    fg_formula = staticmethod(saddle)
 
     def h(self, x, y):
         return _full(x, 2.0), _full(x, 0.0), _full(x, -2.0)
@@ -157,22 +185,13 @@ class Booth(Function2D):
     """Booth: f = (x + 2y − 7)² + (2x + y − 5)², minimum 0 at (1, 3)."""
 
     name = "booth"
-    float_safe = True  # fg and h use + − × ÷ only: the race may step it on Python floats (see Function2D)
+    float_safe = True  # fg_formula and h use + − × ÷ only: floats, arrays and numba give the same bits
     PARAMS = ()
 
     def __init__(self):
         super().__init__({}, [[-10, 10], [-10, 10]], [[1.0, 3.0]], self.f(1.0, 3.0), [-8.0, 8.0])
 
-    def f(self, x, y):
-        return (x + 2 * y - 7) ** 2 + (2 * x + y - 5) ** 2
-
-    def g(self, x, y):
-        p, q = x + 2 * y - 7, 2 * x + y - 5
-        return 2 * p + 4 * q, 4 * p + 2 * q
-
-    def fg(self, x, y):
-        p, q = x + 2 * y - 7, 2 * x + y - 5
-        return p * p + q * q, 2 * p + 4 * q, 4 * p + 2 * q
+    fg_formula = staticmethod(booth)
 
     def h(self, x, y):
         return _full(x, 10.0), _full(x, 8.0), _full(x, 10.0)
@@ -182,7 +201,7 @@ class Himmelblau(Function2D):
     """Himmelblau: f = (x² + y − 11)² + (x + y² − 7)², four minima of value 0, e.g. at (3, 2)."""
 
     name = "himmelblau"
-    float_safe = True  # fg and h use + − × ÷ only: the race may step it on Python floats (see Function2D)
+    float_safe = True  # fg_formula and h use + − × ÷ only: floats, arrays and numba give the same bits
     PARAMS = ()
     #: the published 6-digit locations, polished by Newton's method in ``__init__``
     SEEDS = ((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126))
@@ -192,16 +211,7 @@ class Himmelblau(Function2D):
         min_value = min(float(self.f(*m)) for m in minima)
         super().__init__({}, [[-5, 5], [-5, 5]], minima, min_value, [-0.3, -0.7])
 
-    def f(self, x, y):
-        return (x * x + y - 11) ** 2 + (x + y * y - 7) ** 2
-
-    def g(self, x, y):
-        p, q = x * x + y - 11, x + y * y - 7
-        return 4 * x * p + 2 * q, 2 * p + 4 * y * q
-
-    def fg(self, x, y):
-        p, q = x * x + y - 11, x + y * y - 7
-        return p * p + q * q, 4 * x * p + 2 * q, 2 * p + 4 * y * q
+    fg_formula = staticmethod(himmelblau)
 
     def h(self, x, y):
         p, q = x * x + y - 11, x + y * y - 7
@@ -296,42 +306,32 @@ def _product_hessian(u, ux, uy, P, Px, Py, Pxx, Pxy, Pyy):
     return val, gx, gy, hxx, hxy, hyy
 
 
+def _goldstein_price_parts(x, y):
+    """Goldstein–Price's A = 1 + u²P and B = 30 + v²Q, each as (value, ∂x, ∂y, ∂xx, ∂xy, ∂yy)."""
+    u = x + y + 1
+    P = 19 - 14 * x + 3 * x * x - 14 * y + 6 * x * y + 3 * y * y
+    Pxy = -14 + 6 * x + 6 * y
+    A = _product_hessian(u, 1.0, 1.0, P, Pxy, Pxy, 6.0, 6.0, 6.0)
+    v = 2 * x - 3 * y
+    Q = 18 - 32 * x + 12 * x * x + 48 * y - 36 * x * y + 27 * y * y
+    B = _product_hessian(v, 2.0, -3.0, Q, -32 + 24 * x - 36 * y, 48 - 36 * x + 54 * y, 24.0, -36.0, 54.0)
+    return (1 + A[0], A[1], A[2], A[3], A[4], A[5]), (30 + B[0], B[1], B[2], B[3], B[4], B[5])
+
+
 class GoldsteinPrice(Function2D):
     """Goldstein–Price: f = [1 + (x+y+1)²(19 − 14x + 3x² − 14y + 6xy + 3y²)]·[30 + (2x−3y)²(18 − 32x + 12x² + 48y − 36xy + 27y²)], minimum 3 at (0, −1)."""
 
     name = "goldstein_price"
-    float_safe = True  # fg and h use + − × ÷ only: the race may step it on Python floats (see Function2D)
+    float_safe = True  # fg_formula and h use + − × ÷ only: floats, arrays and numba give the same bits
     PARAMS = ()
 
     def __init__(self):
         super().__init__({}, [[-2, 2], [-2, 2]], [[0.0, -1.0]], self.f(0.0, -1.0), [0.2, 0.2])
 
-    @staticmethod
-    def _parts(x, y):
-        """A = 1 + u²P and B = 30 + v²Q, each as (value, ∂x, ∂y, ∂xx, ∂xy, ∂yy)."""
-        u = x + y + 1
-        P = 19 - 14 * x + 3 * x * x - 14 * y + 6 * x * y + 3 * y * y
-        Pxy = -14 + 6 * x + 6 * y
-        A = _product_hessian(u, 1.0, 1.0, P, Pxy, Pxy, 6.0, 6.0, 6.0)
-        v = 2 * x - 3 * y
-        Q = 18 - 32 * x + 12 * x * x + 48 * y - 36 * x * y + 27 * y * y
-        B = _product_hessian(v, 2.0, -3.0, Q, -32 + 24 * x - 36 * y, 48 - 36 * x + 54 * y, 24.0, -36.0, 54.0)
-        return (1 + A[0],) + A[1:], (30 + B[0],) + B[1:]
-
-    def f(self, x, y):
-        (a, *_), (b, *_) = self._parts(x, y)
-        return a * b
-
-    def g(self, x, y):
-        (a, ax, ay, *_), (b, bx, by, *_) = self._parts(x, y)
-        return ax * b + a * bx, ay * b + a * by
-
-    def fg(self, x, y):
-        (a, ax, ay, *_), (b, bx, by, *_) = self._parts(x, y)
-        return a * b, ax * b + a * bx, ay * b + a * by
+    fg_formula = staticmethod(goldstein_price)
 
     def h(self, x, y):
-        (a, ax, ay, axx, axy, ayy), (b, bx, by, bxx, bxy, byy) = self._parts(x, y)
+        (a, ax, ay, axx, axy, ayy), (b, bx, by, bxx, bxy, byy) = _goldstein_price_parts(x, y)
         return (axx * b + 2 * ax * bx + a * bxx,
                 axy * b + ax * by + ay * bx + a * bxy,
                 ayy * b + 2 * ay * by + a * byy)
@@ -384,17 +384,13 @@ class Matyas(Function2D):
     """Matyas: f = 0.26(x² + y²) − 0.48xy, minimum 0 at (0, 0) at the bottom of a flat diagonal valley."""
 
     name = "matyas"
-    float_safe = True  # fg and h use + − × ÷ only: the race may step it on Python floats (see Function2D)
+    float_safe = True  # fg_formula and h use + − × ÷ only: floats, arrays and numba give the same bits
     PARAMS = ()
 
     def __init__(self):
         super().__init__({}, [[-10, 10], [-10, 10]], [[0.0, 0.0]], self.f(0.0, 0.0), [8.0, -3.0])
 
-    def f(self, x, y):
-        return 0.26 * (x * x + y * y) - 0.48 * x * y
-
-    def g(self, x, y):
-        return 0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x
+    fg_formula = staticmethod(matyas)
 
     def h(self, x, y):
         return _full(x, 0.52), _full(x, -0.48), _full(x, 0.52)
@@ -404,19 +400,13 @@ class ThreeHumpCamel(Function2D):
     """Three-hump camel: f = 2x² − 1.05x⁴ + x⁶/6 + xy + y², minimum 0 at (0, 0) and two local minima."""
 
     name = "three_hump_camel"
-    float_safe = True  # fg and h use + − × ÷ only: the race may step it on Python floats (see Function2D)
+    float_safe = True  # fg_formula and h use + − × ÷ only: floats, arrays and numba give the same bits
     PARAMS = ()
 
     def __init__(self):
         super().__init__({}, [[-2, 2], [-2, 2]], [[0.0, 0.0]], self.f(0.0, 0.0), [1.9, 1.9])
 
-    def f(self, x, y):
-        x2 = x * x
-        return 2 * x2 - 1.05 * x2 * x2 + x2 * x2 * x2 / 6 + x * y + y * y
-
-    def g(self, x, y):
-        x2 = x * x
-        return 4 * x - 4.2 * x2 * x + x2 * x2 * x + y, x + 2 * y
+    fg_formula = staticmethod(three_hump_camel)
 
     def h(self, x, y):
         x2 = x * x
