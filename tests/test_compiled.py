@@ -13,7 +13,8 @@ from lab.engine import compiled
 from lab.engine.multistart import CONVERGED, DIVERGED, MAX_STEPS, RUNNING, multistart
 from lab.objectives import classic, make_objective
 from lab.objectives.base import float_safe
-from lab.optimizers.elementwise import per_coordinate
+from lab.optimizers import OPTIMIZERS, make_optimizer
+from lab.optimizers.elementwise import FloatSteps, per_coordinate
 from lab.optimizers.sgd import SGDState
 
 try:
@@ -88,6 +89,29 @@ def test_every_rule_compiled_equals_numpy_bit_for_bit(objective, name, hp, calls
     fast = multistart(obj, name, starts, **kw)
     assert calls[0] > 0, "the compiled path did not run"
     assert_same(fast, numpy_path(obj, name, starts, **kw))
+
+
+OTHER_RULES = [s.name for s in OPTIMIZERS.values()
+               if s.first_order and s.batched and s.name not in {n for n, _ in RULES}]
+
+
+@needs_numba
+@pytest.mark.parametrize("name", OTHER_RULES)
+def test_every_other_registered_rule_compiled_equals_numpy_bit_for_bit(name, calls):
+    """Each rule of the registry not in RULES (the newer optimizers, a plug-in's) on one objective, its defaults."""
+    obj = make_objective("himmelblau")
+    starts = starts_for(obj)
+    kw = dict(steps=150, tol=1e-3, bound=1e4, block=64)
+    fast = multistart(obj, name, starts, **kw)
+    if FloatSteps.available(make_optimizer(name)):
+        assert calls[0] > 0, "the compiled path did not run"
+    assert_same(fast, numpy_path(obj, name, starts, **kw))
+
+
+def test_a_schedule_or_clipping_takes_the_numpy_path(calls):
+    obj = make_objective("himmelblau")
+    multistart(obj, "adam", starts_for(obj), steps=20, hyperparameters={"schedule": "cosine", "t_max": 10})
+    assert calls[0] == 0
 
 
 @needs_numba

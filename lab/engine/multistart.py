@@ -203,7 +203,7 @@ def _compiled_plan(objective, name, build, per_point):
     except Exception:
         return None
     rule = getattr(update, "rule", None)
-    if rule is None:
+    if rule is None or getattr(update, "pieces", None) is not None:  # schedules and clipping: the NumPy path
         return None
     from lab.engine import compiled
     from lab.optimizers.elementwise import tail_names
