@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lab.curvature import curvature_at
-from lab.data_view import decision_regions, predict_classes
+from lab.views.data_fit import decision_regions, predict_classes
 from lab.errors import LabError
 from lab.gradcheck import grad_check, hessian_check
 from lab.objectives import OBJECTIVES, make_objective

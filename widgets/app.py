@@ -136,7 +136,7 @@ def _screenshot(app, experiment, out: Path, size: tuple[int, int]) -> int:
     from lab.files import atomic_write
     from widgets.main_window import MainWindow
     from widgets.model import SPEED_MAX
-    from widgets.plot_export import _png_bytes
+    from widgets.plots.plot_export import _png_bytes
 
     window = MainWindow(experiment, remember=False)
     window.resize(*size)

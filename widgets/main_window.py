@@ -11,22 +11,22 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, Q
 
 from lab.experiment import Experiment
 from widgets import settings as lab_settings
-from widgets.analysis_base import install_analysis_menu
+from widgets.analysis.view_base import install_analysis_menu
 from widgets.error_box import error_box
-from widgets.background import BackgroundJobs
-from widgets.contour_plot import ContourView
-from widgets.controls import Controls, RunSettings
-from widgets.curvature_panel import CurvaturePanel
-from widgets.data_plot import DataPanel
-from widgets.export_adapter import FORMATS as TRAJECTORY_FORMATS
-from widgets.leaderboard import Leaderboard
-from widgets.loss_plot import GradNormPlot, LossPlot
+from widgets.work.view_jobs import BackgroundJobs
+from widgets.plots.contour_plot import ContourView
+from widgets.panels.controls import Controls, RunSettings
+from widgets.panels.curvature_panel import CurvaturePanel
+from widgets.plots.data_plot import DataPanel
+from widgets.model.export_adapter import FORMATS as TRAJECTORY_FORMATS
+from widgets.panels.leaderboard import Leaderboard
+from widgets.plots.loss_plot import GradNormPlot, LossPlot
 from widgets.model import LabModel
-from widgets.objective_panel import ObjectivePanel
-from widgets.plot_export import export_plots
-from widgets.racers_panel import RacersPanel
+from widgets.panels.objective_panel import ObjectivePanel
+from widgets.plots.plot_export import export_plots
+from widgets.panels.racers_panel import RacersPanel
 from widgets.style import FONT_PT, configure_pyqtgraph, font
-from widgets.throttle import RedrawClock
+from widgets.work.redraw_clock import RedrawClock
 
 DEFAULT_SIZE = (1400, 900)
 DEFAULT_SPEED = 500.0  # steps per second when nothing is remembered: a race you can watch

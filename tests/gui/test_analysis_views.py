@@ -10,9 +10,9 @@ from PySide6.QtGui import QImage
 from lab.basin import basin_map
 from lab.objectives import make_objective
 from lab.sweep import lr_sweep
-from widgets.basin_view import BasinView, color_of, color_table, label_image
+from widgets.analysis.basin_view import BasinView, color_of, color_table, label_image
 from widgets.model import LabModel
-from widgets.sweep_view import FLOOR, SweepView, plotted, top_of
+from widgets.analysis.sweep_view import FLOOR, SweepView, plotted, top_of
 
 GRID, STEPS = 30, 300
 

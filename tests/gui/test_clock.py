@@ -3,8 +3,8 @@ import time
 
 import pytest
 
-from widgets import gil
-from widgets.throttle import HOLD_MAX_MS, TABLE_INTERVAL, RedrawClock
+from widgets.work import gil
+from widgets.work.redraw_clock import HOLD_MAX_MS, TABLE_INTERVAL, RedrawClock
 
 
 @pytest.fixture

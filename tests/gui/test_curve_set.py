@@ -4,7 +4,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
 
-from widgets.curve_set import COLUMN_PX, CurveSet
+from widgets.plots.curve_set import COLUMN_PX, CurveSet
 
 
 def plot_with(qtbot, x, y, color="#D55E00", y_range=(0.0, 10.0)):

@@ -18,7 +18,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt, QtMsgType
 
-from widgets import live_threads
+from widgets.work import live_threads
 from widgets.model import MAX_STEPS_LIMIT
 
 QT_NOISE = ("propagateSizeHints",)  # the offscreen platform's harmless note

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from widgets.buffers import GrowingArray
-from widgets.decimate import PixelPath, clip_segments
-from widgets.scales import FLOOR, banded, floor_for, log_levels, loss_gap, positive_floor
-from widgets.tables import number
+from lab.views.growing_array import GrowingArray
+from lab.views.decimate import PixelPath, clip_segments
+from widgets.plots.scales import FLOOR, banded, floor_for, log_levels, loss_gap, positive_floor
+from widgets.panels.tables import number
 
 
 def test_loss_gap_floors_exact_minimum_and_keeps_nan():
@@ -106,7 +106,7 @@ def peak_columns_by_loop(x, y, x0, x1, columns):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_peak_columns_equals_the_loop_and_keeps_every_columns_extremes(seed):
-    from widgets.decimate import peak_columns
+    from lab.views.decimate import peak_columns
 
     rng = np.random.default_rng(seed)
     n = int(rng.integers(50, 3000))
@@ -122,7 +122,7 @@ def test_peak_columns_equals_the_loop_and_keeps_every_columns_extremes(seed):
 
 
 def test_peak_columns_hand_example():
-    from widgets.decimate import peak_columns
+    from lab.views.decimate import peak_columns
 
     x = np.arange(10.0)
     y = np.array([5, 1, 7, 3, np.nan, np.nan, 2, 9, 4, 8.0])

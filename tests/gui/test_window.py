@@ -150,7 +150,7 @@ def test_racer_table_edits_reach_the_model(window):
 
 
 def test_speed_control_and_max_steps(window):
-    from widgets.controls import SPEEDS
+    from widgets.panels.controls import SPEEDS
     slider = window.findChild(QSlider, "speedControl")
     slider.setValue(0)
     assert window.model.speed == SPEEDS[0] == 1
@@ -202,7 +202,7 @@ def test_a_high_dimensional_objective_shows_a_slice_and_races(window, qtbot):
 def test_the_objective_summary_shows_whole_words_in_two_lines(qtbot):
     from PySide6.QtCore import Qt
 
-    from widgets.objective_panel import TwoLineLabel
+    from widgets.panels.objective_panel import TwoLineLabel
 
     label = TwoLineLabel()
     qtbot.addWidget(label)

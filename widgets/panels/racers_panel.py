@@ -13,9 +13,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGridL
 from lab.optimizers import OPTIMIZERS, optimizer_spec
 from lab.presets import LABELS
 from widgets.model import LabModel
-from widgets.param_field import ParamField, show_value
+from widgets.panels.param_field import ParamField, show_value
 from widgets.style import FONT_PT, PALETTE, PALETTE_NAMES, font
-from widgets.tables import swatch
+from widgets.panels.tables import swatch
 
 COL_ON, COL_LABEL, COL_LR = range(3)
 SHORT = {"rho": "ρ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "decay_rate": "decay", "damping": "damping",

@@ -15,15 +15,15 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Slot
 from PySide6.QtGui import QColor
 
-from widgets.decimate import PixelPath
+from lab.views.decimate import PixelPath
 from widgets.model import LabModel, RacerTrace
-from widgets.scales import floor_for, log_levels
-from widgets.markers import Markers
-from widgets.slice_view import SliceLayer
+from widgets.plots.scales import floor_for, log_levels
+from widgets.plots.markers import Markers
+from widgets.plots.slice_view import SliceLayer
 from widgets.style import FONT_PT, GUIDE, INK, LINE_WIDTH, MARKER_SIZE, font, style_plot
-from widgets.gil import gui_busy
-from widgets.throttle import RedrawClock
-from widgets.trail_layer import BUDGET, TrailLayer
+from widgets.work.gil import gui_busy
+from widgets.work.redraw_clock import RedrawClock
+from widgets.plots.trail_layer import BUDGET, TrailLayer
 
 VELOCITY = "#7A1F00"   # the velocity arrow and the lookahead point (dark brown: no racer has it)
 GRID = 360             # contour grid points per side

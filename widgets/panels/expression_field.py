@@ -14,7 +14,7 @@ from PySide6.QtCore import Signal
 from lab.errors import LabError
 from lab.expression import check_expression
 from lab.params import Param
-from widgets.param_field import ParamField
+from widgets.panels.param_field import ParamField
 
 
 def _compile(text: str):

@@ -6,8 +6,8 @@ import math
 from PySide6.QtCore import Signal, Slot
 
 from widgets.model import LabModel, RacerTrace
-from widgets.tables import LiveTable, number, swatch
-from widgets.throttle import RedrawClock
+from widgets.panels.tables import LiveTable, number, swatch
+from widgets.work.redraw_clock import RedrawClock
 
 SHORT_STATUS = {"running": "running", "converged": "converged", "diverged": "diverged", "max_steps": "max steps",
                 "error": "error"}

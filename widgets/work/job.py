@@ -18,8 +18,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from widgets.gil import yield_to_gui
-from widgets.thread_owner import JobOwner
+from widgets.work.gil import yield_to_gui
+from widgets.work.owner import JobOwner
 
 PROGRESS_PER_SECOND = 20
 

@@ -20,8 +20,8 @@ from pyqtgraph.graphicsItems.PlotCurveItem import arrayToLineSegments
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QPainter, QPaintEngine, QPen
 
-from widgets.decimate import peak_columns
-from widgets.view_item import ViewItem
+from lab.views.decimate import peak_columns
+from widgets.plots.view_item import ViewItem
 
 COLUMN_PX = 2.0
 """Pixels per column of ``peak_columns``: the curves are 3.5 px wide; one min/max pair per two columns looks the

@@ -11,7 +11,7 @@ thread free for input and the plots smooth, however fast the race runs:
   ``BUSY_FRACTION`` after the last one that drew began, but only once that tick's paints are done and ``GAP_MS``
   after them: drawing takes at most that share of the GUI thread, and a tick never shares an event-loop pass
   with the previous tick's paint.
-- Hold: from a tick to the end of its paints the worker waits (``widgets.gil.hold``, at most ``HOLD_MAX_MS``).
+- Hold: from a tick to the end of its paints the worker waits (``widgets.work.gil.hold``, at most ``HOLD_MAX_MS``).
   Qt calls back into Python dozens of times on the way to and through the paints; with the worker running each
   call could first wait for the GIL, and a 10 ms redraw took 20.
 - Tables ask for the tick when they are due, so they never make the clock tick in between.
@@ -22,8 +22,8 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from widgets import gil
-from widgets.gil import gui_busy
+from widgets.work import gil
+from widgets.work.gil import gui_busy
 
 MIN_INTERVAL_MS = 8      # ≤ 125 ticks a second
 MAX_INTERVAL_MS = 250    # never slower than 4 ticks a second

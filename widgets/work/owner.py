@@ -2,7 +2,7 @@
 
 ``ThreadOwner`` moves its worker (which must have no parent: ``moveToThread`` silently fails with one) to a new
 thread, starts it, and registers for ``shutdown`` at the application's ``aboutToQuit`` and, as a last resort, at
-interpreter exit (``widgets.live_threads``), so no worker outlives its QThread. A subclass declares the signal
+interpreter exit (``widgets.work.live_threads``), so no worker outlives its QThread. A subclass declares the signal
 ``_requested``, connected here to the worker's ``run``: emitting it hands the worker its work. ``JobOwner`` adds
 one job at a time: a job is any object with ``stop`` and ``done`` events; ``stop`` takes it back from the worker.
 """
@@ -12,7 +12,7 @@ from typing import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread
 
-from widgets import live_threads
+from widgets.work import live_threads
 
 
 class ThreadOwner(QObject):

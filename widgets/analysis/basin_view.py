@@ -18,7 +18,7 @@ from lab.basin import DEFAULT_GRID, DIVERGED, ELSEWHERE, MAX_GRID, NOT_CONVERGED
 from lab.errors import LabError
 from lab.cli.common import MAX_STEPS  # the command line's limit on steps per run
 from lab.presets import LABELS, suggest
-from widgets.analysis_base import BATCHED, AnalysisView, HyperEditor, int_field, side_legend
+from widgets.analysis.view_base import BATCHED, AnalysisView, HyperEditor, int_field, side_legend
 from widgets.style import FONT_PT, INK, TITLE_PT, configure_pyqtgraph, font, style_plot
 
 MINIMUM_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from lab.race import Race
-from widgets.gil import yield_to_gui
-from widgets.snapshot import cheap_curvature, collect
-from widgets.thread_owner import JobOwner
+from widgets.work.gil import yield_to_gui
+from lab.views.snapshot import cheap_curvature, collect
+from widgets.work.owner import JobOwner
 
 MAX_UPDATES_PER_SECOND = 60
 EXPENSIVE_CURVATURE_INTERVAL = 1.0
@@ -60,7 +60,7 @@ class RaceWorker(QObject):
     """Steps a race in its own thread. Create it without a parent, then ``moveToThread``."""
 
     started = Signal(int)          # run_id
-    progress = Signal(object)      # widgets.snapshot.Progress
+    progress = Signal(object)      # lab.views.snapshot.Progress
     finished = Signal(object)      # RunResult: the race is done, or the job's budget is spent
     aborted = Signal(object)       # RunResult: stopped on request
     errored = Signal(object, str)  # RunResult, message

@@ -19,9 +19,9 @@ from lab.files import atomic_write
 from lab.optimizers import optimizer_spec
 from lab.params import Param
 from widgets.error_box import error_box
-from widgets.job import JobRunner
-from widgets.param_field import ParamField
-from widgets.plot_export import _png_bytes, _svg_bytes
+from widgets.work.job import JobRunner
+from widgets.panels.param_field import ParamField
+from widgets.plots.plot_export import _png_bytes, _svg_bytes
 from widgets.style import FONT_PT, INK, font
 
 SHORT = {"rho": "ρ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "decay_rate": "decay", "weight_decay": "wd",
@@ -359,8 +359,8 @@ def install_analysis_menu(window) -> None:
         def open_view() -> None:
             view = views.get(key)
             if view is None:
-                from widgets.basin_view import BasinView
-                from widgets.sweep_view import SweepView
+                from widgets.analysis.basin_view import BasinView
+                from widgets.analysis.sweep_view import SweepView
 
                 view = (BasinView if key == "basin" else SweepView)(window.model, window)
                 views[key] = view

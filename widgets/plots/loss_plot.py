@@ -16,14 +16,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QFontMetrics
 
-from widgets.curve_set import CurveSet, RacerCurve
-from widgets.decimate import Envelope
+from widgets.plots.curve_set import CurveSet, RacerCurve
+from lab.views.decimate import Envelope
 from widgets.model import LabModel
-from widgets.scales import FLOOR, floor_for, loss_gap, positive_floor
-from widgets.snapshot import PER_STEP_CURVATURE_MAX_DIM
+from widgets.plots.scales import FLOOR, floor_for, loss_gap, positive_floor
+from lab.views.snapshot import PER_STEP_CURVATURE_MAX_DIM
 from widgets.style import BOTTOM_AXIS_HEIGHT, FONT_PT, GUIDE, INK, LINE_WIDTH, font, style_plot, set_title
-from widgets.gil import gui_busy
-from widgets.throttle import RedrawClock
+from widgets.work.gil import gui_busy
+from widgets.work.redraw_clock import RedrawClock
 
 DIVERGING_DECADES = 4.0  # on a log axis, room above the other racers for a diverging racer's climb
 

@@ -12,8 +12,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from widgets.gil import gui_busy, yield_to_gui
-from widgets.thread_owner import ThreadOwner
+from widgets.work.gil import gui_busy, yield_to_gui
+from widgets.work.owner import ThreadOwner
 
 
 class _Worker(QObject):

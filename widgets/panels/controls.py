@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSi
 
 from lab.params import Param
 from widgets.model import MAX_STEPS_LIMIT, SPEED_MAX, LabModel
-from widgets.param_field import ParamField
+from widgets.panels.param_field import ParamField
 
 NOISE = Param("noise", 0.0, lo=0.0, doc="Gaussian noise of this scale added to every gradient the racers step on "
               "(the same draw for every racer at a step, seeded by the seed)")

@@ -1,6 +1,6 @@
 """The data behind a data-driven objective, and the selected racer's model of it; the minibatch-loss curves.
 
-``DataPanel`` (shown only when ``lab.data_view.has_data``): the data set's points — regression (tᵢ, yᵢ);
+``DataPanel`` (shown only when ``lab.views.data_fit.has_data``): the data set's points — regression (tᵢ, yᵢ);
 classification pᵢ in two Okabe–Ito colours and two marker shapes — and, at the selected racer's current point,
 its fitted line ŷ = w·t + b, or its decision regions and boundary. The model of the data is computed in the
 view-jobs thread (widgets/background.py) at most ``RATE_HZ`` times a second, never on the GUI thread.
@@ -17,14 +17,14 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
-from lab import data_view
+from lab.views import data_fit
 from lab.stochastic import minibatch_losses
-from widgets.background import BackgroundJobs
-from widgets.buffers import GrowingArray
-from widgets.decimate import Envelope
-from widgets.gil import gui_busy, yield_to_gui
+from widgets.work.view_jobs import BackgroundJobs
+from lab.views.growing_array import GrowingArray
+from lab.views.decimate import Envelope
+from widgets.work.gil import gui_busy, yield_to_gui
 from widgets.model import LabModel
-from widgets.scales import loss_gap
+from widgets.plots.scales import loss_gap
 from widgets.style import FONT_PT, INK, LINE_WIDTH, font, style_plot, set_title
 
 RATE_HZ = 4
@@ -50,9 +50,9 @@ def last_finite(trace, fallback) -> tuple[np.ndarray, int]:
 def model_of_data(objective, x: np.ndarray, n: int = REGION_GRID) -> dict:
     """What the plot draws for parameters x (worker thread): the line, or the regions and their boundary."""
     if objective.task == "regression":
-        t, yhat = data_view.fitted_line(objective, x)
+        t, yhat = data_fit.fitted_line(objective, x)
         return {"x": x, "line": (t, yhat)}
-    xs, ys, classes = data_view.decision_regions(objective, x, n=n)
+    xs, ys, classes = data_fit.decision_regions(objective, x, n=n)
     segments_x, segments_y = [], []
     for path in pg.isocurve(np.asarray(classes, dtype=float), 0.5, connected=True):
         p = np.asarray(path, dtype=float)
@@ -104,7 +104,7 @@ class DataPlot(pg.PlotWidget):
 
     @property
     def active(self) -> bool:
-        return data_view.has_data(self.model.objective)
+        return data_fit.has_data(self.model.objective)
 
     @Slot()
     def _on_objective_changed(self) -> None:
@@ -118,7 +118,7 @@ class DataPlot(pg.PlotWidget):
             p.setData([], [])
         if not self.active:
             return
-        inputs, targets = data_view.data_points(obj)
+        inputs, targets = data_fit.data_points(obj)
         label = {"font-size": f"{FONT_PT}pt", "color": INK}
         if obj.task == "regression":
             self.points[0].setData(inputs, targets)
@@ -137,7 +137,7 @@ class DataPlot(pg.PlotWidget):
         """The view: the data's bounding box (the regions reach a little beyond it)."""
         if not self.active:
             return
-        inputs, targets = data_view.data_points(self.model.objective)
+        inputs, targets = data_fit.data_points(self.model.objective)
         px, py = (inputs, targets) if self.model.objective.task == "regression" else (inputs[:, 0], inputs[:, 1])
         self.plot.getViewBox().setRange(xRange=(float(np.min(px)), float(np.max(px))),
                                         yRange=(float(np.min(py)), float(np.max(py))), padding=0.08)

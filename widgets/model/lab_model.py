@@ -21,13 +21,13 @@ from lab.optimizers import OPTIMIZERS, optimizer_spec
 from lab.presets import LABELS, LECTURE_SET, lecture_set, suggest
 from lab.race import RUNNING, Race, RacerSpec
 from lab.stochastic import check_noise
-from widgets import export_adapter
-from widgets.buffers import GrowingArray
-from widgets.decimate import Envelope
-from widgets.gil import gui_busy
-from widgets.snapshot import PointInfo, Progress, collect
+from widgets.model import export_adapter
+from lab.views.growing_array import GrowingArray
+from lab.views.decimate import Envelope
+from widgets.work.gil import gui_busy
+from lab.views.snapshot import PointInfo, Progress, collect
 from widgets.style import PALETTE, color_for
-from widgets.worker import RaceRunner, RunResult
+from widgets.work.race_job import RaceRunner, RunResult
 
 DEFAULT_OBJECTIVE = "rosenbrock"
 DEFAULT_STEPS = 5000

@@ -19,7 +19,7 @@ from lab.errors import LabError
 from lab.cli.common import MAX_STEPS  # the command line's limit on steps per run
 from lab.presets import LABELS
 from lab.sweep import MAX_NUM, LRSweep, lr_grid, lr_sweep
-from widgets.analysis_base import BATCHED, AnalysisView, HyperEditor, float_field, int_field, side_legend
+from widgets.analysis.view_base import BATCHED, AnalysisView, HyperEditor, float_field, int_field, side_legend
 from widgets.style import FONT_PT, GUIDE, INK, MARKER_SIZE, PALETTE, TITLE_PT, configure_pyqtgraph, font, pen, style_plot
 
 FLOOR = 1e-16

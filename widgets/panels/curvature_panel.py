@@ -9,10 +9,10 @@ import numpy as np
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from widgets.loss_plot import ConditionPlot
+from widgets.plots.loss_plot import ConditionPlot
 from widgets.model import LabModel
-from widgets.tables import LiveTable, number, swatch
-from widgets.throttle import RedrawClock
+from widgets.panels.tables import LiveTable, number, swatch
+from widgets.work.redraw_clock import RedrawClock
 
 KIND_TIPS = {
     "minimum": "all eigenvalues > 0: the local quadratic model is a bowl",

@@ -13,7 +13,7 @@ from pyqtgraph.graphicsItems.ScatterPlotItem import Symbols
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QBrush, QPainter, QPen, QPixmap
 
-from widgets.view_item import ViewItem
+from widgets.plots.view_item import ViewItem
 
 
 FAR = 100.0

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import QComboBox
 
 from lab.errors import LabError
 from lab.slices import HESSIAN, RANDOM, SliceDirections, slice_directions, slice_grid
-from widgets.background import BackgroundJobs
-from widgets.data_plot import last_finite
-from widgets.gil import gui_busy
+from widgets.work.view_jobs import BackgroundJobs
+from widgets.plots.data_plot import last_finite
+from widgets.work.gil import gui_busy
 from widgets.style import FONT_PT, INK, MARKER_SIZE, font, set_title
 
 RATE_HZ = 2

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from widgets.buffers import GrowingArray
+from lab.views.growing_array import GrowingArray
 
 _OFFSET = 2**30
 
