@@ -9,6 +9,7 @@ import numpy as np
 
 from lab.errors import LabError
 from lab.objectives.base import Objective
+from lab.views.isocurve import isocurve
 
 
 def has_data(objective: Objective) -> bool:
@@ -46,6 +47,27 @@ def fitted_line(objective: Objective, x: np.ndarray, n: int = 2) -> tuple[np.nda
     _need(objective, "predict")
     t = np.linspace(objective.inputs.min(), objective.inputs.max(), n)
     return t, objective.predict(np.asarray(x, dtype=float), t)
+
+
+def decision_boundary(xs: np.ndarray, ys: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y): the lines between the classes of ``decision_regions``' grid, in the data's coordinates, one line
+    after another with a NaN between them (a curve draws them as separate lines)."""
+    n = len(xs)
+    segments_x, segments_y = [], []
+    for path in isocurve(np.asarray(classes, dtype=float), 0.5):
+        p = np.asarray(path, dtype=float)
+        segments_x += list(np.interp(p[:, 0] - 0.5, np.arange(n), xs)) + [np.nan]
+        segments_y += list(np.interp(p[:, 1] - 0.5, np.arange(len(ys)), ys)) + [np.nan]
+    return np.array(segments_x), np.array(segments_y)
+
+
+def model_of_data(objective: Objective, x: np.ndarray, n: int = 100) -> dict:
+    """What the data plot draws for parameters x: the fitted line (regression), or the decision regions on an
+    n × n grid and their boundary (classification)."""
+    if objective.task == "regression":
+        return {"x": x, "line": fitted_line(objective, x)}
+    xs, ys, classes = decision_regions(objective, x, n=n)
+    return {"x": x, "regions": (xs, ys, classes), "boundary": decision_boundary(xs, ys, classes)}
 
 
 def _need(objective: Objective, method: str = "") -> None:

@@ -12,7 +12,7 @@ from lab.race import RacerSpec
 from lab.slices import slice_directions, slice_grid
 from lab.stochastic import minibatch_losses
 from widgets.plots.data_plot import minibatch_curve
-from widgets.plots.scales import loss_gap
+from lab.views.scales import loss_gap
 from widgets.plots.slice_view import N, axis_label
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from lab.export import read_trajectories
 from lab.views.decimate import Envelope
-from widgets.plots.scales import FLOOR, loss_gap, positive_floor
+from lab.views.scales import FLOOR, loss_gap, positive_floor
 
 
 def envelope_by_loop(x, y, size):

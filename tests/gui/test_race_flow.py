@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractButton
 
 from lab.race import Race
-from widgets.plots.scales import FLOOR, loss_gap, positive_floor
+from lab.views.scales import FLOOR, loss_gap, positive_floor
 
 
 def run_to_end(window, qtbot, timeout=20000):

@@ -14,11 +14,11 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QSizePolicy,
                                QVBoxLayout, QWidget)
 
-from lab.curvature import curvature, stability_bound
 from lab.errors import LabError
 from lab.cli.common import MAX_STEPS  # the command line's limit on steps per run
 from lab.presets import LABELS
 from lab.sweep import MAX_NUM, LRSweep, lr_grid, lr_sweep
+from lab.views.stability_edge import lr_range_around, stability_edge
 from widgets.analysis.view_base import BATCHED, AnalysisView, HyperEditor, float_field, int_field, side_legend
 from widgets.style import FONT_PT, GUIDE, INK, MARKER_SIZE, PALETTE, TITLE_PT, configure_pyqtgraph, font, pen, style_plot
 
@@ -185,15 +185,10 @@ class SweepView(AnalysisView):
         obj, start = self.model.objective, self.model.start
         self._hyper = {}
         self._on_current_optimizer()
-        try:
-            with np.errstate(all="ignore"):
-                edge = float(stability_bound(curvature(obj.hessian(start)).eigenvalues))
-        except Exception:  # a default must never stop the view
-            edge = math.inf
-        if math.isfinite(edge) and edge > 0:
-            e = math.floor(math.log10(edge))
-            self.lr_min_field.set_value(10.0 ** (e - 3))
-            self.lr_max_field.set_value(10.0 ** (e + 2))
+        lr_range = lr_range_around(stability_edge(obj, start))
+        if lr_range is not None:
+            self.lr_min_field.set_value(lr_range[0])
+            self.lr_max_field.set_value(lr_range[1])
         where = ", ".join(f"{v:.3g}" for v in start)
         self.objective_label.setText(f"<b>{obj.name}</b> from ({where})")
 

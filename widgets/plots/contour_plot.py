@@ -17,7 +17,8 @@ from PySide6.QtGui import QColor
 
 from lab.views.decimate import PixelPath
 from widgets.model import LabModel, RacerTrace
-from widgets.plots.scales import floor_for, log_levels
+from lab.views.contour_grid import BANDS, contour_grid
+from lab.views.glyphs import eigen_glyphs
 from widgets.plots.markers import Markers
 from widgets.plots.slice_view import SliceLayer
 from widgets.style import FONT_PT, GUIDE, INK, LINE_WIDTH, MARKER_SIZE, font, style_plot
@@ -26,13 +27,9 @@ from widgets.work.redraw_clock import RedrawClock
 from widgets.plots.trail_layer import BUDGET, TrailLayer
 
 VELOCITY = "#7A1F00"   # the velocity arrow and the lookahead point (dark brown: no racer has it)
-GRID = 360             # contour grid points per side
-MARGIN = 0.25          # the contour image reaches this fraction of the domain beyond it on each side
-BANDS = 14
 REDUCE_ROWS = 30_000   # trajectory rows reduced per racer per turn: a zoom at step 10⁶ re-reduces every row (~70 ms
                        # a racer at once) over several turns instead of holding the GUI thread for half a second
 ARROW_FRACTION = 0.13  # −∇f arrow length, as a fraction of the view's width (its direction is what matters)
-EIGEN_FRACTION = 0.16  # longest eigenvector half-line, as a fraction of the view's width
 # light bands, darker uphill: coloured racers stand out on all of them
 BAND_COLORS = ("#FFFFFF", "#D9E4EF", "#8EA3BB")
 
@@ -239,25 +236,12 @@ class ContourView(pg.GraphicsLayoutWidget):
             return
         self.note.hide()
         (x0, x1), (y0, y1) = obj.domain
-        mx, my = MARGIN * (x1 - x0), MARGIN * (y1 - y0)
-        gx = np.linspace(x0 - mx, x1 + mx, GRID)
-        gy = np.linspace(y0 - my, y1 + my, GRID)
-        X, Y = np.meshgrid(gx, gy, indexing="ij")
-        with np.errstate(all="ignore"):
-            f = obj.value(np.stack([X, Y], axis=-1))
-        inside = (X >= x0) & (X <= x1) & (Y >= y0) & (Y <= y1)
-        base = obj.min_value if obj.min_value is not None else np.nanmin(np.where(inside, f, np.nan))
-        gap = f - base
-        floor = floor_for(obj.min_value)
-        self.levels = log_levels(np.where(inside, gap, np.nan), BANDS)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.log10(np.maximum(gap, floor))
-        z = np.where(np.isfinite(z), z, self.levels[-1])
-        self.image.setImage(z, levels=(self.levels[0], self.levels[-1]), autoLevels=False)
+        grid = contour_grid(obj)
+        gx, gy, self.levels = grid.gx, grid.gy, grid.levels
+        self.image.setImage(grid.z, levels=(self.levels[0], self.levels[-1]), autoLevels=False)
         self.image.setRect(QRectF(gx[0], gy[0], gx[-1] - gx[0], gy[-1] - gy[0]))
         self.colorbar.setLevels((self.levels[0], self.levels[-1]))
-        what = "f − f*" if obj.min_value is not None else "f − min f"
-        self.colorbar.axis.setLabel(f"log₁₀({what})", **{"font-size": f"{FONT_PT}pt", "color": INK})
+        self.colorbar.axis.setLabel(f"log₁₀({grid.what})", **{"font-size": f"{FONT_PT}pt", "color": INK})
         self.minima.setData(pos=obj.minima[:, :2] if len(obj.minima) else np.empty((0, 2)))
         self.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
         self._regrid(force=True)
@@ -457,22 +441,12 @@ class ContourView(pg.GraphicsLayoutWidget):
             self.lookahead.hide()
             self.lookahead_label.hide()
         # the Hessian's eigenvectors: half-lines ∝ 1/√|λ| (the local quadratic model's level-set axes)
-        lam, vec = p.eigenvalues, p.eigenvectors
-        if lam is not None and vec is not None and np.all(np.isfinite(lam)) and np.all(np.isfinite(vec)):
-            a = np.abs(np.asarray(lam, float)[:2])
-            inv = 1.0 / np.sqrt(np.maximum(a, 1e-300))
-            lengths = np.clip(inv / inv.max() * EIGEN_FRACTION * width, 0.25 * EIGEN_FRACTION * width, None)
-            xs, ys = [], []
-            arrow = -g if g is not None and np.all(np.isfinite(g)) else np.ones(2)
-            for i in range(2):
-                e = np.asarray(vec, float)[:2, i] * lengths[i]
-                if np.dot(e, arrow) > 0:  # label the end away from the −∇f arrow
-                    e = -e
-                xs += [x[0] - e[0], x[0] + e[0]]
-                ys += [x[1] - e[1], x[1] + e[1]]
+        glyphs = eigen_glyphs(x, p.eigenvalues, p.eigenvectors, g, width)
+        if glyphs is not None:
+            xs, ys, ends = glyphs
+            for i, end in enumerate(ends):
                 self.eigen_labels[i].setText(f"λ{'₁₂'[i]}")
-                out = 0.28 * EIGEN_FRACTION * width / max(np.hypot(*e), 1e-300)
-                self.eigen_labels[i].setPos(x[0] + (1 + out) * e[0], x[1] + (1 + out) * e[1])
+                self.eigen_labels[i].setPos(*end)
                 self.eigen_labels[i].show()
             self.eigen.setData(np.array(xs), np.array(ys), connect="pairs")
             self.eigen.show()

@@ -24,7 +24,7 @@ from lab.views.growing_array import GrowingArray
 from lab.views.decimate import Envelope
 from widgets.work.gil import gui_busy, yield_to_gui
 from widgets.model import LabModel
-from widgets.plots.scales import loss_gap
+from lab.views.scales import loss_gap
 from widgets.style import FONT_PT, INK, LINE_WIDTH, font, style_plot, set_title
 
 RATE_HZ = 4
@@ -45,20 +45,6 @@ def last_finite(trace, fallback) -> tuple[np.ndarray, int]:
             if np.all(np.isfinite(v[k])):
                 return v[k].copy(), k
     return np.asarray(fallback, dtype=float).copy(), 0
-
-
-def model_of_data(objective, x: np.ndarray, n: int = REGION_GRID) -> dict:
-    """What the plot draws for parameters x (worker thread): the line, or the regions and their boundary."""
-    if objective.task == "regression":
-        t, yhat = data_fit.fitted_line(objective, x)
-        return {"x": x, "line": (t, yhat)}
-    xs, ys, classes = data_fit.decision_regions(objective, x, n=n)
-    segments_x, segments_y = [], []
-    for path in pg.isocurve(np.asarray(classes, dtype=float), 0.5, connected=True):
-        p = np.asarray(path, dtype=float)
-        segments_x += list(np.interp(p[:, 0] - 0.5, np.arange(n), xs)) + [np.nan]
-        segments_y += list(np.interp(p[:, 1] - 0.5, np.arange(n), ys)) + [np.nan]
-    return {"x": x, "regions": (xs, ys, classes), "boundary": (np.array(segments_x), np.array(segments_y))}
 
 
 class DataPlot(pg.PlotWidget):
@@ -172,9 +158,9 @@ class DataPlot(pg.PlotWidget):
         color = trace.color if trace is not None else INK
         if wait:
             self.jobs.cancel(self)
-            self._draw(obj, model_of_data(obj, x), who, color, step)
+            self._draw(obj, data_fit.model_of_data(obj, x, REGION_GRID), who, color, step)
         else:
-            self.jobs.submit(self, lambda: model_of_data(obj, x), lambda r: self._draw(obj, r, who, color, step))
+            self.jobs.submit(self, lambda: data_fit.model_of_data(obj, x, REGION_GRID), lambda r: self._draw(obj, r, who, color, step))
 
     def _draw(self, obj, result: dict, who: str, color: str, step: int) -> None:
         if obj is not self.model.objective:
@@ -343,4 +329,4 @@ class DataPanel(QWidget):
             self.toggle.setChecked(False)
 
 
-__all__ = ["DataPanel", "DataPlot", "MinibatchCurves", "model_of_data"]
+__all__ = ["DataPanel", "DataPlot", "MinibatchCurves"]
