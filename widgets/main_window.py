@@ -13,7 +13,7 @@ from lab.experiment import Experiment
 from widgets import settings as lab_settings
 from widgets.analysis.view_base import install_analysis_menu
 from widgets.error_box import error_box
-from widgets.work.view_jobs import BackgroundJobs
+from widgets.work.view_jobs import ViewJobs
 from widgets.plots.contour_plot import ContourView
 from widgets.panels.controls import Controls, RunSettings
 from widgets.panels.curvature_panel import CurvaturePanel
@@ -66,7 +66,7 @@ class MainWindow(QMainWindow):
         self.last_error = ""
         self._error_box: QMessageBox | None = None
 
-        self.jobs = BackgroundJobs(self)  # the views' own computations (slices, decision regions), off the GUI thread
+        self.jobs = ViewJobs(self)  # the views' own computations (slices, decision regions), off the GUI thread
         self.controls = Controls(self.model)
         self.objective_panel = ObjectivePanel(self.model, jobs=self.jobs)
         self.racers_panel = RacersPanel(self.model)
@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
                      None, "removeRacerAction")
         self._action(rc, "Lecture set", self.model.use_lecture_set, "Ctrl+L", "lectureSetAction")
 
-        install_analysis_menu(self)  # Analysis → Convergence map… / Learning-rate sweep… (widgets/analysis_base.py)
+        install_analysis_menu(self)  # Analysis → Convergence map… / Learning-rate sweep… (widgets/analysis/menu.py)
         h = bar.addMenu("&Help")
         self._action(h, "Keys and symbols", self._on_help, QKeySequence.StandardKey.HelpContents, "helpAction")
         for menu in (f, r, rc, h):

@@ -1,4 +1,4 @@
-"""The redraw clock (widgets/throttle.py): halves, tables, and holding the worker while a tick's paints happen."""
+"""The redraw clock (widgets/work/redraw_clock.py): halves, tables, and holding the worker while a tick's paints happen."""
 import time
 
 import pytest

@@ -1,4 +1,4 @@
-"""The racers' curves as one item (widgets/curve_set.py): what is drawn, and where."""
+"""The racers' curves as one item (widgets/plots/curve_set.py): what is drawn, and where."""
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF

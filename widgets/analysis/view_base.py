@@ -19,13 +19,16 @@ from lab.files import atomic_write
 from lab.optimizers import optimizer_spec
 from lab.params import Param
 from widgets.error_box import error_box
-from widgets.work.job import JobRunner
+from widgets.work.job import fraction_progress
+from widgets.work.owner import JobRunner
 from widgets.panels.param_field import ParamField
 from widgets.plots.plot_export import _png_bytes, _svg_bytes
 from widgets.style import FONT_PT, INK, font
 
 SHORT = {"rho": "ρ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "decay_rate": "decay", "weight_decay": "wd",
          "bias_correction": "bias correction"}
+PROGRESS_PER_SECOND = 20  # the progress bar moves at most this often
+
 BATCHED = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "newton")
 """The optimizers lab.multistart steps as a batch (L-BFGS steps one point at a time)."""
 
@@ -201,7 +204,8 @@ class AnalysisView(QWidget):
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self._active = True
-        self.runner.start(fn)
+        self.runner.start(lambda should_stop, progress:
+                          fn(should_stop, fraction_progress(progress, PROGRESS_PER_SECOND)))
         return True
 
     @Slot()
@@ -222,11 +226,11 @@ class AnalysisView(QWidget):
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
 
-    @Slot()
-    def _on_started(self) -> None:
+    @Slot(int)
+    def _on_started(self, _job_id: int) -> None:
         self.runStarted.emit()
 
-    @Slot(float)
+    @Slot(object)
     def _on_progress(self, fraction: float) -> None:
         self.progress_bar.setValue(int(1000 * fraction))
 
@@ -252,8 +256,8 @@ class AnalysisView(QWidget):
                             else "Cancelled.")
         self.runAborted.emit(result)
 
-    @Slot(str)
-    def _on_errored(self, message: str) -> None:
+    @Slot(object, str)
+    def _on_errored(self, _partial, message: str) -> None:
         self._idle()
         self.status.setText(message.splitlines()[0])
         if self._export_path is not None:

@@ -3,7 +3,7 @@ selected racer's point its −∇f arrow, velocity / lookahead (where the method
 eigenvector directions.
 
 Trajectories are ``TrajectoryItem``s: each holds the racer's full path (``getData``) and draws it through
-``PixelPath`` (one-pixel reduction, see widgets/decimate.py), appending the new rows on each redraw tick.
+``PixelPath`` (one-pixel reduction, see lab/views/decimate.py), appending the new rows on each redraw tick.
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 ``DataPanel`` (shown only when ``lab.views.data_fit.has_data``): the data set's points — regression (tᵢ, yᵢ);
 classification pᵢ in two Okabe–Ito colours and two marker shapes — and, at the selected racer's current point,
 its fitted line ŷ = w·t + b, or its decision regions and boundary. The model of the data is computed in the
-view-jobs thread (widgets/background.py) at most ``RATE_HZ`` times a second, never on the GUI thread.
+view-jobs thread (widgets/work/view_jobs.py) at most ``RATE_HZ`` times a second, never on the GUI thread.
 
 ``MinibatchCurves``: on request (the panel's check box), one thin curve per racer on the loss plot with the
 loss of the minibatch it stepped on, f_{Bₖ}(xₖ) (``lab.stochastic.minibatch_losses``): it jitters around the
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from lab.views import data_fit
 from lab.stochastic import minibatch_losses
-from widgets.work.view_jobs import BackgroundJobs
+from widgets.work.view_jobs import ViewJobs
 from lab.views.growing_array import GrowingArray
 from lab.views.decimate import Envelope
 from widgets.work.gil import gui_busy, yield_to_gui
@@ -52,7 +52,7 @@ class DataPlot(pg.PlotWidget):
 
     updated = Signal(object)  # the parameters x whose model of the data is now drawn
 
-    def __init__(self, model: LabModel, jobs: BackgroundJobs, parent=None):
+    def __init__(self, model: LabModel, jobs: ViewJobs, parent=None):
         super().__init__(parent)
         self.model, self.jobs = model, jobs
         self.setObjectName("dataPlot")
@@ -197,7 +197,7 @@ class MinibatchCurves(QObject):
 
     updated = Signal()
 
-    def __init__(self, model: LabModel, loss_plot, jobs: BackgroundJobs, parent=None):
+    def __init__(self, model: LabModel, loss_plot, jobs: ViewJobs, parent=None):
         super().__init__(parent)
         self.model, self.loss_plot, self.jobs = model, loss_plot, jobs
         self.enabled = False
@@ -270,7 +270,7 @@ class MinibatchCurves(QObject):
                 if getattr(obj, "stochastic", False) and getattr(obj, "minibatch_values", None) is None:
                     v = []
                     for k, x in enumerate(positions):
-                        yield_to_gui()  # the GUI thread's Python goes first (widgets/gil.py), row by row
+                        yield_to_gui()  # the GUI thread's Python goes first (widgets/work/gil.py), row by row
                         v.append(obj.minibatch_value(x, first + k))
                 else:  # the full loss, or the regressions' minibatch losses: all rows at once
                     yield_to_gui()
@@ -298,7 +298,7 @@ class MinibatchCurves(QObject):
 class DataPanel(QWidget):
     """The data plot and the minibatch-loss switch; visible only for data-driven objectives."""
 
-    def __init__(self, model: LabModel, loss_plot, jobs: BackgroundJobs, parent=None):
+    def __init__(self, model: LabModel, loss_plot, jobs: ViewJobs, parent=None):
         super().__init__(parent)
         self.model = model
         self.setObjectName("dataPanel")

@@ -40,7 +40,7 @@ class SeriesPlot(pg.PlotWidget):
     """One plot of a per-racer series against step, log y by default."""
 
     bottom = False  # the three plots share the step axis, one above the other; only the bottom one names it
-    half = 0  # the redraw clock's half this plot redraws on (widgets/throttle.py)
+    half = 0  # the redraw clock's half this plot redraws on (widgets/work/redraw_clock.py)
 
     def __init__(self, model: LabModel, clock: RedrawClock, object_name: str, title: str, parent=None):
         super().__init__(parent)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QComboBox
 
 from lab.errors import LabError
 from lab.slices import HESSIAN, RANDOM, SliceDirections, slice_directions, slice_grid
-from widgets.work.view_jobs import BackgroundJobs
+from widgets.work.view_jobs import ViewJobs
 from widgets.plots.data_plot import last_finite
 from widgets.work.gil import gui_busy
 from widgets.style import FONT_PT, INK, MARKER_SIZE, font, set_title
@@ -69,7 +69,7 @@ class SliceLayer(QObject):
 
     updated = Signal(object)  # the point the slice now drawn goes through (None: no slice there)
 
-    def __init__(self, view, model, jobs: BackgroundJobs):
+    def __init__(self, view, model, jobs: ViewJobs):
         super().__init__(view)
         self.view, self.model, self.jobs = view, model, jobs
         self.active = False

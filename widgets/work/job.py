@@ -1,12 +1,14 @@
-"""One long computation at a time in a worker thread: a convergence map, a learning-rate sweep.
+"""The one kind of work off the GUI thread: a ``Job``, run by a ``JobWorker`` in a QThread (superqt's thread_worker).
 
-``JobRunner`` owns a QThread and a ``JobWorker`` (a QObject without parent, moved to the thread). ``start(fn)``
-hands the worker ``fn(should_stop, progress)``: a callable that checks ``should_stop()`` often (lab.basin and
-lab.sweep check it every chunk, ~10 ms) and reports ``progress(done, total)``. A job ends with exactly one of
-``finished(result)``, ``aborted(result)`` (stopped on request: Cancel, a new run, closing; the partial result)
-or ``errored(message)``; an aborted job never emits ``finished``. ``progress(fraction)`` is emitted at most
-``PROGRESS_PER_SECOND`` times a second. The runner lives in the GUI thread and relays the worker's signals, so
-slots connected to the runner run in the GUI thread. ``shutdown()`` stops the job and ends the thread.
+A job is a function ``fn(should_stop, progress)``. It checks ``should_stop()`` often (the race before every step,
+lab.basin and lab.sweep every chunk, ~10 ms) and may report ``progress(payload)``; what it returns is its result.
+``should_stop(timeout)`` waits up to ``timeout`` seconds for a stop (a paced race sleeps in it) and, first, lets
+the GUI thread's Python work go first (``widgets.work.gil``).
+
+The worker emits, with the job's id: ``started``, any number of ``progress``, then exactly one of ``finished``
+(the result), ``aborted`` (stopped on request, or a result that says ``cancelled``: the partial result) or
+``errored`` (a message); an aborted job never emits ``finished``. The worker is a QObject without parent, moved to
+its thread by the owner (``widgets.work.owner``), which relays the signals into the GUI thread.
 """
 from __future__ import annotations
 
@@ -16,124 +18,76 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
+from lab.errors import LabError
 from widgets.work.gil import yield_to_gui
-from widgets.work.owner import JobOwner
 
-PROGRESS_PER_SECOND = 20
+JobFunction = Callable[[Callable[..., bool], Callable[[Any], None]], Any]
 
 
 @dataclass
 class Job:
-    fn: Callable[[Callable[[], bool], Callable[[int, int], Any]], Any]
-    job_id: int
+    """One function to run, its id, and two thread-safe flags: ``stop`` (asked to stop) and ``done`` (let go)."""
+
+    fn: JobFunction
+    job_id: int = 0
     stop: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
 
+    def should_stop(self, timeout: float = 0.0) -> bool:
+        """True once the job is asked to stop; waits up to ``timeout`` seconds for that (the GUI thread first)."""
+        yield_to_gui()
+        return self.stop.wait(timeout) if timeout > 0 else self.stop.is_set()
+
+
+def error_message(exc: Exception) -> str:
+    """A LabError's text as it is (it says what and where); anything else with its type and the traceback's end."""
+    if isinstance(exc, LabError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}"
+
+
+def fraction_progress(progress: Callable[[float], None], per_second: float) -> Callable[[int, int], None]:
+    """``progress(done, total)`` for lab.basin and lab.sweep, reported as the fraction done, at most
+    ``per_second`` times a second (and always at the end). Counts pass 2**31 (400² starts × 10⁶ steps)."""
+    last = 0.0
+
+    def report(done: int, total: int) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        if now - last >= 1.0 / per_second or done >= total:
+            last = now
+            progress(done / total if total else 0.0)
+    return report
+
 
 class JobWorker(QObject):
-    """Runs one job at a time in its thread. Create without a parent, then ``moveToThread``."""
+    """Runs the jobs handed to ``run``, one after another, in its thread. Create without a parent."""
 
     started = Signal(int)            # job id
-    progress = Signal(int, float)    # job id, the fraction done (counts pass 2**31: 400² starts × 10⁶ steps)
+    progress = Signal(int, object)   # job id, payload
     finished = Signal(int, object)   # job id, result
     aborted = Signal(int, object)    # job id, partial result (or None)
     errored = Signal(int, str)       # job id, message
 
     @Slot(object)
     def run(self, job: Job) -> None:
-        last = 0.0
-
-        def should_stop() -> bool:
-            yield_to_gui()  # the GUI thread's Python work goes first (widgets/gil.py)
-            return job.stop.is_set()
-
-        def progress(done: int, total: int) -> None:
-            nonlocal last
-            now = time.perf_counter()
-            if now - last >= 1.0 / PROGRESS_PER_SECOND or done >= total:
-                last = now
-                self.progress.emit(job.job_id, done / total if total else 0.0)
-
         try:
             if job.stop.is_set():
                 self.aborted.emit(job.job_id, None)
                 return
             self.started.emit(job.job_id)
-            result = job.fn(should_stop, progress)
+            yield_to_gui()
+            result = job.fn(job.should_stop, lambda payload: self.progress.emit(job.job_id, payload))
             if job.stop.is_set() or getattr(result, "cancelled", False):
                 self.aborted.emit(job.job_id, result)
             else:
                 self.finished.emit(job.job_id, result)
         except Exception as exc:  # never let an exception kill the thread's event loop silently
-            message = str(exc) if _is_lab(exc) else f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
-            self.errored.emit(job.job_id, message)
+            self.errored.emit(job.job_id, error_message(exc))
         finally:
             job.done.set()
 
 
-def _is_lab(exc: Exception) -> bool:
-    from lab.errors import LabError
-
-    return isinstance(exc, LabError)
-
-
-class JobRunner(JobOwner):
-    """Owns the worker thread; relays the current job's signals (stale jobs' signals are dropped)."""
-
-    _requested = Signal(object)
-    started = Signal()
-    progress = Signal(float)  # the fraction done, 0..1
-    finished = Signal(object)
-    aborted = Signal(object)
-    errored = Signal(str)
-
-    def __init__(self, name: str = "analysis-worker", parent: QObject | None = None):
-        super().__init__(JobWorker(), name, parent)
-        queued = Qt.ConnectionType.QueuedConnection
-        self.worker.started.connect(self._on_started, queued)
-        self.worker.progress.connect(self._on_progress, queued)
-        self.worker.finished.connect(self._on_finished, queued)
-        self.worker.aborted.connect(self._on_aborted, queued)
-        self.worker.errored.connect(self._on_errored, queued)
-
-    def start(self, fn) -> int:
-        """Run ``fn(should_stop, progress)`` in the worker (stopping any job still running); its id."""
-        return self._submit(lambda job_id: Job(fn, job_id))
-
-    def cancel(self) -> None:
-        """Ask the job to stop, without waiting: ``aborted`` follows within a chunk (~10 ms)."""
-        if self._job is not None:
-            self._job.stop.set()
-
-    def _current(self, job_id: int) -> bool:
-        return self._job is not None and self._job.job_id == job_id
-
-    @Slot(int)
-    def _on_started(self, job_id: int) -> None:
-        if self._current(job_id):
-            self.started.emit()
-
-    @Slot(int, float)
-    def _on_progress(self, job_id: int, fraction: float) -> None:
-        if self._current(job_id) and not self._job.stop.is_set():
-            self.progress.emit(fraction)
-
-    @Slot(int, object)
-    def _on_finished(self, job_id: int, result) -> None:
-        if self._current(job_id):
-            self.finished.emit(result)
-
-    @Slot(int, object)
-    def _on_aborted(self, job_id: int, result) -> None:
-        if self._current(job_id):
-            self.aborted.emit(result)
-
-    @Slot(int, str)
-    def _on_errored(self, job_id: int, message: str) -> None:
-        if self._current(job_id):
-            self.errored.emit(message)
-
-
-__all__ = ["Job", "JobRunner", "JobWorker"]
+__all__ = ["Job", "JobFunction", "JobWorker", "error_message", "fraction_progress"]

@@ -147,7 +147,7 @@ class RedrawClock(QObject):
         self._half = following if following in self._wanting or not self._wanting else self._half
         self._wanting.clear()
         t0 = time.perf_counter()
-        gil.hold(HOLD_MAX_MS / 1000.0)  # until this tick's paints are done (widgets/gil.py)
+        gil.hold(HOLD_MAX_MS / 1000.0)  # until this tick's paints are done (widgets/work/gil.py)
         with gui_busy():
             self.tick.emit()
         self.ticks += 1
