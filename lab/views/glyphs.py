@@ -1,12 +1,29 @@
-"""The contour's guides at the selected racer's point, as line segments: the Hessian's eigenvectors.
+"""The contour's guides at the selected racer's point, as line segments: arrows, the Hessian's eigenvectors.
 
 Pure NumPy: the window only draws the segments and places the labels.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 EIGEN_FRACTION = 0.16  # the longest eigenvector half-line, as a fraction of the view's width
+
+
+def arrow_xy(origin, vector, head: float = 0.28, spread: float = 0.45):
+    """Segments (for connect='pairs') of an arrow from ``origin`` along ``vector`` with a two-stroke head."""
+    o, v = np.asarray(origin, float), np.asarray(vector, float)
+    tip = o + v
+    length = math.hypot(*v)
+    if not length or not np.all(np.isfinite(tip)):
+        return np.empty(0), np.empty(0)
+    back = -v / length * length * head
+    c, s = math.cos(spread), math.sin(spread)
+    left = tip + np.array([c * back[0] - s * back[1], s * back[0] + c * back[1]])
+    right = tip + np.array([c * back[0] + s * back[1], -s * back[0] + c * back[1]])
+    pts = np.array([o, tip, tip, left, tip, right])
+    return pts[:, 0], pts[:, 1]
 
 
 def eigen_glyphs(x, eigenvalues, eigenvectors, grad, width: float, fraction: float = EIGEN_FRACTION):
@@ -39,4 +56,4 @@ def eigen_glyphs(x, eigenvalues, eigenvectors, grad, width: float, fraction: flo
     return np.array(xs), np.array(ys), labels
 
 
-__all__ = ["EIGEN_FRACTION", "eigen_glyphs"]
+__all__ = ["EIGEN_FRACTION", "arrow_xy", "eigen_glyphs"]

@@ -196,9 +196,9 @@ def test_the_selected_racer_gets_its_arrows(small, qtbot):
     run_to_end(small, qtbot)
     m.select(2)  # nesterov: gradient, velocity, lookahead, eigenvectors
     small.refresh_now()
-    assert c.grad_arrow.isVisible() and c.velocity_arrow.isVisible() and c.lookahead.isVisible()
-    assert c.eigen.isVisible()
-    look = tuple(c.lookahead.pos[0])
+    assert c.guides.grad_arrow.isVisible() and c.guides.velocity_arrow.isVisible() and c.guides.lookahead.isVisible()
+    assert c.guides.eigen.isVisible()
+    look = tuple(c.guides.lookahead.pos[0])
     assert np.allclose(look, m.race.tracks[2].positions[-1])  # torch-style nesterov reports the lookahead
     # the selected racer's marker is painted on top, filled with its colour, where its last point is
     image = c.grab().toImage()
@@ -207,7 +207,7 @@ def test_the_selected_racer_gets_its_arrows(small, qtbot):
     assert QColor(image.pixel(int(at.x() * ratio), int(at.y() * ratio))).name().lower() == m.traces[2].color.lower()
     m.select(0)  # sgd: no velocity
     small.refresh_now()
-    assert c.grad_arrow.isVisible() and not c.velocity_arrow.isVisible() and not c.lookahead.isVisible()
+    assert c.guides.grad_arrow.isVisible() and not c.guides.velocity_arrow.isVisible() and not c.guides.lookahead.isVisible()
 
 
 def test_close_while_running_stops_the_thread(qtbot):

@@ -1,5 +1,5 @@
 """What the convergence-map and learning-rate-sweep windows share: a run / cancel / progress strip driving a
-``JobRunner``, checked fields, export buttons, error boxes, and the Analysis menu of the main window.
+``JobRunner``, checked fields, export buttons and error boxes (the Analysis menu is in menu.py).
 
 A view is a separate window (``Qt.Window``) that takes the ``LabModel``: it reads the current objective and
 start when Run is pressed and never writes to the model. Closing the view, or the main window it belongs to,
@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QLabel, QMessageBox, QProgressBar,
                                QPushButton, QSizePolicy, QWidget)
 
@@ -22,7 +21,7 @@ from widgets.error_box import error_box
 from widgets.work.job import fraction_progress
 from widgets.work.owner import JobRunner
 from widgets.panels.param_field import ParamField
-from widgets.plots.plot_export import _png_bytes, _svg_bytes
+from widgets.plots.plot_export import png_bytes, svg_bytes
 from widgets.style import FONT_PT, INK, font
 
 SHORT = {"rho": "ρ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "decay_rate": "decay", "weight_decay": "wd",
@@ -297,7 +296,7 @@ class AnalysisView(QWidget):
             if suffix not in (".png", ".svg"):
                 shown = f"ending {suffix!r}" if suffix else "no ending"
                 raise LabError(f"unknown image format ({shown}); use .png or .svg")
-            data = _png_bytes(self.figure) if suffix == ".png" else _svg_bytes(self.figure)
+            data = png_bytes(self.figure) if suffix == ".png" else svg_bytes(self.figure)
             atomic_write(p, lambda fh: fh.write(data), binary=True)
         except (LabError, OSError) as exc:
             self._show_error(f"Could not export the {self.TITLE.lower()} image to {p}:\n{exc}")
@@ -353,33 +352,4 @@ class AnalysisView(QWidget):
         return f"{self.model.experiment.objective}-{self.NAME}"
 
 
-def install_analysis_menu(window) -> None:
-    """Analysis → Convergence map… / Learning-rate sweep… on the main window; one view of each, reused."""
-    menu = window.menuBar().addMenu("A&nalysis")
-    menu.setFont(font(FONT_PT))
-    views: dict[str, AnalysisView] = {}
-
-    def opener(key: str):
-        def open_view() -> None:
-            view = views.get(key)
-            if view is None:
-                from widgets.analysis.basin_view import BasinView
-                from widgets.analysis.sweep_view import SweepView
-
-                view = (BasinView if key == "basin" else SweepView)(window.model, window)
-                views[key] = view
-            view.show()
-            view.raise_()
-            view.activateWindow()
-        return open_view
-
-    for key, text, name in (("basin", "&Convergence map…", "basinMapAction"),
-                            ("sweep", "Learning-rate &sweep…", "lrSweepAction")):
-        a = QAction(text, window)
-        a.setObjectName(name)
-        a.triggered.connect(opener(key))
-        menu.addAction(a)
-    window.analysis_views = views
-
-
-__all__ = ["AnalysisView", "BATCHED", "HyperEditor", "float_field", "install_analysis_menu", "int_field"]
+__all__ = ["AnalysisView", "BATCHED", "HyperEditor", "float_field", "int_field"]

@@ -7,7 +7,6 @@ Trajectories are ``TrajectoryItem``s: each holds the racer's full path (``getDat
 """
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -18,18 +17,16 @@ from PySide6.QtGui import QColor
 from lab.views.decimate import PixelPath
 from widgets.model import LabModel, RacerTrace
 from lab.views.contour_grid import BANDS, contour_grid
-from lab.views.glyphs import eigen_glyphs
+from widgets.plots.guides import Guides, label_item
 from widgets.plots.markers import Markers
 from widgets.plots.slice_view import SliceLayer
-from widgets.style import FONT_PT, GUIDE, INK, LINE_WIDTH, MARKER_SIZE, font, style_plot
+from widgets.style import FONT_PT, INK, LINE_WIDTH, MARKER_SIZE, font, style_plot
 from widgets.work.gil import gui_busy
 from widgets.work.redraw_clock import RedrawClock
 from widgets.plots.trail_layer import BUDGET, TrailLayer
 
-VELOCITY = "#7A1F00"   # the velocity arrow and the lookahead point (dark brown: no racer has it)
 REDUCE_ROWS = 30_000   # trajectory rows reduced per racer per turn: a zoom at step 10⁶ re-reduces every row (~70 ms
                        # a racer at once) over several turns instead of holding the GUI thread for half a second
-ARROW_FRACTION = 0.13  # −∇f arrow length, as a fraction of the view's width (its direction is what matters)
 # light bands, darker uphill: coloured racers stand out on all of them
 BAND_COLORS = ("#FFFFFF", "#D9E4EF", "#8EA3BB")
 
@@ -43,27 +40,6 @@ def banded_colormap(bands: int = BANDS) -> pg.ColorMap:
         pos += [i / bands, (i + 1) / bands]
         cols += [c, c]
     return pg.ColorMap(pos, cols)
-
-
-def arrow_xy(origin, vector, head: float = 0.28, spread: float = 0.45):
-    """Segments (for connect='pairs') of an arrow from ``origin`` along ``vector`` with a two-stroke head."""
-    o, v = np.asarray(origin, float), np.asarray(vector, float)
-    tip = o + v
-    length = math.hypot(*v)
-    if not length or not np.all(np.isfinite(tip)):
-        return np.empty(0), np.empty(0)
-    back = -v / length * length * head
-    c, s = math.cos(spread), math.sin(spread)
-    left = tip + np.array([c * back[0] - s * back[1], s * back[0] + c * back[1]])
-    right = tip + np.array([c * back[0] + s * back[1], -s * back[0] + c * back[1]])
-    pts = np.array([o, tip, tip, left, tip, right])
-    return pts[:, 0], pts[:, 1]
-
-
-def label_item(text: str, color: str = INK, anchor=(0, 1)) -> pg.TextItem:
-    item = pg.TextItem(text, color=color, anchor=anchor, fill=pg.mkBrush(255, 255, 255, 150))
-    item.setFont(font(FONT_PT, bold=True))
-    return item
 
 
 class TrajectoryItem(pg.ItemGroup):
@@ -155,25 +131,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.current.setZValue(20)
         self.plot.addItem(self.current)
 
-        # guides at the selected racer's point
-        halo = pg.mkPen(QColor(255, 255, 255, 235), width=8)
-        self.eigen = pg.PlotCurveItem(pen=pg.mkPen(GUIDE, width=3, style=Qt.PenStyle.DashLine), shadowPen=halo,
-                                      connect="pairs", antialias=True)
-        self.grad_arrow = pg.PlotCurveItem(pen=pg.mkPen(INK, width=4), shadowPen=halo, connect="pairs",
-                                           antialias=True)
-        self.velocity_arrow = pg.PlotCurveItem(pen=pg.mkPen(VELOCITY, width=4), shadowPen=halo, connect="pairs",
-                                               antialias=True)
-        self.lookahead = Markers()
-        self.grad_label = label_item("−∇f", anchor=(0.5, 0.5))
-        self.velocity_label = label_item("v", color=VELOCITY, anchor=(0.5, 0.5))
-        self.lookahead_label = label_item("x + ρv", color=VELOCITY, anchor=(-0.2, 1.2))
-        self.eigen_labels = [label_item("λ₁", color=GUIDE, anchor=(0.5, 0.5)),
-                             label_item("λ₂", color=GUIDE, anchor=(0.5, 0.5))]
-        self.guides = [self.eigen, self.grad_arrow, self.velocity_arrow, self.lookahead, self.grad_label,
-                       self.velocity_label, self.lookahead_label] + self.eigen_labels
-        for item in self.guides:
-            item.setZValue(25 if isinstance(item, pg.TextItem) else 15)  # labels on top; lines under the points
-            self.plot.addItem(item)
+        self.guides = Guides(self.plot)  # at the selected racer's point: −∇f, velocity, eigenvectors
 
         self.legend = pg.LegendItem(labelTextSize=f"{FONT_PT}pt", colCount=4, labelTextColor=INK,
                                     verSpacing=-6, horSpacing=2, frame=False)
@@ -222,13 +180,13 @@ class ContourView(pg.GraphicsLayoutWidget):
         for name in ("left", "bottom"):
             self.plot.showAxis(name, self.two_d)
         if not self.two_d and self.slice is not None:
-            self._hide_guides()
+            self.guides.hide()
             self.slice.activate()
             return
         if self.slice is not None:
             self.slice.deactivate()
         if not self.two_d:
-            self._hide_guides()
+            self.guides.hide()
             self.note.setText(f"{obj.name} has {obj.dim} parameters:\nno contour plot — watch the loss curves")
             self.note.setPos(0, 0)
             self.note.show()
@@ -363,7 +321,7 @@ class ContourView(pg.GraphicsLayoutWidget):
             self._dirty = True
             self.clock.request(half=0)
         self._draw_current_points()
-        self._draw_guides()
+        self.guides.draw(self.model.selected_trace, self.model.experiment.tol, self.vb.viewRect().width())
         self.clock.expect_paint(self)
 
     def _draw_current_points(self) -> None:
@@ -394,63 +352,3 @@ class ContourView(pg.GraphicsLayoutWidget):
             self.current.setData(np.array(pos), brushes, pens, sizes, symbols)
         else:
             self.current.setData(np.empty((0, 2)))
-
-    def _hide_guides(self) -> None:
-        for g in self.guides:
-            g.hide()
-
-    def _draw_guides(self) -> None:
-        t = self.model.selected_trace
-        p = t.point if t is not None else None
-        if p is None or not np.all(np.isfinite(p.x)):
-            self._hide_guides()
-            return
-        x = np.asarray(p.x, float)[:2]
-        width = self.vb.viewRect().width()
-        # −∇f, drawn at a fixed length: its direction is the lesson (the size is in the panels)
-        g = None if p.grad is None else np.asarray(p.grad, float)[:2]
-        flat = max(self.model.experiment.tol, 1e-12)  # below the tolerance the direction is rounding noise
-        if g is not None and np.all(np.isfinite(g)) and np.hypot(*g) > flat:
-            d = -g / np.hypot(*g) * ARROW_FRACTION * width
-            self.grad_arrow.setData(*arrow_xy(x, d), connect="pairs")
-            self.grad_label.setPos(*(x + d * 1.35))
-            self.grad_arrow.show()
-            self.grad_label.show()
-        else:
-            self.grad_arrow.hide()
-            self.grad_label.hide()
-        # velocity (true size: the displacement momentum carries) and Nesterov's lookahead point
-        v = p.details.get("velocity")
-        base = np.asarray(p.details.get("position", x), float)[:2]
-        if v is not None and np.all(np.isfinite(v)) and np.hypot(*v[:2]) > 1e-3 * width:
-            self.velocity_arrow.setData(*arrow_xy(base, v[:2]), connect="pairs")
-            self.velocity_label.setPos(*(base + v[:2] + 0.35 * ARROW_FRACTION * width * v[:2] / np.hypot(*v[:2])))
-            self.velocity_arrow.show()
-            self.velocity_label.show()
-        else:
-            self.velocity_arrow.hide()
-            self.velocity_label.hide()
-        look = p.details.get("lookahead")
-        if look is not None and np.all(np.isfinite(look)):
-            self.lookahead.setData([np.asarray(look, float)[:2]], [pg.mkBrush(None)], [pg.mkPen(VELOCITY, width=3)],
-                                   [20], ["o"])
-            self.lookahead_label.setPos(*np.asarray(look, float)[:2])
-            self.lookahead.show()
-            self.lookahead_label.show()
-        else:
-            self.lookahead.hide()
-            self.lookahead_label.hide()
-        # the Hessian's eigenvectors: half-lines ∝ 1/√|λ| (the local quadratic model's level-set axes)
-        glyphs = eigen_glyphs(x, p.eigenvalues, p.eigenvectors, g, width)
-        if glyphs is not None:
-            xs, ys, ends = glyphs
-            for i, end in enumerate(ends):
-                self.eigen_labels[i].setText(f"λ{'₁₂'[i]}")
-                self.eigen_labels[i].setPos(*end)
-                self.eigen_labels[i].show()
-            self.eigen.setData(np.array(xs), np.array(ys), connect="pairs")
-            self.eigen.show()
-        else:
-            self.eigen.hide()
-            for lab in self.eigen_labels:
-                lab.hide()

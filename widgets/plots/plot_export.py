@@ -11,7 +11,7 @@ from lab.files import atomic_write
 PLOT_FORMATS = (".png", ".svg")
 
 
-def _png_bytes(widget) -> bytes:
+def png_bytes(widget) -> bytes:
     data = QByteArray()
     buf = QBuffer(data)
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -21,7 +21,7 @@ def _png_bytes(widget) -> bytes:
     return bytes(data)
 
 
-def _svg_bytes(widget) -> bytes:
+def svg_bytes(widget) -> bytes:
     """The widget painted into Qt's SVG generator: lines, markers and text as vectors, the contour image embedded.
 
     (pyqtgraph's own SVGExporter fails on some of Qt 6's path output, so the widget paints itself.)"""
@@ -58,6 +58,6 @@ def export_plots(path, plots: dict) -> list[Path]:
     written = []
     for name, widget in plots.items():
         target = p.with_name(f"{p.stem}-{name}{suffix}")
-        data = _png_bytes(widget) if suffix == ".png" else _svg_bytes(widget)
+        data = png_bytes(widget) if suffix == ".png" else svg_bytes(widget)
         written.append(atomic_write(target, lambda fh, d=data: fh.write(d), binary=True))
     return written
