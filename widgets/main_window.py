@@ -14,18 +14,18 @@ from widgets import settings as lab_settings
 from widgets.analysis.menu import install_analysis_menu
 from widgets.error_box import error_box
 from widgets.file_dialogs import FileDialogs
-from widgets.work.view_jobs import ViewJobs
-from widgets.plots.contour_plot import ContourView
+from widgets.model import LabModel
 from widgets.panels.controls import Controls, RunSettings
 from widgets.panels.curvature_panel import CurvaturePanel
-from widgets.plots.data_plot import DataPanel
 from widgets.panels.leaderboard import Leaderboard
-from widgets.plots.loss_plot import GradNormPlot, LossPlot
-from widgets.model import LabModel
 from widgets.panels.objective_panel import ObjectivePanel
 from widgets.panels.racers_panel import RacersPanel
+from widgets.plots.contour_plot import ContourView
+from widgets.plots.data_plot import DataPanel
+from widgets.plots.loss_plot import GradNormPlot, LossPlot
 from widgets.style import FONT_PT, configure_pyqtgraph, font
 from widgets.work.redraw_clock import RedrawClock
+from widgets.work.view_jobs import ViewJobs
 
 DEFAULT_SIZE = (1400, 900)
 DEFAULT_SPEED = 500.0  # steps per second when nothing is remembered: a race you can watch

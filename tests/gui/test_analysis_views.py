@@ -10,8 +10,8 @@ from lab.basin import NOT_RUN, basin_map
 from lab.objectives import make_objective
 from lab.sweep import lr_sweep
 from widgets.analysis.basin_view import BasinView, color_of, color_table, label_image
-from widgets.model import LabModel
 from widgets.analysis.sweep_view import FLOOR, SweepView, plotted, top_of
+from widgets.model import LabModel
 
 GRID, STEPS = 30, 300
 

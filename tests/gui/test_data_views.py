@@ -4,15 +4,15 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QCheckBox, QWidget
 
-from lab.views import data_fit
 from lab.experiment import Experiment
 from lab.objectives import make_objective
 from lab.presets import suggest
 from lab.race import RacerSpec
 from lab.slices import slice_directions, slice_grid
 from lab.stochastic import minibatch_losses
-from widgets.plots.data_plot import minibatch_curve
+from lab.views import data_fit
 from lab.views.scales import loss_gap
+from widgets.plots.data_plot import minibatch_curve
 from widgets.plots.slice_view import N, axis_label
 
 

@@ -18,8 +18,8 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt, QtMsgType
 
-from widgets.work import live_threads
 from widgets.model import MAX_STEPS_LIMIT
+from widgets.work import live_threads
 
 QT_NOISE = ("propagateSizeHints",)  # the offscreen platform's harmless note
 

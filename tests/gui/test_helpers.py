@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from lab.views.growing_array import GrowingArray
 from lab.views.decimate import PixelPath, clip_segments
+from lab.views.growing_array import GrowingArray
 from lab.views.scales import FLOOR, banded, floor_for, log_levels, loss_gap, positive_floor
 from widgets.panels.tables import number
 

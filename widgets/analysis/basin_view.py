@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
                                QWidget)
 
 from lab.basin import DEFAULT_GRID, DIVERGED, ELSEWHERE, MAX_GRID, NOT_CONVERGED, NOT_RUN, BasinMap, basin_map
-from lab.errors import LabError
 from lab.cli.common import MAX_STEPS  # the command line's limit on steps per run
+from lab.errors import LabError
 from lab.presets import LABELS, suggest
 from widgets.analysis.view_base import BATCHED, AnalysisView, HyperEditor, int_field, side_legend
 from widgets.style import FONT_PT, INK, TITLE_PT, configure_pyqtgraph, font, style_plot

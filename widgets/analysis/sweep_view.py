@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QSizePolicy,
                                QVBoxLayout, QWidget)
 
-from lab.errors import LabError
 from lab.cli.common import MAX_STEPS  # the command line's limit on steps per run
+from lab.errors import LabError
 from lab.presets import LABELS
 from lab.sweep import MAX_NUM, LRSweep, lr_grid, lr_sweep
 from lab.views.stability_edge import lr_range_around, stability_edge

@@ -18,11 +18,11 @@ from lab.files import atomic_write
 from lab.optimizers import optimizer_spec
 from lab.params import Param
 from widgets.error_box import error_box
-from widgets.work.job import fraction_progress
-from widgets.work.owner import JobRunner
 from widgets.panels.param_field import ParamField
 from widgets.plots.plot_export import png_bytes, svg_bytes
 from widgets.style import FONT_PT, INK, font
+from widgets.work.job import fraction_progress
+from widgets.work.owner import JobRunner
 
 SHORT = {"rho": "ρ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "decay_rate": "decay", "weight_decay": "wd",
          "bias_correction": "bias correction"}

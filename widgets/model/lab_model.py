@@ -37,6 +37,11 @@ def default_experiment(objective: str = DEFAULT_OBJECTIVE) -> Experiment:
     return Experiment(objective, obj.start.tolist(), racers, {}, steps=DEFAULT_STEPS)
 
 
+def _session_state(name: str) -> property:
+    """A read-only attribute of the model that is the race session's attribute ``name``."""
+    return property(lambda model: getattr(model.session, name), doc=f"The race session's {name}.")
+
+
 class LabModel(ExperimentEditing, FileActions, QObject):
     """The current experiment and race; signals for every change the views draw."""
 
@@ -85,37 +90,15 @@ class LabModel(ExperimentEditing, FileActions, QObject):
     def max_steps(self) -> int:
         return self.experiment.steps
 
-    @property
-    def runner(self) -> RaceRunner:
-        return self.session.runner
-
-    @property
-    def race(self) -> Race | None:
-        return self.session.race
-
-    @property
-    def traces(self) -> list[RacerTrace]:
-        return self.session.traces
-
-    @property
-    def step_count(self) -> int:
-        return self.session.step_count
-
-    @property
-    def steps_per_second(self) -> float:
-        return self.session.steps_per_second
-
-    @property
-    def speed(self) -> float:
-        return self.session.speed
-
-    @property
-    def running(self) -> bool:
-        return self.session.running
-
-    @property
-    def done(self) -> bool:
-        return self.session.done
+    # the race session's state, read through the model (views read the model only)
+    runner: RaceRunner = _session_state("runner")
+    race: Race | None = _session_state("race")
+    traces: list[RacerTrace] = _session_state("traces")
+    step_count: int = _session_state("step_count")
+    steps_per_second: float = _session_state("steps_per_second")
+    speed: float = _session_state("speed")
+    running: bool = _session_state("running")
+    done: bool = _session_state("done")
 
     def trace_for_row(self, row: int) -> RacerTrace | None:
         return self.session.trace_for_row(row)

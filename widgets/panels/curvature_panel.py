@@ -9,9 +9,9 @@ import numpy as np
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from widgets.plots.loss_plot import ConditionPlot
 from widgets.model import LabModel
 from widgets.panels.tables import LiveTable, number, swatch
+from widgets.plots.loss_plot import ConditionPlot
 from widgets.work.redraw_clock import RedrawClock
 
 KIND_TIPS = {

@@ -8,8 +8,8 @@ from PySide6.QtCore import QEvent, Qt, Slot
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from lab.objectives import OBJECTIVES, make_objective, objective_spec
-from widgets.panels.expression_field import ExpressionField
 from widgets.model import LabModel
+from widgets.panels.expression_field import ExpressionField
 from widgets.panels.param_field import ParamField, PointField
 from widgets.style import FONT_PT, font
 

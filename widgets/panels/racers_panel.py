@@ -14,8 +14,8 @@ from lab.optimizers import OPTIMIZERS, optimizer_spec
 from lab.presets import LABELS
 from widgets.model import LabModel
 from widgets.panels.param_field import ParamField, show_value
-from widgets.style import FONT_PT, PALETTE, PALETTE_NAMES, font
 from widgets.panels.tables import swatch
+from widgets.style import FONT_PT, PALETTE, PALETTE_NAMES, font
 
 COL_ON, COL_LABEL, COL_LR = range(3)
 SHORT = {"rho": "ρ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "decay_rate": "decay", "damping": "damping",

@@ -14,16 +14,16 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Slot
 from PySide6.QtGui import QColor
 
+from lab.views.contour_grid import BANDS, contour_grid
 from lab.views.decimate import PixelPath
 from widgets.model import LabModel, RacerTrace
-from lab.views.contour_grid import BANDS, contour_grid
 from widgets.plots.guides import Guides, label_item
 from widgets.plots.markers import Markers
 from widgets.plots.slice_view import SliceLayer
+from widgets.plots.trail_layer import BUDGET, TrailLayer
 from widgets.style import FONT_PT, INK, LINE_WIDTH, MARKER_SIZE, font, style_plot
 from widgets.work.gil import gui_busy
 from widgets.work.redraw_clock import RedrawClock
-from widgets.plots.trail_layer import BUDGET, TrailLayer
 
 REDUCE_ROWS = 30_000   # trajectory rows reduced per racer per turn: a zoom at step 10⁶ re-reduces every row (~70 ms
                        # a racer at once) over several turns instead of holding the GUI thread for half a second

@@ -17,15 +17,15 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
-from lab.views import data_fit
 from lab.stochastic import minibatch_losses
-from widgets.work.view_jobs import ViewJobs
-from lab.views.growing_array import GrowingArray
+from lab.views import data_fit
 from lab.views.decimate import Envelope
-from widgets.work.gil import gui_busy, yield_to_gui
-from widgets.model import LabModel
+from lab.views.growing_array import GrowingArray
 from lab.views.scales import loss_gap
+from widgets.model import LabModel
 from widgets.style import FONT_PT, INK, LINE_WIDTH, font, style_plot, set_title
+from widgets.work.gil import gui_busy, yield_to_gui
+from widgets.work.view_jobs import ViewJobs
 
 RATE_HZ = 4
 REGION_GRID = 80

@@ -16,11 +16,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QFontMetrics
 
-from widgets.plots.curve_set import CurveSet, RacerCurve
 from lab.views.decimate import Envelope
-from widgets.model import LabModel
 from lab.views.scales import FLOOR, floor_for, loss_gap, positive_floor
 from lab.views.snapshot import PER_STEP_CURVATURE_MAX_DIM
+from widgets.model import LabModel
+from widgets.plots.curve_set import CurveSet, RacerCurve
 from widgets.style import BOTTOM_AXIS_HEIGHT, FONT_PT, GUIDE, INK, LINE_WIDTH, font, style_plot, set_title
 from widgets.work.gil import gui_busy
 from widgets.work.redraw_clock import RedrawClock

@@ -18,10 +18,10 @@ from PySide6.QtWidgets import QComboBox
 
 from lab.errors import LabError
 from lab.slices import HESSIAN, RANDOM, SliceDirections, slice_directions, slice_grid
-from widgets.work.view_jobs import ViewJobs
 from widgets.plots.data_plot import last_finite
-from widgets.work.gil import gui_busy
 from widgets.style import FONT_PT, INK, MARKER_SIZE, font, set_title
+from widgets.work.gil import gui_busy
+from widgets.work.view_jobs import ViewJobs
 
 RATE_HZ = 2
 EXTENT = 1.0
