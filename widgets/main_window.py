@@ -229,6 +229,7 @@ class MainWindow(FileDialogs, QMainWindow):
 
     def refresh_now(self) -> None:
         """Draw everything the model has, now (tests and screenshots; normally the redraw clock does it)."""
+        self.contour.grid_now()
         self.clock.flush()
         if self.data_panel.plot.active:  # the data plot and the slice at the racers' last points, computed here
             self.data_panel.plot.request_now(wait=True)

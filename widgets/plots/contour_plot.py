@@ -84,6 +84,8 @@ class TrajectoryItem(pg.ItemGroup):
 class ContourView(pg.GraphicsLayoutWidget):
     """The plot, and under it the legend (a row of its own, so it never hides a trajectory)."""
 
+    FIRST = object()  # the first contour grid: evaluated at once, before the window shows
+
     def __init__(self, model: LabModel, clock: RedrawClock, parent=None, jobs=None):
         super().__init__(parent)
         self.model, self.clock = model, clock
@@ -143,6 +145,8 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.note.hide()
         # more than two parameters: the loss on a 2-D slice through the selected racer (computed in ``jobs``)
         self.slice = SliceLayer(self, model, jobs) if jobs is not None else None
+        self.jobs = jobs
+        self._grid_pending = self.FIRST  # the objective whose contour grid the view-jobs thread evaluates
 
         self.trajectories: list[TrajectoryItem] = []
         self._cell = (1.0, 1.0)
@@ -194,15 +198,39 @@ class ContourView(pg.GraphicsLayoutWidget):
             return
         self.note.hide()
         (x0, x1), (y0, y1) = obj.domain
-        grid = contour_grid(obj)
+        self._request_grid(obj)
+        self.minima.setData(pos=obj.minima[:, :2] if len(obj.minima) else np.empty((0, 2)))
+        self.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
+        self._regrid(force=True)
+
+    def _request_grid(self, obj) -> None:
+        """The contour grid of ``obj``, evaluated in the view-jobs thread (a data objective's takes a second),
+        the old picture hidden meanwhile; the first one (before the window shows), or without ``jobs``, here."""
+        if self.jobs is None or self._grid_pending is self.FIRST:
+            self._show_grid(obj, contour_grid(obj))
+            return
+        self.image.setVisible(False)
+        self._grid_pending = obj
+        self.jobs.submit((self, "grid"), lambda: contour_grid(obj), lambda grid: self._show_grid(obj, grid))
+
+    def grid_now(self) -> None:
+        """The contour grid being evaluated in the view-jobs thread, evaluated here instead, now (screenshots,
+        exports: ``MainWindow.refresh_now``)."""
+        obj = self._grid_pending
+        if obj is not None and obj is not self.FIRST and obj is self.model.objective:
+            self.jobs.cancel((self, "grid"))
+            self._show_grid(obj, contour_grid(obj))
+
+    def _show_grid(self, obj, grid) -> None:
+        if obj is not self.model.objective:
+            return  # a newer objective's grid is on its way
+        self._grid_pending = None
+        self.image.setVisible(True)
         gx, gy, self.levels = grid.gx, grid.gy, grid.levels
         self.image.setImage(grid.z, levels=(self.levels[0], self.levels[-1]), autoLevels=False)
         self.image.setRect(QRectF(gx[0], gy[0], gx[-1] - gx[0], gy[-1] - gy[0]))
         self.colorbar.setLevels((self.levels[0], self.levels[-1]))
         self.colorbar.axis.setLabel(f"log₁₀({grid.what})", **{"font-size": f"{FONT_PT}pt", "color": INK})
-        self.minima.setData(pos=obj.minima[:, :2] if len(obj.minima) else np.empty((0, 2)))
-        self.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
-        self._regrid(force=True)
 
     @Slot()
     def _on_start_changed(self) -> None:

@@ -160,7 +160,8 @@ class DataPlot(pg.PlotWidget):
             self.jobs.cancel(self)
             self._draw(obj, data_fit.model_of_data(obj, x, REGION_GRID), who, color, step)
         else:
-            self.jobs.submit(self, lambda: data_fit.model_of_data(obj, x, REGION_GRID), lambda r: self._draw(obj, r, who, color, step))
+            self.jobs.submit(self, lambda: data_fit.model_of_data(obj, x, REGION_GRID),
+                             lambda r: self._draw(obj, r, who, color, step))
 
     def _draw(self, obj, result: dict, who: str, color: str, step: int) -> None:
         if obj is not self.model.objective:
