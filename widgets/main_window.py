@@ -206,7 +206,7 @@ class MainWindow(FileDialogs, QMainWindow):
                      None, "removeRacerAction")
         self._action(rc, "Lecture set", self.model.use_lecture_set, "Ctrl+L", "lectureSetAction")
 
-        install_analysis_menu(self)  # Analysis → Convergence map… / Learning-rate sweep… (widgets/analysis/menu.py)
+        install_analysis_menu(self)  # Analysis → Convergence map… / Learning-rate sweep… (analysis/menu.py)
         h = bar.addMenu("&Help")
         self._action(h, "Keys and symbols", self._on_help, QKeySequence.StandardKey.HelpContents, "helpAction")
         for menu in (f, r, rc, h):

@@ -1,4 +1,5 @@
-"""The redraw clock (widgets/work/redraw_clock.py): halves, tables, and holding the worker while a tick's paints happen."""
+"""The redraw clock (widgets/work/redraw_clock.py): halves, tables, and holding the worker while a tick's paints
+happen."""
 import threading
 import time
 from types import SimpleNamespace

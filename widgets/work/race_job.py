@@ -74,7 +74,11 @@ class RaceStepper:
 
         speed = self.speed
         base_t, base_k = self.started_at, 0
-        while not race.done and self.taken < self.budget and not should_stop():  # the GUI thread first
+        stopped = False
+        while not race.done and self.taken < self.budget:
+            if should_stop():  # checked before every step (and the GUI thread's Python goes first)
+                stopped = True
+                break
             now = time.perf_counter()
             if self.speed != speed:  # the speed control moved: a new schedule from here
                 speed, base_t, base_k = self.speed, now, self.taken
@@ -95,7 +99,7 @@ class RaceStepper:
                 pending, last_emit = False, now
         if pending:
             emit(final=True)
-        return self.result("stopped" if should_stop() else "race done" if race.done else "steps done")
+        return self.result("stopped" if stopped else "race done" if race.done else "steps done")
 
 
 class RaceRunner(JobRunner):
