@@ -65,27 +65,29 @@ def fraction_progress(progress: Callable[[float], None], per_second: float) -> C
 class JobWorker(QObject):
     """Runs the jobs handed to ``run``, one after another, in its thread. Create without a parent."""
 
+    # the job's id comes last, so that a runner can relay a signal to one of its own without it (signal to signal:
+    # no Python in the GUI thread between the worker and the model)
     started = Signal(int)            # job id
-    progress = Signal(int, object)   # job id, payload
-    finished = Signal(int, object)   # job id, result
-    aborted = Signal(int, object)    # job id, partial result (or None)
-    errored = Signal(int, str)       # job id, message
+    progress = Signal(object, int)   # payload, job id
+    finished = Signal(object, int)   # result, job id
+    aborted = Signal(object, int)    # partial result (or None), job id
+    errored = Signal(str, int)       # message, job id
 
     @Slot(object)
     def run(self, job: Job) -> None:
         try:
             if job.stop.is_set():
-                self.aborted.emit(job.job_id, None)
+                self.aborted.emit(None, job.job_id)
                 return
             self.started.emit(job.job_id)
             yield_to_gui()
-            result = job.fn(job.should_stop, lambda payload: self.progress.emit(job.job_id, payload))
+            result = job.fn(job.should_stop, lambda payload: self.progress.emit(payload, job.job_id))
             if job.stop.is_set() or getattr(result, "cancelled", False):
-                self.aborted.emit(job.job_id, result)
+                self.aborted.emit(result, job.job_id)
             else:
-                self.finished.emit(job.job_id, result)
+                self.finished.emit(result, job.job_id)
         except Exception as exc:  # never let an exception kill the thread's event loop silently
-            self.errored.emit(job.job_id, error_message(exc))
+            self.errored.emit(error_message(exc), job.job_id)
         finally:
             job.done.set()
 

@@ -35,7 +35,8 @@ class ThreadOwner(QObject):
             app.aboutToQuit.connect(self.shutdown)
 
     def _relay(self, **slots) -> None:
-        """Connect the worker's signals (by name) to slots of this object, queued into the GUI thread."""
+        """Connect the worker's signals (by name) to slots or signals of this object, queued into the GUI
+        thread."""
         for name, slot in slots.items():
             getattr(self.worker, name).connect(slot, Qt.ConnectionType.QueuedConnection)
 
@@ -80,8 +81,11 @@ class JobRunner(ThreadOwner):
     def __init__(self, name: str = "analysis-worker", parent: QObject | None = None):
         super().__init__(name, parent)
         self._job: Job | None = None
-        self._relay(started=self._on_started, progress=self._on_progress, finished=self._on_finished,
-                    aborted=self._on_aborted, errored=self._on_errored)
+        if self.RELAY_STALE:  # the hot path (the race's progress) goes signal to signal
+            self._relay(started=self.started, progress=self.progress, finished=self.finished)
+        else:
+            self._relay(started=self._on_started, progress=self._on_progress, finished=self._on_finished)
+        self._relay(aborted=self._on_aborted, errored=self._on_errored)
 
     @property
     def job(self) -> Job | None:
@@ -132,23 +136,23 @@ class JobRunner(ThreadOwner):
         if self._current(job_id):
             self.started.emit(job_id)
 
-    @Slot(int, object)
-    def _on_progress(self, job_id: int, payload) -> None:
-        if self.RELAY_STALE or self._current(job_id) and not self._job.stop.is_set():
+    @Slot(object, int)
+    def _on_progress(self, payload, job_id: int) -> None:
+        if self._current(job_id) and not self._job.stop.is_set():
             self.progress.emit(payload)
 
-    @Slot(int, object)
-    def _on_finished(self, job_id: int, result) -> None:
+    @Slot(object, int)
+    def _on_finished(self, result, job_id: int) -> None:
         if self._current(job_id):
             self.finished.emit(result)
 
-    @Slot(int, object)
-    def _on_aborted(self, job_id: int, result) -> None:
+    @Slot(object, int)
+    def _on_aborted(self, result, job_id: int) -> None:
         if self._current(job_id):
             self.aborted.emit(result if result is not None else self._partial(job_id, "stopped"))
 
-    @Slot(int, str)
-    def _on_errored(self, job_id: int, message: str) -> None:
+    @Slot(str, int)
+    def _on_errored(self, message: str, job_id: int) -> None:
         if self._current(job_id):
             self.errored.emit(self._partial(job_id, "error"), message)
 

@@ -61,22 +61,22 @@ class ViewJobs(ThreadOwner):
             self.submit(key, fn, on_done)
         return key, entry[1]
 
-    @Slot(int, object)
-    def _on_done(self, job_id: int, result) -> None:
+    @Slot(object, int)
+    def _on_done(self, result, job_id: int) -> None:
         key, on_done = self._take(job_id)
         if on_done is not None and not self._closed:
             with gui_busy():  # the worker threads wait while the GUI thread draws (widgets/work/gil.py)
                 on_done(result)
             self.finished.emit(key)
 
-    @Slot(int, str)
-    def _on_failed(self, job_id: int, message: str) -> None:
+    @Slot(str, int)
+    def _on_failed(self, message: str, job_id: int) -> None:
         key, _ = self._take(job_id)
         if key is not None:
             self.failed.emit(key, message)
 
-    @Slot(int, object)
-    def _on_aborted(self, job_id: int, result) -> None:
+    @Slot(object, int)
+    def _on_aborted(self, result, job_id: int) -> None:
         self._take(job_id)
 
     def _before_quit(self) -> None:
