@@ -4,11 +4,11 @@ import warnings
 import numpy as np
 import pytest
 
-from lab.data_view import data_points, decision_regions, fitted_line, has_data, predict_classes
 from lab.errors import LabError
 from lab.gradcheck import grad_check, hessian_check
 from lab.objectives import OBJECTIVES, make_objective
 from lab.objectives.data import separable
+from lab.views.data_fit import data_points, decision_regions, fitted_line, has_data, predict_classes
 
 CASES = [
     ("linear_regression", {}), ("linear_regression", {"n": 7, "noise": 0.0, "seed": 3}),

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from lab.curvature import curvature_at
-from lab.data_view import decision_regions, predict_classes
 from lab.errors import LabError
 from lab.gradcheck import grad_check, hessian_check
 from lab.objectives import OBJECTIVES, make_objective
@@ -14,6 +13,7 @@ from lab.objectives.mlp import DATASETS, Weights, pack, unpack
 from lab.race import Race, RacerSpec
 from lab.slices import slice_directions, slice_grid
 from lab.stochastic import gradient_source
+from lab.views.data_fit import decision_regions, predict_classes
 
 SMALL = {"n": 40, "hidden": 5}  # D = 27: quick dense checks
 

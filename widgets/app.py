@@ -273,7 +273,7 @@ def _screenshot(app, experiment, out: Path, size: tuple[int, int]) -> int:
     from lab.files import atomic_write
     from widgets.main_window import MainWindow
     from widgets.model import SPEED_MAX
-    from widgets.plot_export import _png_bytes
+    from widgets.plots.plot_export import png_bytes
 
     window = MainWindow(experiment, remember=False)
     window.resize(*size)
@@ -298,7 +298,7 @@ def _screenshot(app, experiment, out: Path, size: tuple[int, int]) -> int:
     window.refresh_now()
     app.processEvents()
     try:
-        data = _png_bytes(window) if out.suffix.lower() == ".png" else None
+        data = png_bytes(window) if out.suffix.lower() == ".png" else None
         if data is None:
             image = window.grab()
             if not image.save(str(out)):

@@ -6,27 +6,26 @@ from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSignalBlocker, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QSizePolicy, QMessageBox, QScrollArea, QSplitter,
+from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QSizePolicy, QMessageBox, QScrollArea, QSplitter,
                                QVBoxLayout, QWidget)
 
 from lab.experiment import Experiment
 from widgets import settings as lab_settings
-from widgets.analysis_base import install_analysis_menu
+from widgets.analysis.menu import install_analysis_menu
 from widgets.error_box import error_box
-from widgets.background import BackgroundJobs
-from widgets.contour_plot import ContourView
-from widgets.controls import Controls, RunSettings
-from widgets.curvature_panel import CurvaturePanel
-from widgets.data_plot import DataPanel
-from widgets.export_adapter import FORMATS as TRAJECTORY_FORMATS
-from widgets.leaderboard import Leaderboard
-from widgets.loss_plot import GradNormPlot, LossPlot
+from widgets.file_dialogs import FileDialogs
 from widgets.model import LabModel
-from widgets.objective_panel import ObjectivePanel
-from widgets.plot_export import export_plots
-from widgets.racers_panel import RacersPanel
+from widgets.panels.controls import Controls, RunSettings
+from widgets.panels.curvature_panel import CurvaturePanel
+from widgets.panels.leaderboard import Leaderboard
+from widgets.panels.objective_panel import ObjectivePanel
+from widgets.panels.racers_panel import RacersPanel
+from widgets.plots.contour_plot import ContourView
+from widgets.plots.data_plot import DataPanel
+from widgets.plots.loss_plot import GradNormPlot, LossPlot
 from widgets.style import FONT_PT, configure_pyqtgraph, font
-from widgets.throttle import RedrawClock
+from widgets.work.redraw_clock import RedrawClock
+from widgets.work.view_jobs import ViewJobs
 
 DEFAULT_SIZE = (1400, 900)
 DEFAULT_SPEED = 500.0  # steps per second when nothing is remembered: a race you can watch
@@ -45,7 +44,7 @@ where the method has one), the Nesterov <b>lookahead</b> point, and the Hessian'
 <b>λ₁ λ₂</b> (dashed; longer where the curvature is smaller).</p>"""
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FileDialogs, QMainWindow):
     """The whole window. ``remember=False`` neither reads nor writes QSettings (screenshots, batch use)."""
 
     def __init__(self, experiment: Experiment | None = None, *, remember: bool = True, parent=None):
@@ -66,7 +65,7 @@ class MainWindow(QMainWindow):
         self.last_error = ""
         self._error_box: QMessageBox | None = None
 
-        self.jobs = BackgroundJobs(self)  # the views' own computations (slices, decision regions), off the GUI thread
+        self.jobs = ViewJobs(self)  # the views' own computations (slices, decision regions), off the GUI thread
         self.controls = Controls(self.model)
         self.objective_panel = ObjectivePanel(self.model, jobs=self.jobs)
         self.racers_panel = RacersPanel(self.model)
@@ -207,7 +206,7 @@ class MainWindow(QMainWindow):
                      None, "removeRacerAction")
         self._action(rc, "Lecture set", self.model.use_lecture_set, "Ctrl+L", "lectureSetAction")
 
-        install_analysis_menu(self)  # Analysis → Convergence map… / Learning-rate sweep… (widgets/analysis_base.py)
+        install_analysis_menu(self)  # Analysis → Convergence map… / Learning-rate sweep… (analysis/menu.py)
         h = bar.addMenu("&Help")
         self._action(h, "Keys and symbols", self._on_help, QKeySequence.StandardKey.HelpContents, "helpAction")
         for menu in (f, r, rc, h):
@@ -230,6 +229,7 @@ class MainWindow(QMainWindow):
 
     def refresh_now(self) -> None:
         """Draw everything the model has, now (tests and screenshots; normally the redraw clock does it)."""
+        self.contour.grid_now()
         self.clock.flush()
         if self.data_panel.plot.active:  # the data plot and the slice at the racers' last points, computed here
             self.data_panel.plot.request_now(wait=True)
@@ -292,62 +292,6 @@ class MainWindow(QMainWindow):
     def _on_running_changed(self, running: bool) -> None:
         with QSignalBlocker(self.run_action):
             self.run_action.setText("Pause" if running else "Run")
-
-    def _ask_path(self, title: str, filters: str, save: bool, suggested: str = "") -> str:
-        if save:
-            path, _ = QFileDialog.getSaveFileName(self, title, suggested, filters)
-        else:
-            path, _ = QFileDialog.getOpenFileName(self, title, suggested, filters)
-        return path
-
-    @Slot()
-    def _on_open(self) -> None:
-        path = self._ask_path("Open experiment", "Experiment (*.json);;All files (*)", save=False)
-        if path:
-            self.load_experiment(path)
-
-    @Slot()
-    def _on_save(self) -> None:
-        if self.model.path:
-            self.model.save(self.model.path)
-        else:
-            self._on_save_as()
-
-    @Slot()
-    def _on_save_as(self) -> None:
-        path = self._ask_path("Save experiment", "Experiment (*.json)", save=True,
-                              suggested=self.model.path or f"{self.model.experiment.objective}.json")
-        if path:
-            if not Path(path).suffix:
-                path += ".json"
-            self.model.save(path)
-
-    @Slot()
-    def _on_export_trajectories(self) -> None:
-        filters = ";;".join(f"{f[1:].upper()} (*{f})" for f in TRAJECTORY_FORMATS)
-        path = self._ask_path("Export trajectories", filters, save=True,
-                              suggested=f"{self.model.experiment.objective}-trajectories.csv")
-        if path:
-            self.model.start_export(path, self.jobs)  # written in the background; the status bar says when
-
-    @Slot()
-    def _on_export_plots(self) -> None:
-        path = self._ask_path("Export plots (one file per plot)", "PNG (*.png);;SVG (*.svg)", save=True,
-                              suggested=f"{self.model.experiment.objective}.png")
-        if path:
-            self.export_plots(path)
-
-    def export_plots(self, path) -> bool:
-        from lab.errors import LabError
-
-        self.refresh_now()
-        try:
-            written = export_plots(path, self.plots)
-        except LabError as exc:
-            self._on_error(str(exc))
-            return False
-        self._on_message(f"Exported {len(written)} plots: " + ", ".join(p.name for p in written))
-        return True
 
     @Slot()
     def _on_help(self) -> None:

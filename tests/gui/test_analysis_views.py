@@ -1,18 +1,17 @@
 """Analysis → Convergence map and Learning-rate sweep: the drawn image / curves hold lab's results, the worker
 runs off the GUI thread, Cancel aborts (never finishes), exports read back, closing stops the thread."""
 import csv
-import time
 
 import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
-from lab.basin import basin_map
+from lab.basin import NOT_RUN, basin_map
 from lab.objectives import make_objective
 from lab.sweep import lr_sweep
-from widgets.basin_view import BasinView, color_of, color_table, label_image
+from widgets.analysis.basin_view import BasinView, color_of, color_table, label_image
+from widgets.analysis.sweep_view import FLOOR, SweepView, plotted, top_of
 from widgets.model import LabModel
-from widgets.sweep_view import FLOOR, SweepView, plotted, top_of
 
 GRID, STEPS = 30, 300
 
@@ -103,11 +102,11 @@ def test_basin_cancel_aborts_promptly_and_never_finishes(qtbot, basin):
         basin.run()
     with qtbot.assertNotEmitted(basin.runFinished, wait=100):
         with qtbot.waitSignal(basin.runAborted, timeout=3000) as blocker:
-            t0 = time.perf_counter()
             basin.cancel_button.click()
-        elapsed = time.perf_counter() - t0
-    assert elapsed < 1.0
-    assert blocker.args[0].cancelled
+    m = blocker.args[0]
+    assert m.cancelled
+    # stopped at the next chunk, not at the end: starts were left unrun and no run reached its 200 000 steps
+    assert (m.label == NOT_RUN).any() and m.step.max() < 200000
     assert basin.run_button.isEnabled() and not basin.cancel_button.isEnabled()
 
 

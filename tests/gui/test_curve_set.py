@@ -1,10 +1,10 @@
-"""The racers' curves as one item (widgets/curve_set.py): what is drawn, and where."""
+"""The racers' curves as one item (widgets/plots/curve_set.py): what is drawn, and where."""
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
 
-from widgets.curve_set import COLUMN_PX, CurveSet
+from widgets.plots.curve_set import COLUMN_PX, CurveSet
 
 
 def plot_with(qtbot, x, y, color="#D55E00", y_range=(0.0, 10.0)):

@@ -4,16 +4,16 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QCheckBox, QWidget
 
-from lab import data_view
 from lab.experiment import Experiment
 from lab.objectives import make_objective
 from lab.presets import suggest
 from lab.race import RacerSpec
 from lab.slices import slice_directions, slice_grid
 from lab.stochastic import minibatch_losses
-from widgets.data_plot import minibatch_curve
-from widgets.scales import loss_gap
-from widgets.slice_view import N, axis_label
+from lab.views import data_fit
+from lab.views.scales import loss_gap
+from widgets.plots.data_plot import minibatch_curve
+from widgets.plots.slice_view import N, axis_label
 
 
 def race(window, qtbot, objective: str, steps: int = 12, racers=("sgd", "momentum", "adam")):
@@ -43,7 +43,7 @@ def test_the_data_plot_holds_the_objectives_points(window, objective):
     window.model.set_objective(objective)
     panel, plot = window.data_panel, window.data_panel.plot
     assert panel.isVisibleTo(window) and window.findChild(QWidget, "dataPlot") is plot
-    inputs, targets = data_view.data_points(window.model.objective)
+    inputs, targets = data_fit.data_points(window.model.objective)
     if window.model.objective.task == "regression":
         x, y = plot.points[0].getData()
         assert np.array_equal(x, inputs) and np.array_equal(y, targets) and len(plot.points[1].getData()[0]) == 0
@@ -67,7 +67,7 @@ def test_the_fitted_line_follows_the_selected_racer(window, qtbot):
         m.select(row)
         x = last_point(m.selected_trace)
         drawn(plot, qtbot, x)
-        t, yhat = data_view.fitted_line(m.objective, x)
+        t, yhat = data_fit.fitted_line(m.objective, x)
         got_t, got_y = plot.line.getData()
         assert np.array_equal(got_t, t) and np.array_equal(got_y, yhat)
     assert not np.array_equal(last_point(m.trace_for_row(0)), x)  # two different racers, two different lines
@@ -80,7 +80,7 @@ def test_the_decision_regions_follow_the_selected_racer(window, qtbot, objective
     m.select(1)
     x = last_point(m.selected_trace)
     drawn(plot, qtbot, x)
-    xs, ys, classes = data_view.decision_regions(m.objective, x, n=plot.shown["regions"][0].size)
+    xs, ys, classes = data_fit.decision_regions(m.objective, x, n=plot.shown["regions"][0].size)
     assert np.array_equal(plot.regions.image, classes.astype(float))
     assert np.array_equal(plot.shown["regions"][0], xs) and np.array_equal(plot.shown["regions"][1], ys)
     bx, by = plot.boundary.getData()

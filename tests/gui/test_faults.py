@@ -18,8 +18,8 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt, QtMsgType
 
-from widgets import live_threads
 from widgets.model import MAX_STEPS_LIMIT
+from widgets.work import live_threads
 
 QT_NOISE = ("propagateSizeHints",)  # the offscreen platform's harmless note
 
@@ -193,7 +193,8 @@ def test_fault_random_presses_closes_and_racer_changes_in_random_order(qtbot, qt
         if mm.race.done:
             return mm.step()
         # (a finished run of an older race may still be queued: wait for this step's own)
-        with qtbot.waitSignal(mm.runner.finished, timeout=5000, check_params_cb=lambda r: r.run_id == mm._run_id) as b:
+        with qtbot.waitSignal(mm.runner.finished, timeout=5000,
+                              check_params_cb=lambda r: r.run_id == mm.session.run_id) as b:
             mm.step()
         assert b.args[0].steps == 1
 

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from widgets.buffers import GrowingArray
-from widgets.decimate import PixelPath, clip_segments
-from widgets.scales import FLOOR, banded, floor_for, log_levels, loss_gap, positive_floor
-from widgets.tables import number
+from lab.views.decimate import PixelPath, clip_segments
+from lab.views.growing_array import GrowingArray
+from lab.views.scales import FLOOR, banded, floor_for, log_levels, loss_gap, positive_floor
+from widgets.panels.tables import number
 
 
 def test_loss_gap_floors_exact_minimum_and_keeps_nan():
@@ -106,7 +106,7 @@ def peak_columns_by_loop(x, y, x0, x1, columns):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_peak_columns_equals_the_loop_and_keeps_every_columns_extremes(seed):
-    from widgets.decimate import peak_columns
+    from lab.views.decimate import peak_columns
 
     rng = np.random.default_rng(seed)
     n = int(rng.integers(50, 3000))
@@ -122,7 +122,7 @@ def test_peak_columns_equals_the_loop_and_keeps_every_columns_extremes(seed):
 
 
 def test_peak_columns_hand_example():
-    from widgets.decimate import peak_columns
+    from lab.views.decimate import peak_columns
 
     x = np.arange(10.0)
     y = np.array([5, 1, 7, 3, np.nan, np.nan, 2, 9, 4, 8.0])
@@ -132,3 +132,15 @@ def test_peak_columns_hand_example():
     # few points: returned as they are, sliced to the range plus one point either side
     xs, ys = peak_columns(x, y, 3.5, 6.5, 3)
     assert xs.tolist() == [3, 4, 5, 6, 7]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_cores_isocurve_draws_the_same_lines_as_pyqtgraphs(seed):
+    """lab/views/isocurve.py is pyqtgraph's marching squares without Qt: the same chains, point for point."""
+    import pyqtgraph as pg
+
+    from lab.views.isocurve import isocurve
+
+    rng = np.random.default_rng(seed)
+    data = (rng.random((25, 20)) > 0.5).astype(float) if seed % 2 else rng.normal(size=(30, 30)).cumsum(0)
+    assert isocurve(data, 0.5) == pg.isocurve(data, 0.5, connected=True)

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from lab.export import read_trajectories
-from widgets.decimate import Envelope
-from widgets.scales import FLOOR, loss_gap, positive_floor
+from lab.views.decimate import Envelope
+from lab.views.scales import FLOOR, loss_gap, positive_floor
 
 
 def envelope_by_loop(x, y, size):
@@ -106,7 +106,7 @@ def test_each_pixel_column_of_a_curve_reaches_its_data_min_and_max(window, qtbot
     from PySide6.QtCore import QPointF
     from PySide6.QtGui import QColor
 
-    from widgets.curve_set import COLUMN_PX
+    from widgets.plots.curve_set import COLUMN_PX
 
     m = race_rosenbrock(window, qtbot, 12_000)
     plot = window.loss_plot
@@ -128,7 +128,7 @@ def test_each_pixel_column_of_a_curve_reaches_its_data_min_and_max(window, qtbot
 
 
 def test_envelope_buckets_rows_when_read_or_when_too_many_wait():
-    from widgets.decimate import PENDING_ROWS
+    from lab.views.decimate import PENDING_ROWS
 
     rng = np.random.default_rng(3)
     env = Envelope(64)
@@ -149,7 +149,7 @@ def test_a_diverging_racer_climbs_visibly_without_flattening_the_others(window, 
     diverging curve DIVERGING_DECADES of room above it, not the 25 decades it climbed."""
     import json
 
-    from widgets.loss_plot import DIVERGING_DECADES
+    from widgets.plots.loss_plot import DIVERGING_DECADES
 
     path = tmp_path / "diverge.json"
     path.write_text(json.dumps({
@@ -181,10 +181,19 @@ def test_curves_painted_piece_by_piece_equal_curves_painted_whole(window, qtbot)
     m.set_max_steps(6_000)  # past the 4 096 exact rows: buckets merge on the way
     m.reset()
     m.set_speed(3000)  # slow enough that the plots are painted many times on the way
+    plots = (window.loss_plot, window.grad_plot, window.curvature.kappa_plot)
+
+    def paint_now(_progress) -> None:  # every message is drawn and painted at once, however loaded the machine
+        window.clock.flush()
+        for plot in plots:
+            plot.viewport().repaint()
+
+    m.raceAdvanced.connect(paint_now)
     with qtbot.waitSignal(m.runner.finished, timeout=60000):
         m.run()
+    m.raceAdvanced.disconnect(paint_now)
     window.refresh_now()
-    for plot in (window.loss_plot, window.grad_plot, window.curvature.kappa_plot):
+    for plot in plots:
         plot.viewport().repaint()
         cs = plot.curve_set
         assert cs.partial_paints > 10, plot.objectName()

@@ -150,7 +150,7 @@ def test_racer_table_edits_reach_the_model(window):
 
 
 def test_speed_control_and_max_steps(window):
-    from widgets.controls import SPEEDS
+    from widgets.panels.controls import SPEEDS
     slider = window.findChild(QSlider, "speedControl")
     slider.setValue(0)
     assert window.model.speed == SPEEDS[0] == 1
@@ -202,7 +202,7 @@ def test_a_high_dimensional_objective_shows_a_slice_and_races(window, qtbot):
 def test_the_objective_summary_shows_whole_words_in_two_lines(qtbot):
     from PySide6.QtCore import Qt
 
-    from widgets.objective_panel import TwoLineLabel
+    from widgets.panels.objective_panel import TwoLineLabel
 
     label = TwoLineLabel()
     qtbot.addWidget(label)
@@ -228,3 +228,26 @@ def test_the_start_label_stays_inside_the_contour_plot(small):
     assert tuple(c.start_label.anchor) == (1.15, 1.1)
     small.model.set_start([-1.5, 0.0])
     assert tuple(c.start_label.anchor) == (-0.15, 1.1)
+
+
+def test_the_contour_grid_is_evaluated_off_the_gui_thread(window, qtbot, monkeypatch):
+    import threading
+
+    from lab.views import contour_grid as grids
+    from widgets.plots import contour_plot
+
+    threads = []
+
+    def spy(obj, *args, **kwargs):
+        threads.append(threading.current_thread())
+        return grids.contour_grid(obj, *args, **kwargs)
+
+    monkeypatch.setattr(contour_plot, "contour_grid", spy)
+    m, contour = window.model, window.contour
+    m.set_objective("himmelblau")
+    qtbot.waitUntil(lambda: contour.image.isVisible(), timeout=10000)  # hidden until its grid arrives
+    assert threads and threads[0] is not threading.main_thread()
+    assert np.array_equal(contour.image.image, grids.contour_grid(m.objective).z)
+    m.set_objective("booth")
+    window.refresh_now()  # screenshots and exports: the grid at once
+    assert contour.image.isVisible() and np.array_equal(contour.image.image, grids.contour_grid(m.objective).z)

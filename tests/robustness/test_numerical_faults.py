@@ -9,7 +9,6 @@ floating-point warning escapes (RuntimeWarnings are errors here, as in the proje
 """
 import json
 import math
-import time
 import warnings
 
 import numpy as np
@@ -267,10 +266,8 @@ def test_fault_learning_rate_past_stability_bound_diverges_quickly(path, optimiz
     obj = Quadratic(10.0, 0.0) if path == "fast" else type("SlowQuadratic", (Quadratic,), {})(10.0, 0.0)
     obj.name = "quadratic"
     fine = RacerSpec("sgd", {"lr": 0.1}, "fine")
-    t0 = time.perf_counter()
     race = Race(obj, START, [RacerSpec(optimizer, {"lr": lr}), fine], max_steps=1_000_000, tol=1e-9, bound=bound)
     race.step(2000)
-    elapsed = time.perf_counter() - t0
     wild, ok = race.tracks
     assert wild.status == DIVERGED and 1 <= wild.status_step <= 200, wild
     assert wild.reason in ({"|x| went past 1e+06"} if bound == 1e6 and lr < 1e300 else
@@ -279,7 +276,9 @@ def test_fault_learning_rate_past_stability_bound_diverges_quickly(path, optimiz
     assert wild.steps == wild.status_step and not np.isfinite(wild.losses[-1]) or bound == 1e6
     assert ok.status == CONVERGED
     assert_same_track(ok, Race(obj, START, [fine], max_steps=1_000_000, tol=1e-9, bound=bound).run().tracks[0])
-    assert elapsed < 2.0
+    # no hang: the race stopped stepping at once (its last row is the stable racer's convergence), and the
+    # diverged racer took no step after it diverged
+    assert race.step_count == ok.status_step < 2000 and wild.steps == wild.status_step
 
 
 SLOW_OBJECTIVES = {c.name: type("Slow" + c.__name__, (c,), {}) for c in classic.ALL}

@@ -1,0 +1,72 @@
+"""The window's pictures computed in the core (lab/views/): each against a plain recomputation."""
+import math
+
+import numpy as np
+import pytest
+
+from lab.objectives import make_objective
+from lab.objectives.classic import Quadratic
+from lab.views.contour_grid import BANDS, contour_grid
+from lab.views.glyphs import EIGEN_FRACTION, eigen_glyphs
+from lab.views.isocurve import isocurve
+from lab.views.stability_edge import lr_range_around, stability_edge
+
+
+def test_contour_grid_is_log_gap_on_the_widened_domain():
+    obj = make_objective("rosenbrock")
+    g = contour_grid(obj, grid=41, margin=0.25)
+    (x0, x1), (y0, y1) = obj.domain
+    assert g.gx[0] == x0 - 0.25 * (x1 - x0) and g.gx[-1] == x1 + 0.25 * (x1 - x0)
+    assert g.gy[0] == y0 - 0.25 * (y1 - y0) and g.gy[-1] == y1 + 0.25 * (y1 - y0)
+    i, j = 7, 30
+    f = obj.value(np.array([g.gx[i], g.gy[j]]))
+    assert g.z[i, j] == pytest.approx(math.log10(f - obj.min_value))
+    assert len(g.levels) == BANDS + 1 and np.all(np.diff(g.levels) > 0)
+    assert g.what == "f − f*"
+
+
+def test_eigen_glyphs_are_half_lines_inverse_to_sqrt_lambda():
+    x, width = np.array([1.0, 2.0]), 10.0
+    lam, vec = np.array([1.0, 4.0]), np.eye(2)
+    xs, ys, labels = eigen_glyphs(x, lam, vec, grad=np.array([1.0, 1.0]), width=width)
+    half = np.hypot(xs[1::2] - xs[::2], ys[1::2] - ys[::2]) / 2
+    longest = EIGEN_FRACTION * width
+    assert half == pytest.approx([longest, longest / 2])  # 1/√1 : 1/√4
+    # labels go on the end away from the −∇f arrow (−∇f points to (−1, −1): labels on the + side)
+    assert labels[0][0] > x[0] and labels[1][1] > x[1]
+    assert eigen_glyphs(x, np.array([np.nan, 1.0]), vec, None, width) is None
+    assert eigen_glyphs(x, None, None, None, width) is None
+
+
+def test_eigen_glyphs_never_shorter_than_a_quarter():
+    xs, ys, _ = eigen_glyphs(np.zeros(2), np.array([1.0, 1e6]), np.eye(2), None, 1.0)
+    assert np.hypot(xs[3] - xs[2], ys[3] - ys[2]) / 2 == pytest.approx(0.25 * EIGEN_FRACTION)
+
+
+def test_stability_edge_is_two_over_lambda_max():
+    obj = Quadratic(10.0, 0.0)
+    edge = stability_edge(obj, np.array([1.0, 1.0]))
+    lam = np.linalg.eigvalsh(obj.hessian(np.array([1.0, 1.0])))
+    assert edge == pytest.approx(2.0 / lam.max())
+    assert lr_range_around(edge) == (10.0 ** (math.floor(math.log10(edge)) - 3),
+                                     10.0 ** (math.floor(math.log10(edge)) + 2))
+    assert lr_range_around(math.inf) is None and lr_range_around(-1.0) is None
+
+
+def test_stability_edge_of_a_point_without_a_hessian_is_infinite():
+    class Broken:
+        def hessian(self, x):
+            raise ValueError("no")
+    assert stability_edge(Broken(), np.zeros(2)) == math.inf
+
+
+def test_isocurve_of_a_disc_is_one_closed_loop_around_it():
+    n = 21
+    ii, jj = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    inside = ((ii - 10) ** 2 + (jj - 10) ** 2 <= 25).astype(float)
+    lines = isocurve(inside, 0.5)
+    assert len(lines) == 1
+    p = np.asarray(lines[0]) - 0.5
+    assert np.allclose(p[0], p[-1])  # closed
+    r = np.hypot(p[:, 0] - 10, p[:, 1] - 10)
+    assert np.all((r > 4.0) & (r < 6.0))
