@@ -54,8 +54,8 @@ class Param:
 
     def check(self, value: Any, owner: str = "") -> Any:
         """Return ``value`` converted to this parameter's kind, or raise LabError naming it."""
-        if value is None and self.default is None:
-            return None  # an optional parameter left off
+        if self.default is None and (value is None or (isinstance(value, str) and not value.strip())):
+            return None  # an optional parameter left off (empty)
         where = f"{owner} " if owner else ""
         bad = LabError(f"{where}parameter {self.name}={_show(value)} is not allowed: expected {self.allowed()}")
         if self.kind == "bool":

@@ -109,10 +109,16 @@ def make_optimizer(name: str, **hyperparameters) -> Optimizer:
     return optimizer_spec(name).make(**hyperparameters)
 
 
+def label(name: str) -> str:
+    """How the lecture writes optimizer ``name`` ("SGD", "AdaGrad"); the name itself if there is no such spec."""
+    spec = OPTIMIZERS.get(name)
+    return spec.label or name if spec is not None else name
+
+
 def batched_specs() -> list[OptimizerSpec]:
     """The optimizers the batched engine steps (basin maps, sweeps), in registry order."""
     return [s for s in OPTIMIZERS.values() if s.batched]
 
 
-__all__ = ["OPTIMIZERS", "MODULES", "Optimizer", "OptimizerSpec", "batched_specs", "load_plugins",
+__all__ = ["OPTIMIZERS", "MODULES", "Optimizer", "OptimizerSpec", "batched_specs", "label", "load_plugins",
            "make_optimizer", "optimizer_spec", *MODULES]

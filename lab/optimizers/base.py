@@ -103,6 +103,17 @@ class OptimizerSpec:
 
         return tuple(p for p in self.params if p.name not in pieces.NAMES)
 
+    def shown_params(self, values: dict) -> tuple[Param, ...]:
+        """The hyperparameters an editor shows for these values: its own, then the schedule's that the chosen
+        schedule reads, and the clipping (a constant schedule hides step_size, gamma, t_max, lr_min, warmup)."""
+        if not self.first_order:
+            return self.params
+        from lab.optimizers import pieces
+
+        schedule = values.get("schedule", "constant")
+        names = pieces.shown(schedule if schedule in pieces.USED else "constant")
+        return self.own_params + tuple(self.param(n) for n in names)
+
     def param(self, name: str) -> Param:
         return {p.name: p for p in self.params}[name]
 

@@ -96,14 +96,22 @@ def clip_factor(norm, c):
     return c / maximum(norm, c)
 
 
+USED = {"constant": (), "step": ("step_size", "gamma"), "exponential": ("gamma",), "cosine": ("t_max", "lr_min"),
+        "warmup_cosine": ("t_max", "lr_min", "warmup")}
+"""The hyperparameters each schedule reads."""
+
+
+def shown(schedule: str) -> tuple[str, ...]:
+    """The pieces' hyperparameters worth a field with this schedule: it, what it reads, and the clipping."""
+    return ("schedule", *USED[schedule], "clip_norm", "clip_value")
+
+
 def active(values: dict) -> dict:
     """The pieces' hyperparameters that change anything (the schedule's only with a schedule)."""
     out = {}
     if values.get("schedule", "constant") != "constant":
         out["schedule"] = values["schedule"]
-        used = {"step": ("step_size", "gamma"), "exponential": ("gamma",), "cosine": ("t_max", "lr_min"),
-                "warmup_cosine": ("t_max", "lr_min", "warmup")}[values["schedule"]]
-        out.update({k: values[k] for k in used})
+        out.update({k: values[k] for k in USED[values["schedule"]]})
     for k in ("clip_norm", "clip_value"):
         if values.get(k) is not None:
             out[k] = values[k]

@@ -104,8 +104,28 @@ def test_switching_a_racers_optimizer_retunes_it(window):
     panel.optimizer_combo.setCurrentIndex(panel.optimizer_combo.findData("adam"))
     assert m.racers[0].optimizer == "adam" and m.racers[0].label == "Adam 2"
     assert m.racers[0].hyperparameters == suggest("adam", m.objective)
-    assert set(panel.fields) == {p.name for p in OPTIMIZERS["adam"].params}
+    # its own hyperparameters, the schedule and the clipping; a constant schedule's unused fields hidden
+    assert set(panel.fields) == {p.name for p in OPTIMIZERS["adam"].own_params} | {"schedule", "clip_norm",
+                                                                                    "clip_value"}
     assert "m̂ = m / (1 − β₁ᵗ)" in panel.rule.text()
+
+
+def test_choosing_a_schedule_shows_its_fields_and_runs_it(window, qtbot):
+    m = window.model
+    panel = window.racers_panel
+    m.select(0)
+    panel.fields["schedule"].editor.setCurrentText("cosine")
+    assert m.racers[0].hyperparameters["schedule"] == "cosine"
+    assert {"t_max", "lr_min"} <= set(panel.fields) and "gamma" not in panel.fields
+    assert panel.fields["t_max"].submit("50") and m.racers[0].hyperparameters["t_max"] == 50
+    lr = m.racers[0].hyperparameters["lr"]
+    panel.fields["lr_min"].submit(str(2 * lr))  # in its range, but not below lr: the model refuses it
+    assert panel.fields["lr_min"].invalid and "lr_min < lr" in panel.fields["lr_min"].error.text()
+    assert m.racers[0].hyperparameters.get("lr_min", 0.0) == 0.0
+    assert panel.fields["clip_norm"].editor.text() == ""  # off
+    assert panel.fields["clip_norm"].submit("2.5") and m.racers[0].hyperparameters["clip_norm"] == 2.5
+    panel.fields["schedule"].editor.setCurrentText("step")
+    assert {"step_size", "gamma"} <= set(panel.fields) and "t_max" not in panel.fields
 
 
 def test_invalid_hyperparameter_refused_at_the_field_with_the_range(window):

@@ -17,8 +17,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
 from lab.basin import DEFAULT_GRID, DIVERGED, ELSEWHERE, MAX_GRID, NOT_CONVERGED, NOT_RUN, BasinMap, basin_map
 from lab.cli.common import MAX_STEPS  # the command line's limit on steps per run
 from lab.errors import LabError
-from lab.presets import LABELS, suggest
-from widgets.analysis.view_base import BATCHED, AnalysisView, HyperEditor, int_field, side_legend
+from lab.optimizers import batched_specs
+from lab.optimizers import label as optimizer_label
+from lab.presets import suggest
+from widgets.analysis.view_base import AnalysisView, HyperEditor, int_field, side_legend
 from widgets.style import FONT_PT, INK, TITLE_PT, configure_pyqtgraph, font, style_plot
 
 MINIMUM_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
@@ -65,8 +67,8 @@ class BasinView(AnalysisView):
         form = QFormLayout()
         self.optimizer_combo = QComboBox()
         self.optimizer_combo.setObjectName("basinOptimizerCombo")
-        for name in BATCHED:
-            self.optimizer_combo.addItem(LABELS.get(name, name), name)
+        for spec in batched_specs():  # the optimizers the batched engine steps
+            self.optimizer_combo.addItem(spec.label or spec.name, spec.name)
         form.addRow("Optimizer", self.optimizer_combo)
         cv.addLayout(form)
         self.hyper = HyperEditor()
@@ -198,7 +200,7 @@ class BasinView(AnalysisView):
             return basin_map(objective, name, hyper, steps=steps, grid=grid, should_stop=should_stop,
                              progress=progress)
 
-        return job, f"Running {LABELS.get(name, name)} from {grid} × {grid} starts, {steps} steps…"
+        return job, f"Running {optimizer_label(name)} from {grid} × {grid} starts, {steps} steps…"
 
     def draw(self, m: BasinMap) -> None:
         """Both layers, the minima, the legend and the title, from a finished map."""
@@ -214,7 +216,7 @@ class BasinView(AnalysisView):
         self.plot.getPlotItem().setRange(rect=rect, padding=0)
         hyper = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in m.hyperparameters.items()
                           if k in ("lr", "rho", "beta1", "damping", "decay_rate"))
-        self.title.setText(f"{m.objective}: {LABELS.get(m.optimizer, m.optimizer)} ({hyper}), "
+        self.title.setText(f"{m.objective}: {optimizer_label(m.optimizer)} ({hyper}), "
                            f"{len(m.xs)} × {len(m.ys)} starts, {m.steps} steps")
         self.legend.setText(legend_html(m))
         self.status.setText(f"Done: {len(m.xs) * len(m.ys)} starts." + (f" Some runs failed: {m.errors[0]}"

@@ -16,18 +16,40 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QListWidget, QL
 
 from lab.cli.common import MAX_STEPS  # the command line's limit on steps per run
 from lab.errors import LabError
-from lab.presets import LABELS
+from lab.optimizers import OPTIMIZERS, batched_specs
+from lab.optimizers import label as optimizer_label
 from lab.sweep import MAX_NUM, LRSweep, lr_grid, lr_sweep
 from lab.views.stability_edge import lr_range_around, stability_edge
-from widgets.analysis.view_base import BATCHED, AnalysisView, HyperEditor, float_field, int_field, side_legend
+from widgets.analysis.view_base import AnalysisView, HyperEditor, float_field, int_field, side_legend
 from widgets.style import FONT_PT, GUIDE, INK, MARKER_SIZE, PALETTE, TITLE_PT, configure_pyqtgraph, font, pen, style_plot
 
 FLOOR = 1e-16
-DEFAULT_CHOSEN = ("sgd", "momentum", "adam")
 DEFAULT_NUM = 50
 DEFAULT_STEPS = 200
-COLORS = dict(zip(BATCHED, PALETTE[:7] + ("#888888",)))  # a fixed colour per optimizer, as the lecture set's
-SYMBOLS = dict(zip(BATCHED, ("o", "s", "t", "d", "star", "t1", "p", "h")))  # told apart without colour too
+LIST_ROWS = 8  # optimizers the list shows at once (it scrolls past that)
+GLYPHS = {"o": "●", "s": "■", "t": "▼", "d": "◆", "star": "★", "t1": "▲", "p": "⬟", "h": "⬢", "t2": "▶", "t3": "◀",
+          "+": "✚", "x": "✖"}
+
+
+def _styles() -> tuple[dict, dict]:
+    """A fixed colour and symbol per batched optimizer, in registry order (the lecture set's colours first); the
+    pair tells any two apart, the symbol without colour too."""
+    names = [s.name for s in batched_specs()]
+    colors = {n: PALETTE[i % 7] for i, n in enumerate(names)}  # the palette's yellow is too pale for a curve
+    symbols = {n: list(GLYPHS)[i % len(GLYPHS)] for i, n in enumerate(names)}
+    return colors, symbols
+
+
+COLORS, SYMBOLS = _styles()
+
+
+def default_chosen() -> tuple[str, ...]:
+    """The optimizers ticked at first: the lecture's gradient-step methods, whose stability edges the sweep shows,
+    and the lecture's first adaptive one."""
+    lecture = [s for s in OPTIMIZERS.values() if s.lecture and s.batched]
+    stepping = [s.name for s in lecture if s.lr_bound is not None][:2]
+    adaptive = [s.name for s in lecture if s.lr_bound is None and s.first_order][-1:]
+    return tuple(stepping + adaptive)
 
 
 def plotted(s: LRSweep, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -69,16 +91,19 @@ class SweepView(AnalysisView):
         cv.addWidget(QLabel("Optimizers (tick to sweep):"))
         self.optimizer_list = QListWidget()
         self.optimizer_list.setObjectName("sweepOptimizerList")
-        for name in BATCHED:
-            it = QListWidgetItem(LABELS.get(name, name))
+        chosen = default_chosen()
+        for spec in batched_specs():
+            name = spec.name
+            it = QListWidgetItem(spec.label or name)
             it.setData(Qt.ItemDataRole.UserRole, name)
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            it.setCheckState(Qt.CheckState.Checked if name in DEFAULT_CHOSEN else Qt.CheckState.Unchecked)
-            it.setForeground(pg.mkColor(COLORS[name]) if name != "newton" else pg.mkColor(INK))
+            it.setCheckState(Qt.CheckState.Checked if name in chosen else Qt.CheckState.Unchecked)
+            it.setForeground(pg.mkColor(COLORS.get(name, INK)))
             self.optimizer_list.addItem(it)
         self.optimizer_list.setFont(font(FONT_PT))
         row_height = self.optimizer_list.fontMetrics().height() + 6
-        self.optimizer_list.setFixedHeight(max(self.optimizer_list.sizeHintForRow(0), row_height) * len(BATCHED) + 8)
+        rows = min(LIST_ROWS, self.optimizer_list.count())
+        self.optimizer_list.setFixedHeight(max(self.optimizer_list.sizeHintForRow(0), row_height) * rows + 8)
         cv.addWidget(self.optimizer_list)
         self.hyper_title = QLabel()
         cv.addWidget(self.hyper_title)
@@ -170,7 +195,7 @@ class SweepView(AnalysisView):
         name = self._current_name()
         if name is None:
             return
-        self.hyper_title.setText(f"<b>{LABELS.get(name, name)}</b> (lr is swept):")
+        self.hyper_title.setText(f"<b>{optimizer_label(name)}</b> (lr is swept):")
         self.hyper.set_optimizer(name, self.hyperparameters(name), skip=("lr",))
 
     @Slot()
@@ -266,9 +291,6 @@ class SweepView(AnalysisView):
         return f"{self.model.experiment.objective}-lr-sweep"
 
 
-GLYPHS = {"o": "●", "s": "■", "t": "▼", "d": "◆", "star": "★", "t1": "▲", "p": "⬟", "h": "⬢"}
-
-
 def legend_html(s: LRSweep) -> str:
     """One row per curve: its colour, line and marker, its name with the fixed hyperparameters, and the lr of
     its lowest final loss (LRSweep.best)."""
@@ -278,7 +300,7 @@ def legend_html(s: LRSweep) -> str:
         glyph = GLYPHS.get(SYMBOLS.get(name, "o"), "●")
         best = s.best(i)
         rows.append(f"<tr><td style='color:{color}'><b>━{glyph}━</b></td>"
-                    f"<td style='padding-left:6px'>{LABELS.get(name, name)}{label[len(name):]}<br>"
+                    f"<td style='padding-left:6px'>{optimizer_label(name)}{label[len(name):]}<br>"
                     f"<span style='color:#505050'>best lr {'—' if best is None else f'{best[0]:.3g}'}</span></td></tr>")
     return (f"<div style='font-size:{FONT_PT}pt'><table cellspacing=0 cellpadding=2>{''.join(rows)}</table>"
             "<p><b>×</b> at the top: diverged<br>at that lr</p>"

@@ -24,13 +24,7 @@ from widgets.style import FONT_PT, INK, font
 from widgets.work.job import fraction_progress
 from widgets.work.owner import JobRunner
 
-SHORT = {"rho": "ρ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "decay_rate": "decay", "weight_decay": "wd",
-         "bias_correction": "bias correction"}
 PROGRESS_PER_SECOND = 20  # the progress bar moves at most this often
-
-BATCHED = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "newton")
-"""The optimizers lab.multistart steps as a batch (L-BFGS steps one point at a time)."""
-
 
 class HyperEditor(QWidget):
     """One checked ParamField per hyperparameter of ``optimizer`` (except ``skip``), two to a row."""
@@ -52,20 +46,22 @@ class HyperEditor(QWidget):
                 w.deleteLater()
         self.fields = {}
         spec = optimizer_spec(optimizer)
-        params = [p for p in spec.params if p.name not in skip]
+        params = [p for p in spec.shown_params(values) if p.name not in skip]
         numbers = [p for p in params if p.kind != "bool"]
         switches = [p for p in params if p.kind == "bool"]
         rows = (len(numbers) + 1) // 2
         for i, p in enumerate(numbers + switches):
-            f = ParamField(p, values.get(p.name, p.default), f"optimizer {optimizer!r}", text=SHORT.get(p.name, p.name))
+            f = ParamField(p, values.get(p.name, p.default), f"optimizer {optimizer!r}", text=p.short)
             f.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            if p.name == "schedule":  # the chosen schedule's own fields replace the last one's
+                f.accepted.connect(lambda *_, o=optimizer, s=skip: self.set_optimizer(o, self.values(), s))
             f.accepted.connect(lambda *_: self.changed.emit())
             self.fields[p.name] = f
             if p.kind == "bool":
                 self.grid.addWidget(f, rows + i - len(numbers), 0, 1, 4)
                 continue
             r, c = divmod(i, 2)
-            name = QLabel(SHORT.get(p.name, p.name))
+            name = QLabel(p.short)
             name.setToolTip(p.doc)
             name.setMinimumWidth(name.sizeHint().width())  # never squeezed under its field
             self.grid.addWidget(name, r, 2 * c, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
@@ -352,4 +348,4 @@ class AnalysisView(QWidget):
         return f"{self.model.experiment.objective}-{self.NAME}"
 
 
-__all__ = ["AnalysisView", "BATCHED", "HyperEditor", "float_field", "int_field"]
+__all__ = ["AnalysisView", "HyperEditor", "float_field", "int_field"]

@@ -11,7 +11,8 @@ import numpy as np
 from lab.errors import LabError
 from lab.objectives import make_objective, objective_spec
 from lab.optimizers import OPTIMIZERS, optimizer_spec
-from lab.presets import LABELS, LECTURE_SET, lecture_set, suggest
+from lab.optimizers import label as optimizer_label
+from lab.presets import lecture_set, suggest
 from lab.race import RacerSpec
 from lab.stochastic import check_noise
 from widgets.style import PALETTE, color_for
@@ -108,9 +109,10 @@ class ExperimentEditing:
         """Add a racer (the first lecture optimizer not yet racing, tuned for this objective); returns its row."""
         present = {r.optimizer for r in self.racers}
         if optimizer is None:
-            optimizer = next((o for o in LECTURE_SET if o not in present), "sgd")
+            lecture = [s.name for s in OPTIMIZERS.values() if s.lecture]
+            optimizer = next((o for o in lecture if o not in present), next(iter(OPTIMIZERS)))
         hyper = suggest(optimizer, self.objective, self.start)
-        label = self._unique_label(LABELS.get(optimizer, optimizer))
+        label = self._unique_label(optimizer_label(optimizer))
         spec = RacerSpec(optimizer, hyper, label, color_for(len(self.racers), self._used_colors()))
         self._set_racers(self.racers + [spec], select=len(self.racers))
         self.messageShown.emit(f"Added {label}")
@@ -156,12 +158,12 @@ class ExperimentEditing:
                 self.errorOccurred.emit(f"unknown optimizer {optimizer!r}")
                 return False
             fields["hyperparameters"] = suggest(optimizer, self.objective, self.start)
-            old = LABELS.get(r.optimizer, r.optimizer)
+            old = optimizer_label(r.optimizer)
             if r.label == "" or r.label == old or r.label.startswith(old + " "):  # an automatic label follows
-                changes.setdefault("label", self._unique_label(LABELS.get(optimizer, optimizer), skip=row))
+                changes.setdefault("label", self._unique_label(optimizer_label(optimizer), skip=row))
         if "label" in changes:
             changes["label"] = str(changes["label"]).strip() or self._unique_label(
-                LABELS.get(optimizer, optimizer), skip=row)
+                optimizer_label(optimizer), skip=row)
         fields.update(changes)
         new = RacerSpec(**fields)
         if new == r:
@@ -182,11 +184,18 @@ class ExperimentEditing:
             self.errorOccurred.emit(f"optimizer {r.optimizer!r} has no parameter {name!r}")
             return False
         except LabError as exc:
-            self.errorOccurred.emit(str(exc))
+            self.refusal = str(exc)
+            self.errorOccurred.emit(self.refusal)
             return False
         hyper = dict(r.hyperparameters, **{name: value})
         if hyper == r.hyperparameters:
             return True
+        try:  # with the others: what one range cannot say (lr_min < lr)
+            optimizer_spec(r.optimizer).make(**hyper)
+        except LabError as exc:
+            self.refusal = str(exc)
+            self.errorOccurred.emit(self.refusal)
+            return False
         return self.update_racer(row, hyperparameters=hyper)
 
     def select(self, row: int) -> None:

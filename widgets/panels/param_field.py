@@ -16,6 +16,8 @@ INVALID_STYLE = "QLineEdit { border: 3px solid #D55E00; background: #FFF1E6; }"
 
 
 def show_value(value) -> str:
+    if value is None:  # an optional parameter left off
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -100,6 +102,11 @@ class ParamField(QWidget):
             self.editor.setText(show_value(value))
             self.accepted.emit(self.param.name, value)
         return True
+
+    def refuse(self, message: str) -> None:
+        """Show that the model refused the value (with the others), as a refused range is shown; the last value
+        the model took stays the field's value."""
+        self._show_error(message)
 
     def _on_toggled(self, checked: bool) -> None:
         self._value = bool(checked)

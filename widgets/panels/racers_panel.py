@@ -11,21 +11,18 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGridL
                                QLabel, QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from lab.optimizers import OPTIMIZERS, optimizer_spec
-from lab.presets import LABELS
+from lab.optimizers import label as optimizer_label
 from widgets.model import LabModel
 from widgets.panels.param_field import ParamField, show_value
 from widgets.panels.tables import swatch
 from widgets.style import FONT_PT, PALETTE, PALETTE_NAMES, font
 
 COL_ON, COL_LABEL, COL_LR = range(3)
-SHORT = {"rho": "ρ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "decay_rate": "decay", "damping": "damping",
-         "bias_correction": "bias correction", "amsgrad": "amsgrad", "weight_decay": "wd", "history_size": "m",
-         "line_search": "search"}
 
 
 def rule_text(optimizer: str) -> str:
     spec = optimizer_spec(optimizer)
-    return f"{LABELS.get(optimizer, optimizer)}: {spec.summary}\n\n{spec.rule}"
+    return f"{optimizer_label(optimizer)}: {spec.summary}\n\n{spec.rule}"
 
 
 def hyper_summary(optimizer: str, hyper: dict) -> str:
@@ -36,7 +33,7 @@ def hyper_summary(optimizer: str, hyper: dict) -> str:
         v = hyper.get(p.name, p.default)
         if p.name != "lr" and p.name not in ("rho",) and v == p.default:
             continue
-        parts.append(f"{SHORT.get(p.name, p.name)}={show_value(v)}")
+        parts.append(f"{p.short}={show_value(v)}")
     return "  ".join(parts)
 
 
@@ -205,8 +202,10 @@ class RacersPanel(QGroupBox):
             self.color_combo.setCurrentIndex(i)
         self.rule.setText(rule_text(r.optimizer))
         spec = optimizer_spec(r.optimizer)
-        if self._editor_key == (row, r.optimizer):
-            for p in spec.params:
+        shown = spec.shown_params(r.hyperparameters)  # a schedule's own fields only when it is chosen
+        key = (row, r.optimizer, tuple(p.name for p in shown))
+        if self._editor_key == key:
+            for p in shown:
                 if not self.fields[p.name].invalid:
                     self.fields[p.name].set_value(r.hyperparameters.get(p.name, p.default))
             return
@@ -215,11 +214,10 @@ class RacersPanel(QGroupBox):
             if w is not None:
                 w.deleteLater()
         self.fields = {}
-        numbers = [p for p in spec.params if p.kind != "bool"]
-        switches = [p for p in spec.params if p.kind == "bool"]
+        numbers = [p for p in shown if p.kind != "bool"]
+        switches = [p for p in shown if p.kind == "bool"]
         for i, p in enumerate(numbers + switches):  # numbers two to a row, then one switch per row
-            f = ParamField(p, r.hyperparameters.get(p.name, p.default), f"optimizer {r.optimizer!r}",
-                           text=SHORT.get(p.name, p.name))
+            f = ParamField(p, r.hyperparameters.get(p.name, p.default), f"optimizer {r.optimizer!r}", text=p.short)
             f.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # squeeze, never clip
             f.accepted.connect(self._on_hyper_accepted)
             self.fields[p.name] = f
@@ -227,13 +225,13 @@ class RacersPanel(QGroupBox):
                 self.hyper_grid.addWidget(f, (len(numbers) + 1) // 2 + i - len(numbers), 0, 1, 4)
                 continue
             row_, col = divmod(i, 2)
-            name = QLabel(SHORT.get(p.name, p.name))
+            name = QLabel(p.short)
             name.setToolTip(p.doc)
             self.hyper_grid.addWidget(name, row_, 2 * col, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
             self.hyper_grid.addWidget(f, row_, 2 * col + 1, Qt.AlignmentFlag.AlignTop)
         self.hyper_grid.setColumnStretch(1, 1)
         self.hyper_grid.setColumnStretch(3, 1)
-        self._editor_key = (row, r.optimizer)
+        self._editor_key = key
 
     @Slot(int)
     def _on_optimizer_chosen(self, index: int) -> None:
@@ -249,7 +247,8 @@ class RacersPanel(QGroupBox):
 
     @Slot(str, object)
     def _on_hyper_accepted(self, name: str, value) -> None:
-        self.model.set_hyperparameter(self.model.selected_row, name, value)
+        if not self.model.set_hyperparameter(self.model.selected_row, name, value) and name in self.fields:
+            self.fields[name].refuse(self.model.refusal)  # refused with the others (lr_min < lr)
 
 
 __all__ = ["RacersPanel"]
