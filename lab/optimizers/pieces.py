@@ -111,7 +111,7 @@ def active(values: dict) -> dict:
     out = {}
     if values.get("schedule", "constant") != "constant":
         out["schedule"] = values["schedule"]
-        out.update({k: values[k] for k in USED[values["schedule"]]})
+        out.update({k: values.get(k, DEFAULTS[k]) for k in USED[values["schedule"]]})
     for k in ("clip_norm", "clip_value"):
         if values.get(k) is not None:
             out[k] = values[k]

@@ -81,6 +81,7 @@ class ParamField(QWidget):
             self.editor.setCurrentText(str(value))
         else:
             self.editor.setText(show_value(value))
+            self.editor.setCursorPosition(0)  # a narrow field shows the number's start, not its end
         self.editor.blockSignals(blocked)
         self._clear_error()
 

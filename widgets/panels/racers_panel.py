@@ -8,9 +8,10 @@ from __future__ import annotations
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHeaderView,
-                               QLabel, QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QLabel, QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QToolButton,
+                               QVBoxLayout, QWidget)
 
-from lab.optimizers import OPTIMIZERS, optimizer_spec
+from lab.optimizers import OPTIMIZERS, optimizer_spec, pieces
 from lab.optimizers import label as optimizer_label
 from widgets.model import LabModel
 from widgets.panels.param_field import ParamField, show_value
@@ -114,6 +115,22 @@ class RacersPanel(QGroupBox):
         self.hyper_grid.setHorizontalSpacing(8)
         self.hyper_grid.setVerticalSpacing(4)
         ed.addLayout(self.hyper_grid)
+        # A first-order optimizer's schedule and clipping, folded away until wanted (open when one is on).
+        self.pieces_toggle = QToolButton()
+        self.pieces_toggle.setObjectName("piecesToggle")
+        self.pieces_toggle.setText("Schedule && clipping")
+        self.pieces_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.pieces_toggle.setCheckable(True)
+        self.pieces_toggle.setAutoRaise(True)
+        self.pieces_toggle.setFont(font(FONT_PT))
+        self.pieces_toggle.toggled.connect(self._on_pieces_toggled)
+        ed.addWidget(self.pieces_toggle)
+        self.pieces_box = QWidget()
+        self.pieces_box.setObjectName("piecesBox")
+        self.pieces_form = QFormLayout(self.pieces_box)
+        self.pieces_form.setContentsMargins(12, 0, 0, 0)
+        self.pieces_box.hide()
+        ed.addWidget(self.pieces_box)
         self.fields: dict[str, ParamField] = {}
         self.rule = QLabel()
         self.rule.setObjectName("ruleLabel")
@@ -209,13 +226,28 @@ class RacersPanel(QGroupBox):
                 if not self.fields[p.name].invalid:
                     self.fields[p.name].set_value(r.hyperparameters.get(p.name, p.default))
             return
-        while self.hyper_grid.count():
-            w = self.hyper_grid.takeAt(0).widget()
-            if w is not None:
-                w.deleteLater()
+        for grid in (self.hyper_grid, self.pieces_form):
+            while grid.count():
+                w = grid.takeAt(0).widget()
+                if w is not None:
+                    w.hide()
+                    w.deleteLater()
         self.fields = {}
-        numbers = [p for p in shown if p.kind != "bool"]
-        switches = [p for p in shown if p.kind == "bool"]
+        own = spec.own_params
+        numbers = [p for p in own if p.kind != "bool"]
+        switches = [p for p in own if p.kind == "bool"]
+        for p in shown[len(own):]:  # the schedule (with what it reads) and the clipping, one to a row
+            f = ParamField(p, r.hyperparameters.get(p.name, p.default), f"optimizer {r.optimizer!r}", text=p.short)
+            f.accepted.connect(self._on_hyper_accepted)
+            self.fields[p.name] = f
+            name = QLabel(p.short)
+            name.setToolTip(p.doc)
+            self.pieces_form.addRow(name, f)
+        self.pieces_toggle.setVisible(spec.first_order)
+        with QSignalBlocker(self.pieces_toggle):
+            is_on = bool(pieces.active(r.hyperparameters))
+            self.pieces_toggle.setChecked(spec.first_order and (is_on or self.pieces_toggle.isChecked()))
+        self._on_pieces_toggled(self.pieces_toggle.isChecked())
         for i, p in enumerate(numbers + switches):  # numbers two to a row, then one switch per row
             f = ParamField(p, r.hyperparameters.get(p.name, p.default), f"optimizer {r.optimizer!r}", text=p.short)
             f.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # squeeze, never clip
@@ -232,6 +264,11 @@ class RacersPanel(QGroupBox):
         self.hyper_grid.setColumnStretch(1, 1)
         self.hyper_grid.setColumnStretch(3, 1)
         self._editor_key = key
+
+    @Slot(bool)
+    def _on_pieces_toggled(self, open_: bool) -> None:
+        self.pieces_toggle.setArrowType(Qt.ArrowType.DownArrow if open_ else Qt.ArrowType.RightArrow)
+        self.pieces_box.setVisible(open_ and not self.pieces_toggle.isHidden())
 
     @Slot(int)
     def _on_optimizer_chosen(self, index: int) -> None:
