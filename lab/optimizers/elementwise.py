@@ -35,10 +35,10 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from lab.optimizers import pieces
-from lab.optimizers.base import Optimizer
+from lab.optimizers.optimizer import Optimizer
 
 
-def _max(a, b):
+def float_max(a, b):
     """np.maximum on floats: NaN if either is NaN."""
     if a >= b:
         return a
@@ -47,7 +47,7 @@ def _max(a, b):
     return a + b  # one of them is NaN
 
 
-def _min(a, b):
+def float_min(a, b):
     """np.minimum on floats: NaN if either is NaN."""
     if a <= b:
         return a
@@ -56,13 +56,13 @@ def _min(a, b):
     return a + b  # one of them is NaN
 
 
-def _select(condition, a, b):
+def float_select(condition, a, b):
     """np.where on floats."""
     return a if condition else b
 
 
 ARRAY = {"sqrt": np.sqrt, "maximum": np.maximum, "minimum": np.minimum, "select": np.where}
-FLOAT = {"sqrt": math.sqrt, "maximum": _max, "minimum": _min, "select": _select}
+FLOAT = {"sqrt": math.sqrt, "maximum": float_max, "minimum": float_min, "select": float_select}
 
 # The names a rule's module sees when it is read (the array binding, as ``update`` runs it).
 sqrt = np.sqrt
