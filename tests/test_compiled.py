@@ -108,10 +108,21 @@ def test_every_other_registered_rule_compiled_equals_numpy_bit_for_bit(name, cal
     assert_same(fast, numpy_path(obj, name, starts, **kw))
 
 
-def test_a_schedule_or_clipping_takes_the_numpy_path(calls):
+@needs_numba
+@pytest.mark.parametrize("pieces", [
+    {"lr": 0.02, "schedule": "warmup_cosine", "warmup": 5, "t_max": 60, "lr_min": 1e-4, "clip_norm": 5.0},
+    {"schedule": "step", "step_size": 7, "gamma": 0.5, "clip_value": 3.0, "per_point_lr": True}],
+    ids=["warmup_cosine-clip_norm", "step-clip_value-per-point-lr"])
+def test_schedules_and_clipping_compiled_equal_numpy_bit_for_bit(pieces, calls):
     obj = make_objective("himmelblau")
-    multistart(obj, "adam", starts_for(obj), steps=20, hyperparameters={"schedule": "cosine", "t_max": 10})
-    assert calls[0] == 0
+    starts = starts_for(obj)
+    hp = dict(pieces)
+    if hp.pop("per_point_lr", False):
+        hp["lr"] = np.random.default_rng(4).uniform(1e-3, 0.05, len(starts))
+    kw = dict(steps=150, hyperparameters=hp, tol=1e-3, bound=1e4, block=64)
+    fast = multistart(obj, "adam", starts, **kw)
+    assert calls[0] > 0, "the compiled path did not run"
+    assert_same(fast, numpy_path(obj, "adam", starts, **kw))
 
 
 @needs_numba

@@ -203,8 +203,9 @@ def _compiled_plan(objective, name, build, per_point):
     except Exception:
         return None
     rule = getattr(update, "rule", None)
-    if rule is None or getattr(update, "pieces", None) is not None:  # schedules and clipping: the NumPy path
+    if rule is None:
         return None
+    pieces = getattr(update, "pieces", None)  # a schedule or clipping, compiled with the rule
     from lab.engine import compiled
     from lab.optimizers.elementwise import tail_names
 
@@ -227,7 +228,14 @@ def _compiled_plan(objective, name, build, per_point):
         params = tuple(compiled._scalar(p) for p in objective.fg_args)
     except compiled.NotCompilable:
         return None
-    kern = compiled.kernel(rule, n_state, counted, slots, objective.fg_formula, len(params), tuple(scalars))
+    pieces_kind = None
+    if pieces is not None:
+        pieces_kind = (pieces.schedule[0] if pieces.schedule else -1, pieces.clip_value is not None,
+                       pieces.clip_norm is not None, pieces.lr_index)
+        schedule = pieces.schedule[1:] if pieces.schedule else (1, 1.0, 1, 0.0, 1)
+        scalars += [float(v) for v in (*schedule, pieces.clip_norm or 1.0, pieces.clip_value or 1.0)]
+    kern = compiled.kernel(rule, n_state, counted, slots, objective.fg_formula, len(params), tuple(scalars),
+                           pieces_kind)
     if kern is None:
         return None
     return kern, tuple(scalars), arrays, params
