@@ -25,6 +25,7 @@ CPython's calls pow(): rules write ``g * g``.
 from __future__ import annotations
 
 import ast
+import copy
 import functools
 import inspect
 import math
@@ -109,6 +110,115 @@ def on_floats(rule: Callable) -> Callable:
         return out
     except (OSError, TypeError, SyntaxError, KeyError):
         return rebind(rule, FLOAT)
+
+
+@functools.lru_cache(maxsize=None)
+def on_floats_2d(rule: Callable, n_state: int) -> Callable | None:
+    """``rule`` for both coordinates of a 2-D point in one call, generated from its own source (its body written
+    out twice with its per-coordinate names suffixed _0 and _1, ``select`` as a conditional expression):
+    ``step2d(g_0, g_1, x_0, x_1, t, *state_0, *state_1, *hyperparameters) -> (step_0, step_1, *state_0,
+    *state_1)``. The same operations in the same order as two calls of the rule, one call instead of two
+    (~0.6 µs a racer-step less). None for a rule whose source is not straight enough (a return before its
+    end, a nested function, a hyperparameter assigned to): ``FloatSteps`` then calls the rule twice."""
+    try:
+        if rule.__closure__:
+            return None
+        tree = ast.parse(textwrap.dedent(inspect.getsource(rule)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    fn = tree.body[0]
+    if not isinstance(fn, ast.FunctionDef) or fn.args.vararg or fn.args.kwarg or fn.args.kwonlyargs:
+        return None
+    args = [a.arg for a in fn.args.args]
+    per_coordinate = set(args[:2]) | set(args[3:3 + n_state])
+    shared = set(args[3 + n_state:]) | {args[2]}
+    body = [st for st in fn.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]  # docstring
+    returns = [n for n in ast.walk(fn) if isinstance(n, ast.Return)]
+    if (len(returns) != 1 or body[-1] is not returns[0] or not isinstance(returns[0].value, ast.Tuple)
+            or len(returns[0].value.elts) != 1 + n_state
+            or any(isinstance(n, (ast.FunctionDef, ast.Lambda, ast.Global, ast.Nonlocal, ast.ClassDef))
+                   for n in ast.walk(fn) if n is not fn)):
+        return None
+    stored = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    if stored & shared:
+        return None
+    local = per_coordinate | stored
+
+    class Suffix(ast.NodeTransformer):
+        def __init__(self, c):
+            self.c = c
+
+        def visit_Name(self, node):
+            return ast.copy_location(ast.Name(f"{node.id}_{self.c}", node.ctx), node) if node.id in local else node
+
+    def is_shared(node) -> bool:
+        return not any(isinstance(n, ast.Name) and n.id in local for n in ast.walk(node))
+
+    count = [0]
+
+    class Hoist(ast.NodeTransformer):
+        """Each largest subexpression of shared names only (t, hyperparameters: the same for both coordinates)
+        becomes a name worked out once, before the statement; inside a conditional expression only whole.
+        ``hoisted``: the names already worked out in this block (or the blocks around it)."""
+
+        def __init__(self, out, hoisted):
+            self.out, self.hoisted = out, hoisted
+
+        def generic_visit(self, node):
+            if isinstance(node, ast.expr) and not isinstance(node, (ast.Name, ast.Constant)) and is_shared(node):
+                key = ast.dump(node)
+                if key not in self.hoisted:
+                    self.hoisted[key] = f"_shared{count[0]}"
+                    count[0] += 1
+                    self.out.append(ast.Assign([ast.Name(self.hoisted[key], ast.Store())], node))
+                return ast.copy_location(ast.Name(self.hoisted[key], ast.Load()), node)
+            if isinstance(node, ast.IfExp):
+                return node  # its branches stay lazy
+            return super().generic_visit(node)
+
+    def both(statements, last: bool, hoisted: dict) -> list:
+        """The statements for coordinates 0 and 1, side by side; an ``if`` on shared names stays one ``if``."""
+        out = []
+        for k, st in enumerate(statements):
+            if last and k == len(statements) - 1:
+                break
+            if isinstance(st, ast.If) and is_shared(st.test):
+                out.append(ast.If(st.test, both(st.body, False, dict(hoisted)) or [ast.Pass()],
+                                  both(st.orelse, False, dict(hoisted))))
+                continue
+            pre: list = []
+            st = Hoist(pre, hoisted).visit(copy.deepcopy(st))
+            out += pre + [Suffix(0).visit(copy.deepcopy(st)), Suffix(1).visit(copy.deepcopy(st))]
+        return out
+
+    top: dict = {}
+    new_body = both(body, True, top)
+    returned = Hoist(new_body, top).visit(copy.deepcopy(body[-1].value))
+    results = [[], []]
+    for c in (0, 1):
+        ret = Suffix(c).visit(copy.deepcopy(returned))
+        for k, elt in enumerate(ret.elts):
+            name = f"_out{k}_{c}"
+            new_body.append(ast.Assign([ast.Name(name, ast.Store())], elt))
+            results[c].append(name)
+    order = [results[0][0], results[1][0], *results[0][1:], *results[1][1:]]
+    new_body.append(ast.Return(ast.Tuple([ast.Name(n, ast.Load()) for n in order], ast.Load())))
+    params = ([f"{args[0]}_0", f"{args[0]}_1", f"{args[1]}_0", f"{args[1]}_1", args[2]]
+              + [f"{a}_0" for a in args[3:3 + n_state]] + [f"{a}_1" for a in args[3:3 + n_state]]
+              + args[3 + n_state:])
+    new = ast.FunctionDef(f"{fn.name}_2d", ast.arguments(posonlyargs=[], args=[ast.arg(a) for a in params],
+                                                         vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+                                                         defaults=[]), new_body, [], None)
+    module = ast.fix_missing_locations(_SelectToIf().visit(ast.Module([new], [])))
+    namespace: dict = {}
+    try:
+        exec(compile(module, inspect.getsourcefile(rule) or "<rule>", "exec"),  # the project's own rule source
+             {**rule.__globals__, **FLOAT}, namespace)
+    except SyntaxError:
+        return None
+    out = namespace[new.name]
+    out.__defaults__ = rule.__defaults__
+    return out
 
 
 def tail_names(rule: Callable, n_state: int) -> tuple[str, ...]:
@@ -253,8 +363,8 @@ class FloatSteps:
     ``note()`` what ``optimizer.note`` would say of it.
     """
 
-    __slots__ = ("rule", "rule2", "tail", "state_type", "counted", "t", "coords", "h", "code", "optimizer",
-                 "_note", "pieces", "steps", "_lr_of", "_schedule")
+    __slots__ = ("rule", "rule2", "rule2d", "tail", "state_type", "counted", "t", "coords", "h", "code", "optimizer",
+                 "_note", "pieces", "steps", "_lr_of", "_schedule", "n_state", "flat")
 
     def __init__(self, optimizer: Optimizer, state, objective=None):
         update = optimizer.update
@@ -271,13 +381,25 @@ class FloatSteps:
         self.h = objective.h if self.rule2 is not None else None
         self.counted = bool(state._fields) and state._fields[0] == "count"
         self.t = state.count if self.counted else 0
-        self.coords = self.code = self._note = None
+        self.coords = self.code = self._note = self.rule2d = self.flat = None
         if self.rule2 is not None:
             self.code = int(state[1])
             return
+        self.n_state = len(state) - self.counted
+        if self.n_state:
+            self.rule2d = on_floats_2d(update.rule, self.n_state)
         arrays = [np.asarray(a, dtype=float) for a in (state[1:] if self.counted else state)]
         d = len(np.atleast_1d(arrays[0])) if arrays else None
         self.coords = [tuple(float(a[i]) for a in arrays) for i in range(d)] if d else None
+        if self.rule2d is not None and self.pieces is None and d == 2:
+            self.flat, self.coords = self.coords[0] + self.coords[1], None  # (*state_0, *state_1)
+
+    def _coordinates(self):
+        """The per-coordinate state tuples, [state_0, state_1, ...]."""
+        if self.flat is not None:
+            n = self.n_state
+            return [self.flat[:n], self.flat[n:]]
+        return self.coords
 
     @staticmethod
     def available(optimizer: Optimizer, objective=None) -> bool:
@@ -287,6 +409,11 @@ class FloatSteps:
             getattr(update, "rule2", None) is not None and objective is not None and objective.dim == 2)
 
     def step2(self, gx, gy, x, y):
+        if self.flat is not None:  # the usual case: both coordinates in one call of the generated 2-D form
+            t = self.t + 1
+            out = self.rule2d(gx, gy, x, y, t, *self.flat, *self.tail)
+            self.t, self.flat = t, out[2:]
+            return x + out[0], y + out[1]
         if self.rule2 is not None:
             hxx, hxy, hyy = self.h(x, y)
             sx, sy, code = self.rule2(gx, gy, float(hxx), float(hxy), float(hyy), *self.tail)
@@ -297,7 +424,12 @@ class FloatSteps:
             gx, gy, tail = self._pieces2(gx, gy)
         if self.coords is None:  # a stateless rule (sgd)
             return x + rule(gx, x, t, *tail)[0], y + rule(gy, y, t, *tail)[0]
-        sx, sy = self.coords
+        sx, sy = self._coordinates()
+        if self.rule2d is not None:
+            out = self.rule2d(gx, gy, x, y, t, *sx, *sy, *tail)
+            n = self.n_state
+            self.t, self.coords = t, [out[2:2 + n], out[2 + n:]]
+            return x + out[0], y + out[1]
         ox = rule(gx, x, t, *sx, *tail)
         oy = rule(gy, y, t, *sy, *tail)
         self.t, self.coords = t, [ox[1:], oy[1:]]
@@ -322,17 +454,18 @@ class FloatSteps:
         if self.pieces is not None:
             raise NotImplementedError("clipping and schedules on floats are written for d = 2 (step2)")
         rule, tail, t = self.rule, self.tail, self.t + 1
-        coords = self.coords or [()] * len(x)
+        coords = self._coordinates() or [()] * len(x)
         out = [rule(gi, xi, t, *si, *tail) for gi, xi, si in zip(g, x, coords)]
-        if self.coords is not None:
-            self.t, self.coords = t, [o[1:] for o in out]
+        if coords[0]:
+            self.t, self.coords, self.flat = t, [o[1:] for o in out], None
         return [xi + o[0] for xi, o in zip(x, out)]
 
     def state(self):
         if self.rule2 is not None:
             return self.state_type(self.t, np.array(self.code))
         n_state = len(self.state_type._fields) - self.counted
-        arrays = [np.array([c[j] for c in self.coords]) for j in range(n_state)] if self.coords else []
+        coords = self._coordinates()
+        arrays = [np.array([c[j] for c in coords]) for j in range(n_state)] if coords else []
         inner = self.state_type(self.t, *arrays) if self.counted else self.state_type(*arrays)
         return Scheduled(self.steps, inner) if self.pieces is not None and self.pieces.schedule is not None else inner
 
