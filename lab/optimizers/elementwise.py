@@ -289,6 +289,11 @@ class Pieces(NamedTuple):
 
 
 _scheduled_lr = pieces.scheduled_lr  # t and the schedule's arguments are plain numbers on every speed
+
+
+def _lr_at(lr_of, lr, step_size, gamma, t_max, lr_min, warmup, t):
+    """A schedule's lr at t, its arguments bound first (functools.partial)."""
+    return lr_of(t, lr, step_size, gamma, t_max, lr_min, warmup)
 _clip_value = {"array": rebind(pieces.clip_value, ARRAY), "float": on_floats(pieces.clip_value)}
 _clip_factor = {"array": rebind(pieces.clip_factor, ARRAY), "float": on_floats(pieces.clip_factor)}
 
@@ -372,7 +377,10 @@ class FloatSteps:
         self.pieces = getattr(update, "pieces", None)
         self.steps = 0
         if self.pieces is not None and self.pieces.schedule is not None:
-            self._lr_of, self._schedule = pieces.LR_OF[self.pieces.schedule[0]], self.pieces.schedule[1:]
+            # lr_of(t) = the schedule's function with its arguments bound; the rule's hyperparameters around lr kept
+            i, lr_of = self.pieces.lr_index, pieces.LR_OF[self.pieces.schedule[0]]
+            self._lr_of = functools.partial(_lr_at, lr_of, update.tail[i], *self.pieces.schedule[1:])
+            self._schedule = (update.tail[:i], update.tail[i + 1:])
         if self.pieces is not None and self.pieces.schedule is not None:
             self.steps, state = state.count, state.inner
         self.tail, self.state_type = update.tail, update.state_type
@@ -391,7 +399,7 @@ class FloatSteps:
         arrays = [np.asarray(a, dtype=float) for a in (state[1:] if self.counted else state)]
         d = len(np.atleast_1d(arrays[0])) if arrays else None
         self.coords = [tuple(float(a[i]) for a in arrays) for i in range(d)] if d else None
-        if self.rule2d is not None and self.pieces is None and d == 2:
+        if self.rule2d is not None and d == 2:
             self.flat, self.coords = self.coords[0] + self.coords[1], None  # (*state_0, *state_1)
 
     def _coordinates(self):
@@ -411,7 +419,11 @@ class FloatSteps:
     def step2(self, gx, gy, x, y):
         if self.flat is not None:  # the usual case: both coordinates in one call of the generated 2-D form
             t = self.t + 1
-            out = self.rule2d(gx, gy, x, y, t, *self.flat, *self.tail)
+            if self.pieces is None:
+                out = self.rule2d(gx, gy, x, y, t, *self.flat, *self.tail)
+            else:
+                gx, gy, tail = self._pieces2(gx, gy)
+                out = self.rule2d(gx, gy, x, y, t, *self.flat, *tail)
             self.t, self.flat = t, out[2:]
             return x + out[0], y + out[1]
         if self.rule2 is not None:
@@ -445,8 +457,8 @@ class FloatSteps:
             factor = _clip_factor["float"](math.sqrt(gx * gx + gy * gy), p.clip_norm)
             gx, gy = gx * factor, gy * factor
         if p.schedule is not None:
-            i = p.lr_index
-            tail = tail[:i] + (self._lr_of(self.steps, tail[i], *self._schedule),) + tail[i + 1:]
+            before, after = self._schedule
+            tail = before + (self._lr_of(self.steps),) + after
             self.steps += 1
         return gx, gy, tail
 
