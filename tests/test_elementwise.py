@@ -12,6 +12,7 @@ from lab.optimizers import OPTIMIZERS as SPECS
 from lab.optimizers import make_optimizer
 from lab.optimizers.elementwise import ARRAY, FLOAT, FloatSteps, rebind
 from lab.race import CONVERGED, DIVERGED, ERROR, MAX_STEPS, Race, RacerSpec
+from states import assert_same_state  # tests/states.py (tests/ is on the path: tests/conftest.py)
 
 CLASSIC = [cls.name for cls in classic.ALL]
 FLOAT_SAFE = [n for n in CLASSIC if float_safe(make_objective(n))]
@@ -107,7 +108,7 @@ def test_the_rule_on_floats_steps_like_update_bit_for_bit(name, hp):
         expected = x + step
         got = floats.step2(float(g[0]), float(g[1]), float(x[0]), float(x[1]))
         np.testing.assert_array_equal(got, expected, err_msg=f"step {t}")
-        _assert_same_state(floats.state(), state)
+        assert_same_state(floats.state(), state)
         x = expected if np.all(np.abs(expected) < 1e6) else rng.normal(size=2)
 
 
@@ -123,7 +124,7 @@ def test_newtons_point_rule_on_floats_steps_like_update_bit_for_bit(hp):
         floats = FloatSteps(opt, state, obj)
         got = floats.step2(*obj.grad(x).tolist(), *x.tolist())
         np.testing.assert_array_equal(got, x + step)
-        _assert_same_state(floats.state(), new_state)
+        assert_same_state(floats.state(), new_state)
         assert floats.note() == opt.note(new_state)
 
 
@@ -169,7 +170,7 @@ def test_the_rule_on_floats_in_any_dimension(name):
         step, state = opt.update(g, state, x, None)
         np.testing.assert_array_equal(floats.step(g.tolist(), x.tolist()), x + step)
         x = x + step
-    _assert_same_state(floats.state(), state)
+    assert_same_state(floats.state(), state)
 
 
 def test_one_source_rebound_per_speed():
@@ -179,19 +180,6 @@ def test_one_source_rebound_per_speed():
     assert as_floats.__globals__["sqrt"] is math.sqrt and as_arrays.__globals__["sqrt"] is np.sqrt
     args = (0.5, 1.0, 3, 0.1, 0.2, 0.2, 0.01, 0.9, 0.999, 1e-8, True, True)
     assert as_floats(*args) == tuple(float(v) for v in as_arrays(*args))
-
-
-def _assert_same_state(a, b):
-    assert type(a) is type(b)
-    if isinstance(b, tuple):
-        assert len(a) == len(b)
-        for u, v in zip(a, b):
-            _assert_same_state(u, v)
-    elif isinstance(b, np.ndarray):
-        np.testing.assert_array_equal(a, b)
-        assert a.shape == b.shape and a.dtype == b.dtype
-    else:
-        assert a == b
 
 
 def _exact_gradient(objective):
@@ -215,7 +203,7 @@ def test_fast_race_equals_the_general_race_bit_for_bit(name):
         np.testing.assert_array_equal(a.losses, b.losses)
         np.testing.assert_array_equal(a.grad_norms, b.grad_norms)
         assert (a.status, a.status_step, a.reason, a.notes) == (b.status, b.status_step, b.reason, b.notes)
-        _assert_same_state(a.state, b.state)
+        assert_same_state(a.state, b.state)
         np.testing.assert_array_equal(a.grad, b.grad)
         assert set(fast.details(0)) == set(general.details(0))
 
@@ -260,7 +248,7 @@ def test_a_float_step_that_raises_hands_over_to_update(monkeypatch):
     for a, b in zip(race.tracks, general.tracks):
         assert a._floats is None and a.status == MAX_STEPS
         np.testing.assert_array_equal(a.positions, b.positions)
-        _assert_same_state(a.state, b.state)
+        assert_same_state(a.state, b.state)
 
 
 class Quartic(Function2D):

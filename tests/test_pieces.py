@@ -19,6 +19,7 @@ from lab.objectives import make_objective
 from lab.optimizers import OPTIMIZERS, make_optimizer
 from lab.optimizers.elementwise import FloatSteps, Scheduled
 from lab.optimizers.pieces import PARAMS, SCHEDULES, scheduled_lr
+from states import assert_same_state  # tests/states.py
 
 
 def torch_lrs(schedule: str, lr: float, steps: int, step_size=3, gamma=0.7, t_max=7, lr_min=0.01, warmup=4):
@@ -135,19 +136,7 @@ def test_pieces_on_floats_step_like_update_bit_for_bit(name, pieces):
         step, state = opt.update(g, state, x, None)
         np.testing.assert_array_equal(floats.step2(*g.tolist(), *x.tolist()), x + step, err_msg=f"step {t}")
         x = x + step
-    same_state(floats.state(), state)
-
-
-def same_state(a, b):
-    assert type(a) is type(b)
-    if isinstance(b, tuple):
-        assert len(a) == len(b)
-        for u, v in zip(a, b):
-            same_state(u, v)
-    elif isinstance(b, np.ndarray):
-        np.testing.assert_array_equal(a, b)
-    else:
-        assert a == b
+    assert_same_state(floats.state(), state)
 
 
 def test_a_race_with_pieces_takes_the_same_bits_on_floats_and_arrays():
