@@ -70,3 +70,19 @@ def test_isocurve_of_a_disc_is_one_closed_loop_around_it():
     assert np.allclose(p[0], p[-1])  # closed
     r = np.hypot(p[:, 0] - 10, p[:, 1] - 10)
     assert np.all((r > 4.0) & (r < 6.0))
+
+
+def test_the_snapshot_gives_the_lr_of_the_next_step_under_a_schedule():
+    from lab.engine.race import Race, RacerSpec
+    from lab.objectives import make_objective
+    from lab.views.snapshot import collect
+
+    q = make_objective("quadratic", kappa=4.0)
+    race = Race(q, [1.0, 1.0], [RacerSpec("sgd", {"lr": 0.4, "schedule": "exponential", "gamma": 0.5}),
+                                RacerSpec("sgd", {"lr": 0.4}), RacerSpec("adam", {"lr": 0.1})], max_steps=10)
+    race.step(3)
+    points = [u.point for u in collect(race, [0, 0, 0]).racers]
+    assert points[0].lr == 0.4 * 0.5 ** 3  # three steps taken: the fourth uses lr·γ³
+    assert points[1].lr == 0.4 and points[2].lr == 0.1
+    # the stability limit is compared with that lr: 2/λmax = 0.5 > 0.05, where the unscheduled 0.4 is too
+    assert points[0].bound == points[1].bound == 0.5

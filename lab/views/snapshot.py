@@ -29,6 +29,7 @@ class PointInfo:
     condition: float = float("nan")
     kind: str = ""
     bound: float = float("nan")  # the method's largest stable lr here (lab.curvature.lr_limit); NaN: none applies
+    lr: float = float("nan")  # the lr of the racer's next step (its schedule's, when it has one); NaN: no lr
 
 
 @dataclass
@@ -125,6 +126,8 @@ def collect(race: Race, sent: list[int], generation: int = 0, elapsed: float = 0
                     if not per_step:
                         kappa_steps, kappas = np.array([n - 1]), np.array([last[2]])
             point = PointInfo(x, grad, {k: np.array(v, dtype=float) for k, v in d.items()})
+            lr_now = d.get("lr", tr.spec.hyperparameters.get("lr", tr.optimizer.hyperparameters.get("lr")))
+            point.lr = float(lr_now) if lr_now is not None and np.ndim(lr_now) == 0 else float("nan")
             if last is not None:
                 point.eigenvalues, point.eigenvectors, point.condition, point.kind = last
                 limit = lr_limit(tr.spec.optimizer, tr.spec.hyperparameters, last[0])

@@ -53,7 +53,7 @@ class CurvatureTable(LiveTable):
         for i, t in enumerate(traces):
             p = t.point
             lam = None if p is None or p.eigenvalues is None else np.asarray(p.eigenvalues, float)
-            lr = t.spec.hyperparameters.get("lr")
+            lr = p.lr if p is not None and math.isfinite(p.lr) else t.spec.hyperparameters.get("lr")
             bound = p.bound if p is not None else math.nan
             flag = None if lr is None or math.isnan(bound) else bool(lr > bound)
             self.set_cell(i, 0, t.label, icon=swatch(t.color))
