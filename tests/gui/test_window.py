@@ -271,3 +271,16 @@ def test_the_contour_grid_is_evaluated_off_the_gui_thread(window, qtbot, monkeyp
     m.set_objective("booth")
     window.refresh_now()  # screenshots and exports: the grid at once
     assert contour.image.isVisible() and np.array_equal(contour.image.image, grids.contour_grid(m.objective).z)
+
+
+def test_values_are_shown_as_they_run_never_rounded_onto_a_bound(window):
+    from widgets.panels.param_field import show_value
+    from widgets.panels.racers_panel import hyper_summary
+
+    assert show_value(0.999999999) == "0.999999999" and show_value(0.9999999999999999) == "0.9999999999999999"
+    assert show_value(0.001) == "0.001" and show_value(1e-08) == "1e-08" and show_value(0.00071) == "0.00071"
+    assert "ρ=0.999999999" in hyper_summary("momentum", {"lr": 0.01, "rho": 0.999999999})
+    m = window.model
+    m.select(1)
+    assert m.set_hyperparameter(1, "rho", 0.999999999)
+    assert window.racers_panel.fields["rho"].editor.text() == "0.999999999"

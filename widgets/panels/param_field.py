@@ -21,7 +21,8 @@ def show_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:.6g}"
+        short = f"{value:.6g}"
+        return short if float(short) == value else repr(value)  # what is shown is what runs: 0.999999999, not 1
     return str(value)
 
 
