@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 
 import lab.engine.multistart as engine
-from lab.engine import compiled
+from lab.engine import compiled, kernel_source
 from lab.engine.multistart import CONVERGED, DIVERGED, MAX_STEPS, RUNNING, multistart
 from lab.objectives import classic, make_objective
 from lab.objectives.base import float_safe
 from lab.optimizers import OPTIMIZERS, make_optimizer
-from lab.optimizers.elementwise import FloatSteps, per_coordinate
+from lab.optimizers.elementwise import per_coordinate
+from lab.optimizers.float_steps import FloatSteps
 from lab.optimizers.sgd import SGDState
 
 try:
@@ -234,7 +235,7 @@ def test_the_generated_module_holds_the_rule_and_formula_as_written():
     from lab.objectives.classic import _goldstein_price_parts, goldstein_price
     import inspect
 
-    text = compiled._generate(rule, 3, True, (True, False, False, True, False, False, False), goldstein_price, 0)
+    text = kernel_source.generate(rule, 3, True, (True, False, False, True, False, False, False), goldstein_price, 0)
     for func in (rule, goldstein_price, _goldstein_price_parts):
         assert inspect.getsource(func) in text
     assert "fastmath" not in text

@@ -10,7 +10,8 @@ from lab.objectives import classic, make_objective
 from lab.objectives.base import Function2D, float_safe
 from lab.optimizers import OPTIMIZERS as SPECS
 from lab.optimizers import make_optimizer
-from lab.optimizers.elementwise import ARRAY, FLOAT, FloatSteps, rebind
+from lab.optimizers.elementwise import ARRAY, FLOAT, rebind
+from lab.optimizers.float_steps import FloatSteps
 from lab.race import CONVERGED, DIVERGED, ERROR, MAX_STEPS, Race, RacerSpec
 from states import assert_same_state  # tests/states.py (tests/ is on the path: tests/conftest.py)
 

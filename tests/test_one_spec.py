@@ -20,7 +20,8 @@ from lab.engine.race import Race, RacerSpec
 from lab.objectives import make_objective
 from lab.optimizers import OPTIMIZERS, batched_specs, make_optimizer
 from lab.optimizers.base import OptimizerSpec, lr
-from lab.optimizers.elementwise import FloatSteps, per_coordinate, select
+from lab.optimizers.elementwise import per_coordinate, select
+from lab.optimizers.float_steps import FloatSteps
 from lab.presets import lecture_set, suggest
 
 

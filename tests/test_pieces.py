@@ -17,7 +17,8 @@ from lab.engine.multistart import multistart
 from lab.engine.race import Race, RacerSpec
 from lab.objectives import make_objective
 from lab.optimizers import OPTIMIZERS, make_optimizer
-from lab.optimizers.elementwise import FloatSteps, Scheduled
+from lab.optimizers.elementwise import Scheduled
+from lab.optimizers.float_steps import FloatSteps
 from lab.optimizers.pieces import PARAMS, SCHEDULES, scheduled_lr
 from states import assert_same_state  # tests/states.py
 

@@ -13,7 +13,7 @@ import lab.optimizers as registry
 from lab.engine.multistart import multistart
 from lab.objectives import make_objective
 from lab.optimizers import MODULES, OPTIMIZERS, OptimizerSpec
-from lab.optimizers.elementwise import FloatSteps
+from lab.optimizers.float_steps import FloatSteps
 from lab.race import Race, RacerSpec
 
 ROOT = Path(__file__).resolve().parents[1]

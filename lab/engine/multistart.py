@@ -29,10 +29,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from lab.engine.batch_setup import batched_optimizer, check_starts
 from lab.engine.status import STATUS_NAMES, Status, absmax, check_limits, classify, still_running
 from lab.errors import LabError
 from lab.objectives.base import Function2D, Objective, float_safe
-from lab.optimizers import OPTIMIZERS, Optimizer, batched_specs, optimizer_spec
+from lab.optimizers import OPTIMIZERS, Optimizer
 
 # Per-point status codes (int8), in a point's life: running (not finished: the run was cancelled), then one of
 # converged, diverged, max_steps, or error (the update or the objective raised for the point's block).
@@ -102,9 +103,9 @@ def multistart(objective: Objective, optimizer: str | Optimizer, starts, *, step
     ``total`` count point-steps; a stopped point counts as done. The gradient is exact (no minibatches).
     """
     steps, tol, bound = check_limits(steps, tol, bound)
-    x0 = _check_starts(objective, starts)
+    x0 = check_starts(objective, starts)
     k_points, dim = x0.shape
-    name, scalars, per_point, build = _optimizer(optimizer, hyperparameters, k_points)
+    name, scalars, per_point, build = batched_optimizer(optimizer, hyperparameters, k_points)
     default_block = block is None
     if block is None:
         block = max(64, min(DEFAULT_BLOCK, (1 << 22) // (8 * dim * dim + 64 * dim)))
@@ -222,10 +223,10 @@ def _compiled_plan(objective, name, build, per_point):
     try:
         for n, value, slot in zip(names, update.tail, slots):
             if slot:
-                arrays.append(per_point[n] if n in per_point else compiled._scalar(value))
+                arrays.append(per_point[n] if n in per_point else compiled.scalar(value))
             else:
-                scalars.append(compiled._scalar(value))
-        params = tuple(compiled._scalar(p) for p in objective.fg_args)
+                scalars.append(compiled.scalar(value))
+        params = tuple(compiled.scalar(p) for p in objective.fg_args)
     except compiled.NotCompilable:
         return None
     pieces_kind = None
@@ -353,57 +354,6 @@ def _take(state, keep: np.ndarray, n: int):
     if isinstance(state, np.ndarray) and state.ndim and state.shape[0] == n:
         return state[keep]
     return state
-
-
-def _check_starts(objective: Objective, starts) -> np.ndarray:
-    try:
-        x0 = np.array(starts, dtype=float)
-    except (TypeError, ValueError):
-        raise LabError("start points must be numbers, one row of coordinates per point") from None
-    if x0.ndim == 1 and x0.size == objective.dim:
-        x0 = x0[None]
-    if x0.ndim != 2 or x0.shape[1] != objective.dim:
-        raise LabError(f"start points must have shape (K, {objective.dim}) for {objective.name}, got {x0.shape}")
-    if not np.isfinite(x0).all():
-        raise LabError("start points must be finite numbers")
-    return x0
-
-
-def _optimizer(optimizer, hyperparameters, k_points):
-    """(name, scalar hyperparameters, per-point arrays, build(per_point_block) -> Optimizer)."""
-    if isinstance(optimizer, Optimizer):
-        if hyperparameters:
-            raise LabError("give hyperparameters with an optimizer's name, not with a built optimizer")
-        if not optimizer.batched:
-            raise LabError(f"{optimizer.name} steps one point at a time; the batched engine cannot run it")
-        return optimizer.name, dict(optimizer.hyperparameters), {}, lambda hyper: optimizer
-    spec = optimizer_spec(optimizer)
-    if not spec.batched:
-        raise LabError(f"{spec.name} steps one point at a time; the batched engine runs "
-                       + ", ".join(s.name for s in batched_specs()))
-    given = dict(hyperparameters or {})
-    per_point = {}
-    for name, value in list(given.items()):
-        if np.ndim(value) == 0:
-            continue
-        if name not in spec.per_point:
-            allowed = ", ".join(spec.per_point)
-            raise LabError(f"optimizer {spec.name!r}: {name} cannot vary per point (only {allowed or 'none'})")
-        arr = np.asarray(value)
-        if arr.shape != (k_points,):
-            raise LabError(f"optimizer {spec.name!r}: {name} has {arr.size} values for {k_points} start points")
-        for v in np.unique(arr):
-            spec.param(name).check(v.item(), f"optimizer {spec.name!r}")
-        per_point[name] = arr.astype(float)
-        given[name] = float(arr.min())  # checked with the others below (lr_min < lr for the smallest lr)
-    probe = spec.make(**given)  # every value checked, defaults filled
-    scalars = probe.hyperparameters
-    if not probe.batched:
-        raise LabError(f"{spec.name} steps one point at a time; the batched engine cannot run it")
-    if not per_point:
-        return spec.name, dict(scalars), {}, lambda hyper: probe
-    fixed = {k: v for k, v in scalars.items() if k not in per_point}
-    return spec.name, fixed, per_point, lambda hyper: spec.build(**fixed, **hyper)
 
 
 __all__ = ["CONVERGED", "DIVERGED", "ERROR", "MAX_STEPS", "MultiStartResult", "PER_POINT", "RUNNING", "Status",

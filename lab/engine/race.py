@@ -10,7 +10,7 @@ import numpy as np
 from lab.engine.status import Status, absmax, check_limits, classify, divergence_reason, still_running
 from lab.objectives.base import Function2D, Objective, float_safe
 from lab.optimizers import Optimizer, make_optimizer
-from lab.optimizers.elementwise import FloatSteps
+from lab.optimizers.float_steps import FloatSteps
 
 RUNNING, CONVERGED, DIVERGED, MAX_STEPS, ERROR = (Status.RUNNING, Status.CONVERGED, Status.DIVERGED,
                                                   Status.MAX_STEPS, Status.ERROR)
