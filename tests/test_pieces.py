@@ -194,3 +194,16 @@ def test_the_command_line_takes_a_schedule_and_refuses_bad_pieces(tmp_path):
         r = subprocess.run([sys.executable, "main.py", "run", "--objective", "rosenbrock", "--steps", "5",
                             "--racer", f"adam:lr=0.1,{bad}"], capture_output=True, text=True)
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and word in r.stderr and "Traceback" not in r.stderr
+
+
+def test_the_lr_curve_for_drawing_is_the_schedule_with_every_drop():
+    from lab.optimizers.pieces import lr_curve
+
+    assert lr_curve({"lr": 0.1}, 500) is None  # constant: nothing to draw
+    t, lr = lr_curve({"lr": 0.4, "schedule": "step", "step_size": 100, "gamma": 0.5}, 300, points=4)
+    assert {99.0, 100.0, 199.0, 200.0, 299.0, 300.0} <= set(t.tolist())
+    assert dict(zip(t.tolist(), lr.tolist()))[99.0] == 0.4 and dict(zip(t.tolist(), lr.tolist()))[100.0] == 0.2
+    t, lr = lr_curve({"lr": 1.0, "schedule": "warmup_cosine", "warmup": 10, "t_max": 100}, 400)
+    index = SCHEDULES.index("warmup_cosine")
+    assert lr.tolist() == [scheduled_lr(int(s), 1.0, index, 100, 0.1, 100, 0.0, 10) for s in t]
+    assert t[0] == 0 and t[-1] == 400 and lr[0] == 0.1 and lr.max() == 1.0 and lr[-1] == 0.0

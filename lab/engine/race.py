@@ -175,7 +175,7 @@ class Race:
         self.tracks = [Track(s, s.build(), objective.dim, 1024, self.max_steps + 1) for s in self.specs]
         self._floats = gradient_source is None and float_safe(objective)
         formula = getattr(objective, "fg_formula", None)  # on floats, the formula itself: one call less than fg
-        if formula is not None and type(objective).fg is Function2D.fg:
+        if formula is not None and type(objective).fg is Function2D.fg and "fg" not in vars(objective):
             self._formula = (formula, tuple(objective.fg_args))
         else:
             self._formula = (objective.fg if self._floats else None, ())

@@ -125,3 +125,19 @@ def check(values: dict, owner: str) -> None:
     if "lr_min" in values and not values["lr_min"] < values["lr"]:
         raise LabError(f"{owner} parameter lr_min={values['lr_min']!r} is not allowed: expected a finite number, "
                        f"0 <= lr_min < lr (lr={values['lr']!r})")
+
+
+def lr_curve(hyperparameters: dict, steps: int, points: int = 400):
+    """A racer's lr over its steps, for drawing: (t, lr) at up to ``points`` steps from 0 to ``steps`` (the lr
+    update t + 1 uses), every step of a step schedule's drops included; None when lr does not change."""
+    values = {**DEFAULTS, **hyperparameters}
+    if values.get("schedule", "constant") == "constant" or "lr" not in values:
+        return None
+    index = SCHEDULES.index(values["schedule"])
+    args = [values[k] for k in ("step_size", "gamma", "t_max", "lr_min", "warmup")]
+    ts = np.unique(np.linspace(0, max(int(steps), 1), points).astype(np.int64))
+    if index == STEP:  # the drops themselves, and the step before each
+        drops = np.arange(args[0], max(int(steps), 1) + 1, args[0], dtype=np.int64)
+        ts = np.unique(np.concatenate([ts, drops, drops - 1]))
+    lrs = np.array([scheduled_lr(int(t), float(values["lr"]), index, *args) for t in ts])
+    return ts.astype(float), lrs

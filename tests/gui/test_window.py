@@ -284,3 +284,21 @@ def test_values_are_shown_as_they_run_never_rounded_onto_a_bound(window):
     m.select(1)
     assert m.set_hyperparameter(1, "rho", 0.999999999)
     assert window.racers_panel.fields["rho"].editor.text() == "0.999999999"
+
+
+def test_the_loss_plot_shows_the_selected_racers_scheduled_lr(window):
+    from lab.optimizers.pieces import lr_curve
+
+    m, overlay = window.model, window.loss_plot.lr
+    m.select(0)
+    assert not overlay.shown  # a constant lr: no curve, no right axis
+    lr = m.racers[0].hyperparameters["lr"]
+    assert m.set_hyperparameter(0, "schedule", "cosine") and m.set_hyperparameter(0, "t_max", 40)
+    assert overlay.shown
+    x, y = overlay.curve.getData()
+    t, expected = lr_curve(m.racers[0].hyperparameters, m.max_steps)
+    np.testing.assert_array_equal(x, t)
+    np.testing.assert_array_equal(y, expected)
+    assert y[0] == lr and y[-1] == 0.0
+    m.select(1)
+    assert not overlay.shown  # another racer, without a schedule

@@ -21,6 +21,7 @@ from lab.views.scales import FLOOR, floor_for, loss_gap, positive_floor
 from lab.views.snapshot import PER_STEP_CURVATURE_MAX_DIM
 from widgets.model import LabModel
 from widgets.plots.curve_set import CurveSet, RacerCurve
+from widgets.plots.lr_overlay import LrOverlay
 from widgets.style import BOTTOM_AXIS_HEIGHT, FONT_PT, GUIDE, INK, LINE_WIDTH, font, style_plot, set_title
 from widgets.work.gil import gui_busy
 from widgets.work.redraw_clock import RedrawClock
@@ -250,6 +251,7 @@ class SeriesPlot(pg.PlotWidget):
 class LossPlot(SeriesPlot):
     def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
         super().__init__(model, clock, "lossPlot", "loss", parent)
+        self.lr = LrOverlay(self.plot, model, self)  # the selected racer's scheduled lr, right axis
         self._on_race_reset()
 
     def configure(self) -> None:
