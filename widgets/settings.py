@@ -6,13 +6,13 @@ the user's own settings).
 """
 from __future__ import annotations
 
-import json
 import os
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from lab.errors import LabError
 from lab.experiment import Experiment
+from widgets.model.file_actions import prepared
 
 ORGANIZATION = "OptimizerLab"
 APPLICATION = "Optimizer Lab"
@@ -54,15 +54,20 @@ def read_text(s: QSettings, key: str) -> str | None:
     return v if isinstance(v, str) and v else None
 
 
-def read_experiment(s: QSettings) -> tuple[Experiment | None, str]:
-    """The experiment open when the window last closed, or (None, why not)."""
-    text = read_text(s, "experiment/json")
-    if text is None:
-        return None, ""
+def remembered_experiment(s: QSettings) -> str | None:
+    """The JSON text of the experiment open when the window last closed (None if there is none); the window
+    reads it with ``read_remembered`` in its view-jobs thread after the window is shown."""
+    return read_text(s, "experiment/json")
+
+
+def read_remembered(text: str):
+    """(Experiment, Objective) from a remembered experiment's text, ready to race (a formula derived), checked as
+    a file is (lab.experiment: limits, unique keys), or the note the status bar shows. Any thread: no Qt."""
     try:
-        return Experiment.from_dict(json.loads(text), "remembered experiment"), ""
+        exp = Experiment.from_json(text, "remembered experiment")
+        return exp, prepared(exp.make_objective())
     except (LabError, ValueError, TypeError) as exc:
-        return None, f"the remembered experiment was not usable ({str(exc)[:120]}); starting fresh"
+        return f"the remembered experiment was not usable ({str(exc)[:120]}); starting fresh"
 
 
 def write(s: QSettings, key: str, value) -> None:

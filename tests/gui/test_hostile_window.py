@@ -1,5 +1,5 @@
-"""Hostile input in the window (issue 21): File → Open of special, huge and oversized experiment files, and of
-formulas slow to derive.
+"""Hostile input in the window (issue 21): File → Open of special, huge and oversized experiment files, formulas
+slow to derive, and the remembered experiment.
 
 No wall clock: where the slow work happens is recorded (``threading.get_ident()`` in the reader and in the
 formula's derivation), and the derivation is made to wait until the GUI thread has run its event loop (a QTimer
@@ -10,7 +10,8 @@ import json
 import os
 import threading
 
-from PySide6.QtCore import QTimer
+import pytest
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QAction
 
 from lab import limits
@@ -113,3 +114,78 @@ def test_hole1_a_formula_too_big_to_derive_is_refused_by_file_open(qtbot, small,
                "racers": [{"optimizer": "sgd", "hyperparameters": {"lr": 0.01}}]}, open(path, "w"))
     open_from_menu(qtbot, small, monkeypatch, path)
     assert "MAX_DERIVATIVE_SIZE" in small.last_error and small.model.experiment.objective == "quadratic"
+
+
+class Painted(QObject):
+    def __init__(self):
+        super().__init__()
+        self.event = threading.Event()
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            self.event.set()
+        return False
+
+
+def remember(private_settings, exp_json: str) -> None:
+    from widgets import settings as lab_settings
+
+    store = lab_settings.open_settings()
+    lab_settings.write(store, "experiment/json", exp_json)
+    store.sync()
+
+
+def test_hole1_a_remembered_formula_is_derived_after_the_window_is_shown_and_painted(
+        qtbot, private_settings, tmp_path, monkeypatch):
+    import lab.objectives.custom as custom
+    from widgets.main_window import MainWindow
+
+    painted, windows = Painted(), []
+    derivation = Where(custom.derivatives, wait_for=painted.event, note=lambda: len(windows))
+    monkeypatch.setattr(custom, "derivatives", derivation)
+    remember(private_settings, custom_experiment(tmp_path / "e.json", FORMULA + " + 0.002*y").to_json())
+    w = MainWindow()
+    windows.append(w)
+    qtbot.addWidget(w)
+    w.installEventFilter(painted)
+    with finished_open(qtbot, w):
+        w.show()
+    assert w.model.objective.params["expr"] == FORMULA + " + 0.002*y"
+    assert derivation.notes == [1]  # MainWindow() had returned before the formula was derived
+    assert threading.get_ident() not in derivation.threads and derivation.waited == [True]  # painted meanwhile
+    w.close()
+
+
+@pytest.mark.parametrize("what", ["10000 racers", "a 2 MB label", "a key twice", "a formula too big"])
+def test_hole3_a_remembered_experiment_past_the_limits_is_dropped_with_a_note(qtbot, private_settings, what):
+    from widgets.main_window import MainWindow
+
+    racer = {"optimizer": "sgd", "hyperparameters": {"lr": 0.1}, "label": "r"}
+    base = {"objective": "quadratic", "start": [1.0, 1.0], "steps": 10, "racers": [racer]}
+    text = {"10000 racers": json.dumps(dict(base, racers=[racer] * 10_000)),
+            "a 2 MB label": json.dumps(dict(base, racers=[dict(racer, label="L" * 2_000_000)])),
+            "a key twice": json.dumps(base)[:-1] + ', "steps": 10000000}',
+            "a formula too big": json.dumps(dict(base, objective="custom", params={"expr": "x**" * 49 + "y"}))}[what]
+    remember(private_settings, text)
+    w = MainWindow()
+    qtbot.addWidget(w)
+    with finished_open(qtbot, w):
+        w.show()
+    note = w.statusBar().currentMessage()
+    assert "remembered experiment was not usable" in note and w.model.experiment.objective == "rosenbrock"
+    assert {"10000 racers": "MAX_RACERS", "a 2 MB label": "MAX_EXPERIMENT_BYTES", "a key twice": "given twice",
+            "a formula too big": "too large to work out"}[what] in note
+    w.close()
+
+
+def test_a_remembered_experiment_arriving_after_the_user_changed_the_race_is_not_applied(qtbot, private_settings):
+    from widgets.main_window import MainWindow
+
+    remember(private_settings, Experiment("himmelblau", [0.0, 0.0], [RacerSpec("sgd", {"lr": 0.01}, "r")]).to_json())
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.model.set_objective("quadratic")  # before the event loop ran: the remembered one is still to be read
+    with finished_open(qtbot, w):
+        w.show()
+    assert w.model.experiment.objective == "quadratic" and "not restored" in w.statusBar().currentMessage()
+    w.close()
