@@ -189,3 +189,24 @@ def test_a_remembered_experiment_arriving_after_the_user_changed_the_race_is_not
         w.show()
     assert w.model.experiment.objective == "quadratic" and "not restored" in w.statusBar().currentMessage()
     w.close()
+
+
+def test_switching_objectives_with_racers_added_and_removed_leaves_no_widgets_behind(qtbot, small):
+    """The short form of benchmarks/objective_soak.py: the widgets a switch replaces are deleted by the event
+    loop (deleteLater), so their number levels off (a driver that only calls processEvents never deletes them)."""
+    from PySide6.QtWidgets import QApplication
+
+    m = small.model
+    names = ["quadratic", "rosenbrock", "booth", "himmelblau", "linear_regression"]
+
+    def switches(n):
+        for i in range(n):
+            m.add_racer("adam")
+            m.remove_racer(len(m.racers) - 1 if i % 2 else 1)
+            m.set_objective(names[i % len(names)])
+            qtbot.wait(1)  # a turn of the event loop
+
+    switches(10)
+    before = len(QApplication.allWidgets())
+    switches(40)
+    assert len(QApplication.allWidgets()) <= before + 20
