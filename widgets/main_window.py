@@ -96,7 +96,9 @@ class MainWindow(FileDialogs, QMainWindow):
         if store is not None:
             self._restore(store)
         self.statusBar().setFont(font(FONT_PT))
-        self.statusBar().showMessage("Ready — Space: run / pause   →: one step   R: reset", 0)
+        refused = lab_settings.refused() if remember else ""
+        self.statusBar().showMessage(f"Settings ignored: {refused}" if refused else
+                                     "Ready — Space: run / pause   →: one step   R: reset", 0)
         self.jobs.failed.connect(self._on_job_failed)
         if remembered is not None:  # the window first: the remembered experiment is read and derived in the
             race = self.model.race  # view-jobs thread afterwards, if the user has not changed this race meanwhile
@@ -347,6 +349,8 @@ class MainWindow(FileDialogs, QMainWindow):
         if not self.remember:
             return
         store = lab_settings.open_settings()
+        if store is None:  # a FIFO, a device, a file too big: never opened
+            return
         lab_settings.write(store, "window/geometry", self.saveGeometry())
         for key, splitter in self._splitters().items():
             lab_settings.write(store, f"window/{key}", splitter.saveState())

@@ -7,11 +7,14 @@ the user's own settings).
 from __future__ import annotations
 
 import os
+import stat
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from lab.errors import LabError
 from lab.experiment import Experiment
+from lab.files import kind_of, shown
+from lab.limits import MAX_SETTINGS_BYTES
 from widgets.model.file_actions import prepared
 
 ORGANIZATION = "OptimizerLab"
@@ -19,8 +22,29 @@ APPLICATION = "Optimizer Lab"
 ENV = "OPTIMIZER_LAB_SETTINGS"
 
 
-def open_settings() -> QSettings:
+def refused() -> str:
+    """Why the settings file named by ``OPTIMIZER_LAB_SETTINGS`` is not to be opened ("" if it may be): a FIFO
+    (opening it would wait for a writer), a device or a socket, or a file over MAX_SETTINGS_BYTES. A missing
+    file or a folder is left to QSettings (created when written; writing fails quietly)."""
     path = os.environ.get(ENV)
+    try:
+        info = os.stat(path) if path else None
+    except (OSError, ValueError):
+        return ""
+    if info is None or stat.S_ISDIR(info.st_mode):
+        return ""
+    if not stat.S_ISREG(info.st_mode):
+        return f"{shown(path)} is {kind_of(info.st_mode)}, not a regular file"
+    if info.st_size > MAX_SETTINGS_BYTES:
+        return f"{shown(path)} has {info.st_size} bytes, more than MAX_SETTINGS_BYTES ({MAX_SETTINGS_BYTES})"
+    return ""
+
+
+def open_settings() -> QSettings | None:
+    """The window's settings, or None when ``refused()`` says why they are not to be opened."""
+    path = os.environ.get(ENV)
+    if refused():
+        return None
     if path:
         return QSettings(path, QSettings.Format.IniFormat)
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)

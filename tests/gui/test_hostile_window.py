@@ -210,3 +210,41 @@ def test_switching_objectives_with_racers_added_and_removed_leaves_no_widgets_be
     before = len(QApplication.allWidgets())
     switches(40)
     assert len(QApplication.allWidgets()) <= before + 20
+
+
+SHOW_STATUS = """
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from widgets.main_window import MainWindow
+w = MainWindow()
+w.show()
+app.processEvents()
+print(w.statusBar().currentMessage())
+w.close()
+"""
+
+
+@pytest.mark.parametrize("what", ["a FIFO", "a huge file"])
+def test_hole2_a_settings_file_that_is_a_fifo_or_huge_is_never_opened(tmp_path, what):
+    """In a real process (before, QSettings opened the FIFO and waited for a writer for ever)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "settings.ini"
+    if what == "a FIFO":
+        os.mkfifo(path)
+    else:
+        with open(path, "wb") as fh:
+            fh.truncate(4 * 10**9)
+    env = dict(os.environ, OPTIMIZER_LAB_SETTINGS=str(path), QT_QPA_PLATFORM="offscreen")
+    root = Path(__file__).resolve().parents[2]
+    try:
+        done = subprocess.run([sys.executable, "-c", SHOW_STATUS], cwd=root, env=env, capture_output=True,
+                              text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the window never opened with {what} as its settings file")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Settings ignored: ")
+    assert {"a FIFO": "is a FIFO", "a huge file": "MAX_SETTINGS_BYTES"}[what] in done.stdout
+    assert (os.path.getsize(path) == 4 * 10**9) if what == "a huge file" else True  # left as it was
