@@ -134,16 +134,24 @@ class Experiment:
     def load(cls, path) -> "Experiment":
         """Read an experiment file; LabError for a missing, unreadable or broken one, saying where."""
         p = shown(Path(path))
-        text = read_text(path, MAX_EXPERIMENT_BYTES, "MAX_EXPERIMENT_BYTES", "experiment file")
+        return cls.from_json(read_text(path, MAX_EXPERIMENT_BYTES, "MAX_EXPERIMENT_BYTES", "experiment file"), p)
+
+    @classmethod
+    def from_json(cls, text: str, where: str = "experiment") -> "Experiment":
+        """An experiment from its JSON text (a file's, or one the window remembered), checked as ``load`` checks
+        a file: at most MAX_EXPERIMENT_BYTES characters, unique keys, no NaN; LabError naming ``where``."""
+        if len(text) > MAX_EXPERIMENT_BYTES:
+            raise LabError(f"{where}: {len(text)} characters, more than the {MAX_EXPERIMENT_BYTES} an experiment "
+                           "may have (MAX_EXPERIMENT_BYTES)")
         try:
             data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=unique_keys)
         except json.JSONDecodeError as exc:
-            raise LabError(f"{p}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+            raise LabError(f"{where}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
         except ValueError as exc:
-            raise LabError(f"{p}: {exc}") from None
+            raise LabError(f"{where}: {exc}") from None
         except RecursionError:
-            raise LabError(f"{p}: lists or objects nested too deeply (not an experiment file)") from None
-        return cls.from_dict(data, p)
+            raise LabError(f"{where}: lists or objects nested too deeply (not an experiment file)") from None
+        return cls.from_dict(data, where)
 
 
 def unique_keys(pairs: list) -> dict:

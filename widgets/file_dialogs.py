@@ -28,8 +28,8 @@ class FileDialogs:
     @Slot()
     def _on_open(self) -> None:
         path = self._ask_path("Open experiment", "Experiment (*.json);;All files (*)", save=False)
-        if path:
-            self.load_experiment(path)
+        if path:  # read and prepared in the view-jobs thread: a slow formula or a FIFO never blocks the window
+            self.model.start_load(path, self.jobs)
 
     @Slot()
     def _on_save(self) -> None:

@@ -56,10 +56,8 @@ class MainWindow(FileDialogs, QMainWindow):
         self.remember = remember
         self.setWindowTitle("Optimizer Lab")
         self.setFont(font(FONT_PT))
-        restored_note = ""
         store = lab_settings.open_settings() if remember else None
-        if experiment is None and store is not None:
-            experiment, restored_note = lab_settings.read_experiment(store)
+        remembered = lab_settings.remembered_experiment(store) if experiment is None and store is not None else None
         self.model = LabModel(experiment, self)
         self.clock = RedrawClock(self)
         self.last_error = ""
@@ -98,7 +96,13 @@ class MainWindow(FileDialogs, QMainWindow):
         if store is not None:
             self._restore(store)
         self.statusBar().setFont(font(FONT_PT))
-        self.statusBar().showMessage(restored_note or "Ready — Space: run / pause   →: one step   R: reset", 0)
+        refused = lab_settings.refused() if remember else ""
+        self.statusBar().showMessage(f"Settings ignored: {refused}" if refused else
+                                     "Ready — Space: run / pause   →: one step   R: reset", 0)
+        self.jobs.failed.connect(self._on_job_failed)
+        if remembered is not None:  # the window first: the remembered experiment is read and derived in the
+            race = self.model.race  # view-jobs thread afterwards, if the user has not changed this race meanwhile
+            QTimer.singleShot(0, self, lambda: self._load_remembered(remembered, race))
 
     # ----- layout and menus ------------------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -227,6 +231,25 @@ class MainWindow(FileDialogs, QMainWindow):
         """What File → Open does: read the experiment file and rebuild the race (a message box on a bad file)."""
         return self.model.load(path)
 
+    def _load_remembered(self, text: str, race) -> None:
+        """Read the remembered experiment in the view-jobs thread; one that is not usable is dropped with a note.
+        A file opened meanwhile wins (the same key: its request runs after this one); so does a race the user has
+        already changed, stepped or run (the remembered one would pull it away)."""
+        self.jobs.submit("open", lambda: lab_settings.read_remembered(text), lambda r: self._on_remembered(r, race))
+
+    def _on_remembered(self, result, race) -> None:
+        if isinstance(result, str):
+            self.statusBar().showMessage(result, 0)
+        elif self.model.race is not race or self.model.running or self.model.step_count:
+            self.statusBar().showMessage("The remembered experiment was not restored: the race had changed", 0)
+        else:
+            self.model.set_experiment(*result)
+
+    @Slot(object, str)
+    def _on_job_failed(self, key, message: str) -> None:
+        if key == "open":  # not a LabError (those are results): say it, the experiment stays as it was
+            self._on_error(f"the experiment could not be opened: {message}")
+
     def refresh_now(self) -> None:
         """Draw everything the model has, now (tests and screenshots; normally the redraw clock does it)."""
         self.contour.grid_now()
@@ -326,6 +349,8 @@ class MainWindow(FileDialogs, QMainWindow):
         if not self.remember:
             return
         store = lab_settings.open_settings()
+        if store is None:  # a FIFO, a device, a file too big: never opened
+            return
         lab_settings.write(store, "window/geometry", self.saveGeometry())
         for key, splitter in self._splitters().items():
             lab_settings.write(store, f"window/{key}", splitter.saveState())

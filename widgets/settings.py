@@ -6,21 +6,45 @@ the user's own settings).
 """
 from __future__ import annotations
 
-import json
 import os
+import stat
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from lab.errors import LabError
 from lab.experiment import Experiment
+from lab.files import kind_of, shown
+from lab.limits import MAX_SETTINGS_BYTES
+from widgets.model.file_actions import prepared
 
 ORGANIZATION = "OptimizerLab"
 APPLICATION = "Optimizer Lab"
 ENV = "OPTIMIZER_LAB_SETTINGS"
 
 
-def open_settings() -> QSettings:
+def refused() -> str:
+    """Why the settings file named by ``OPTIMIZER_LAB_SETTINGS`` is not to be opened ("" if it may be): a FIFO
+    (opening it would wait for a writer), a device or a socket, or a file over MAX_SETTINGS_BYTES. A missing
+    file or a folder is left to QSettings (created when written; writing fails quietly)."""
     path = os.environ.get(ENV)
+    try:
+        info = os.stat(path) if path else None
+    except (OSError, ValueError):
+        return ""
+    if info is None or stat.S_ISDIR(info.st_mode):
+        return ""
+    if not stat.S_ISREG(info.st_mode):
+        return f"{shown(path)} is {kind_of(info.st_mode)}, not a regular file"
+    if info.st_size > MAX_SETTINGS_BYTES:
+        return f"{shown(path)} has {info.st_size} bytes, more than MAX_SETTINGS_BYTES ({MAX_SETTINGS_BYTES})"
+    return ""
+
+
+def open_settings() -> QSettings | None:
+    """The window's settings, or None when ``refused()`` says why they are not to be opened."""
+    path = os.environ.get(ENV)
+    if refused():
+        return None
     if path:
         return QSettings(path, QSettings.Format.IniFormat)
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
@@ -54,15 +78,20 @@ def read_text(s: QSettings, key: str) -> str | None:
     return v if isinstance(v, str) and v else None
 
 
-def read_experiment(s: QSettings) -> tuple[Experiment | None, str]:
-    """The experiment open when the window last closed, or (None, why not)."""
-    text = read_text(s, "experiment/json")
-    if text is None:
-        return None, ""
+def remembered_experiment(s: QSettings) -> str | None:
+    """The JSON text of the experiment open when the window last closed (None if there is none); the window
+    reads it with ``read_remembered`` in its view-jobs thread after the window is shown."""
+    return read_text(s, "experiment/json")
+
+
+def read_remembered(text: str):
+    """(Experiment, Objective) from a remembered experiment's text, ready to race (a formula derived), checked as
+    a file is (lab.experiment: limits, unique keys), or the note the status bar shows. Any thread: no Qt."""
     try:
-        return Experiment.from_dict(json.loads(text), "remembered experiment"), ""
+        exp = Experiment.from_json(text, "remembered experiment")
+        return exp, prepared(exp.make_objective())
     except (LabError, ValueError, TypeError) as exc:
-        return None, f"the remembered experiment was not usable ({str(exc)[:120]}); starting fresh"
+        return f"the remembered experiment was not usable ({str(exc)[:120]}); starting fresh"
 
 
 def write(s: QSettings, key: str, value) -> None:

@@ -243,6 +243,9 @@ def test_fault_corrupt_settings_the_window_opens_and_works(qtbot, qtlog, private
     w = MainWindow()
     qtbot.addWidget(w)
     w.show()
+    if what.startswith("experiment") or what == "last experiment path gone":  # read after the window is shown
+        with qtbot.waitSignal(w.jobs.finished, timeout=20000, check_params_cb=lambda key: key == "open"):
+            pass
     m = w.model
     assert m.race is not None and m.traces
     assert 0 <= m.speed <= 1e9
@@ -269,6 +272,9 @@ def test_fault_remembered_experiment_asking_for_a_billion_steps_is_capped(qtbot,
     private_settings.write_bytes(ini(experiment={"json": json_value(dict(VALID, steps=10**9))}))
     w = MainWindow()
     qtbot.addWidget(w)
+    with qtbot.waitSignal(w.jobs.finished, timeout=20000, check_params_cb=lambda key: key == "open"):
+        pass
+    assert w.model.experiment.objective == "himmelblau"
     assert w.model.max_steps <= MAX_STEPS_LIMIT and w.model.race.max_steps <= MAX_STEPS_LIMIT
     w.close()
 

@@ -124,6 +124,8 @@ def test_settings_remember_geometry_and_experiment(qtbot, experiment_file, priva
     assert private_settings.exists()
     second = MainWindow()
     qtbot.addWidget(second)
+    with qtbot.waitSignal(second.jobs.finished, timeout=20000, check_params_cb=lambda key: key == "open"):
+        pass  # the remembered experiment is read in the view-jobs thread once the window runs
     assert second.model.experiment.objective == "himmelblau"
     assert [r.label for r in second.model.racers] == ["plain", "adam", "off"]
     assert second.model.speed == 50

@@ -1,5 +1,9 @@
 """File actions: open and save an experiment, export the trajectories (now, or in the view-jobs thread).
 
+File → Open reads in the view-jobs thread (``start_load``): the file through lab.files' reader (a FIFO, a
+device or a file over MAX_EXPERIMENT_BYTES refused at once, unread), the limits of lab.limits checked as it is
+parsed, and a custom formula derived there too; only the finished experiment reaches the GUI thread.
+
 ``FileActions`` is the part of ``LabModel`` that reads and writes files. A bad file or a path that cannot be
 written says so in ``errorOccurred`` and changes nothing; an export pauses the race, which cannot run or step
 until the file is written (``exportFinished``).
@@ -15,18 +19,50 @@ from widgets.model import export_adapter
 from widgets.model.editing import MAX_STEPS_LIMIT
 
 
+def read_experiment(path) -> tuple[Experiment, Objective]:
+    """The experiment in ``path`` and its objective, ready to race (a formula derived); LabError otherwise. Any
+    thread: no Qt."""
+    exp = Experiment.load(path)
+    return exp, prepared(exp.make_objective())
+
+
+def prepared(obj: Objective) -> Objective:
+    """``obj`` with its slow first work done (a custom formula's derivatives); LabError if that fails."""
+    compile_ = getattr(obj, "compile", None)
+    if callable(compile_):
+        compile_()
+    return obj
+
+
+def attempt(fn):
+    """``fn()``, or the LabError it raised (a job's result: the GUI thread says it)."""
+    try:
+        return fn()
+    except LabError as exc:
+        return exc
+
+
 class FileActions:
     """The model's file verbs (a part of ``LabModel``: it uses the model's signals and its race session)."""
 
     # ----- files ------------------------------------------------------------------------------------------------
     def load(self, path) -> bool:
-        """Open an experiment file (File → Open). On a bad file: ``errorOccurred`` and nothing changes."""
-        try:
-            exp = Experiment.load(path)
-            obj = exp.make_objective()
-        except LabError as exc:
-            self.errorOccurred.emit(str(exc))
+        """Open an experiment file now, in this thread (scripts, tests; File → Open uses ``start_load``). On a bad
+        file: ``errorOccurred`` and nothing changes."""
+        return self._loaded(path, attempt(lambda: read_experiment(path)))
+
+    def start_load(self, path, jobs) -> None:
+        """File → Open: read, check and prepare the experiment in ``jobs``' thread, then use it here (or say why
+        not in ``errorOccurred``); the window stays responsive meanwhile. ``jobs.finished`` says "open" when done."""
+        self.messageShown.emit(f"Opening {path}…")
+        jobs.submit("open", lambda: attempt(lambda: read_experiment(path)),
+                    lambda result: self._loaded(path, result))
+
+    def _loaded(self, path, result) -> bool:
+        if isinstance(result, LabError):
+            self.errorOccurred.emit(str(result))
             return False
+        exp, obj = result
         self.set_experiment(exp, obj)
         self.path = str(path)
         self.experimentLoaded.emit(str(path))
