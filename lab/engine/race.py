@@ -237,23 +237,32 @@ class Race:
                     if tr.optimizer.note is not None:
                         self._note(tr, k, floats.note())
                     continue
-            try:
-                x = tr.x
-                g = tr.grad if self.gradient_source is None else self.gradient_source(x, k - 1)
-                step, tr._state = tr.optimizer.update(g, tr._state, x, self.objective)
-                nx, ny = (x + step).tolist()
-            except Exception as exc:
-                tr.finish(ERROR, k, _why(exc))
-                continue
-            if tr.optimizer.note is not None:
-                self._note(tr, k, tr.optimizer.note(tr._state))
-            moved.append(tr)
-            points.append((nx, ny))
+            new = self._update(tr, k)
+            if new is not None:
+                moved.append(tr)
+                points.append(tuple(new.tolist()))
         self.step_count = k
         self._evaluate_floats(moved, points, k)
         if len(self._alive) != len(moved) or any(not tr.running for tr in moved):
             self._alive = [tr for tr in self._alive if tr.running]
         self._settle_max_steps()
+
+    def _update(self, tr: Track, k: int) -> np.ndarray | None:
+        """Racer ``tr``'s step k through its optimizer's ``update`` (arrays): the new point, or None when the
+        optimizer or the gradient source raised (the racer is then finished with ERROR)."""
+        x = tr.x
+        try:
+            g = tr.grad if self.gradient_source is None else self.gradient_source(x, k - 1)
+            step, tr._state = tr.optimizer.update(g, tr._state, x, self.objective)
+            new = x + step
+            if new.shape != x.shape:
+                raise ValueError(f"the step has shape {new.shape}, the point {x.shape}")
+        except Exception as exc:
+            tr.finish(ERROR, k, _why(exc))
+            return None
+        if tr.optimizer.note is not None:
+            self._note(tr, k, tr.optimizer.note(tr._state))
+        return new
 
     def _evaluate_floats(self, tracks: list[Track], points: list, k: int) -> None:
         """_evaluate() on floats: f and ∇f at each racer's new point (x, y), recorded, statuses settled."""
@@ -285,18 +294,10 @@ class Race:
         for tr in self.tracks:
             if not tr.running:
                 continue
-            x = tr.x
-            try:
-                g = tr.grad if self.gradient_source is None else self.gradient_source(x, k - 1)
-                step, tr.state = tr.optimizer.update(g, tr.state, x, self.objective)
-                new = x + step
-            except Exception as exc:
-                tr.finish(ERROR, k, _why(exc))
-                continue
-            if tr.optimizer.note is not None:
-                self._note(tr, k, tr.optimizer.note(tr.state))
-            alive.append(tr)
-            points.append(new)
+            new = self._update(tr, k)
+            if new is not None:
+                alive.append(tr)
+                points.append(new)
         self.step_count = k
         if alive:
             self._evaluate(alive, np.array(points, dtype=float), k)
