@@ -24,6 +24,7 @@ from widgets.plots.contour_plot import ContourView
 from widgets.plots.data_plot import DataPanel
 from widgets.plots.loss_plot import GradNormPlot, LossPlot
 from widgets.style import FONT_PT, configure_pyqtgraph, font
+from widgets.view_modes.modes import ViewModes, install_view_modes
 from widgets.work.redraw_clock import RedrawClock
 from widgets.work.view_jobs import ViewJobs
 
@@ -44,7 +45,7 @@ where the method has one), the Nesterov <b>lookahead</b> point, and the Hessian'
 <b>λ₁ λ₂</b> (dashed; longer where the curvature is smaller).</p>"""
 
 
-class MainWindow(FileDialogs, QMainWindow):
+class MainWindow(ViewModes, FileDialogs, QMainWindow):
     """The whole window. ``remember=False`` neither reads nor writes QSettings (screenshots, batch use)."""
 
     def __init__(self, experiment: Experiment | None = None, *, remember: bool = True, parent=None):
@@ -76,6 +77,7 @@ class MainWindow(FileDialogs, QMainWindow):
         self.curvature = CurvaturePanel(self.model, self.clock)
         self._build_layout()
         self._build_menus()
+        install_view_modes(self)  # View menu: presenter mode and zoom, contour / surface in 3-D (view_modes/)
 
         self.model.messageShown.connect(self._on_message)
         self.model.errorOccurred.connect(self._on_error)

@@ -45,6 +45,7 @@ class TrailLayer(pg.GraphicsObject):
         self._drawn: list[int] = []
         self.segments_painted = 0
         self.full_repaints = 0
+        self.line_scale = 1.0  # presenter mode's zoom
 
     # ----- what to draw ----------------------------------------------------------------------------------------
     def set_sources(self, sources: list) -> None:
@@ -54,6 +55,14 @@ class TrailLayer(pg.GraphicsObject):
 
     def invalidate(self) -> None:
         self._key = None
+
+    def set_line_scale(self, scale: float) -> None:
+        """Lines ``scale`` × their usual width (presenter mode's zoom): everything repainted."""
+        if scale != self.line_scale:
+            self.line_scale = scale
+            self.invalidate()
+            self.refresh(budget=10**9)
+            self.update()
 
     def boundingRect(self) -> QRectF:
         return self.vb.viewRect() if self.vb is not None else QRectF()
@@ -109,7 +118,9 @@ class TrailLayer(pg.GraphicsObject):
             new = seg[start:stop]
             again = seg[max(0, start - 2 * OVERLAP):stop]
             color = QColor(src.color)
-            for pts, pen in ((new, _pen(QColor(255, 255, 255, 235), HALO_WIDTH)), (again, _pen(color, LINE_WIDTH))):
+            z = self.line_scale
+            for pts, pen in ((new, _pen(QColor(255, 255, 255, 235), HALO_WIDTH * z)),
+                             (again, _pen(color, LINE_WIDTH * z))):
                 x = m11 * pts[:, 0] + m21 * pts[:, 1] + dx
                 y = m12 * pts[:, 0] + m22 * pts[:, 1] + dy
                 painter.setPen(pen)

@@ -1,0 +1,245 @@
+"""The objective's surface in 3-D, painted with QPainter (Qt's offscreen platform has no OpenGL): the shaded mesh,
+the racers' paths riding on it (the parts the surface hides thin and dashed) and their current points. Drag to
+rotate, wheel to zoom. All geometry comes from lab/views/surface.py; this widget only paints.
+
+The mesh is painted into a QImage kept until the camera, the objective or the size changes; a redraw during a
+race paints that image and the paths over it.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph.functions as fn
+from PySide6.QtCore import QPointF, QRectF, Qt, Slot
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from lab.views import surface as geometry
+from widgets.model import LabModel
+from widgets.plots.contour_plot import banded_colormap
+from widgets.style import FONT_PT, HALO_WIDTH, INK, LINE_WIDTH, MARKER_SIZE, font
+from widgets.work.redraw_clock import RedrawClock
+
+PATH_POINTS = 300      # points per path drawn (evenly spread over its steps, the last always kept)
+DEGREES_PER_PIXEL = 0.4
+WHEEL_STEP = 1.12      # zoom factor per wheel notch
+HIDDEN_ALPHA = 110
+
+
+class SurfaceView(QWidget):
+    """``camera`` is a ``lab.views.surface.Camera``; ``step_to_show()`` the step drawn (the timeline's hook)."""
+
+    def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
+        super().__init__(parent)
+        self.model, self.clock = model, clock
+        self.setObjectName("surfaceView")
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space stays run / pause
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(200, 160)
+        self.setToolTip("drag: rotate · wheel: zoom")
+        self.camera = geometry.Camera(zoom=1.25)
+        self.line_scale = 1.0  # presenter mode's zoom: lines, markers and text
+        self.lut = banded_colormap().getLookupTable(nPts=256, alpha=False)
+        self._surface: geometry.Surface | None = None
+        self._surface_for = None
+        self._mesh: QImage | None = None
+        self._mesh_key = None
+        self._dirty = False
+        self._drag: QPointF | None = None
+        self.paint_ms = 0.0
+        model.objectiveChanged.connect(self._on_objective_changed)
+        for signal in (model.raceReset, model.raceAdvanced, model.selectionChanged):
+            signal.connect(self._on_changed)
+        view_step = getattr(model, "viewStepChanged", None)  # the timeline's signal, once it is merged
+        if view_step is not None:
+            view_step.connect(self._on_changed)
+        clock.tick.connect(self._on_tick)
+
+    # ----- what to draw ----------------------------------------------------------------------------------------
+    def step_to_show(self) -> int | None:
+        """TIMELINE HOOK: the step every view shows — the model's ``view_step`` when the timeline provides one;
+        None draws each racer up to its latest step."""
+        return getattr(self.model, "view_step", None)
+
+    def surface(self) -> geometry.Surface | None:
+        obj = self.model.objective
+        if obj.dim != 2:
+            return None
+        if self._surface_for is not obj:
+            self._surface, self._surface_for = geometry.surface(obj), obj
+        return self._surface
+
+    def set_camera(self, camera: geometry.Camera) -> None:
+        self.camera = camera
+        self.update()
+
+    def set_line_scale(self, scale: float) -> None:
+        self.line_scale = float(scale)
+        self.update()
+
+    # ----- events ----------------------------------------------------------------------------------------------
+    @Slot()
+    def _on_objective_changed(self) -> None:
+        self._surface_for = None
+        self._mesh_key = None
+        self.update()
+
+    @Slot()
+    @Slot(object)
+    @Slot(int)
+    def _on_changed(self, *_) -> None:
+        self._dirty = True
+        self.clock.request()
+
+    @Slot()
+    def _on_tick(self) -> None:
+        if self._dirty and self.isVisible():
+            self._dirty = False
+            self.update()
+
+    def mousePressEvent(self, ev) -> None:
+        if ev.button() == Qt.MouseButton.LeftButton:
+            self._drag = ev.position()
+
+    def mouseMoveEvent(self, ev) -> None:
+        if self._drag is None:
+            return
+        d = ev.position() - self._drag
+        self._drag = ev.position()
+        self.set_camera(self.camera.rotated(-d.x() * DEGREES_PER_PIXEL, d.y() * DEGREES_PER_PIXEL))
+
+    def mouseReleaseEvent(self, ev) -> None:
+        self._drag = None
+
+    def wheelEvent(self, ev) -> None:
+        notches = ev.angleDelta().y() / 120.0
+        if notches:
+            self.set_camera(self.camera.zoomed(WHEEL_STEP ** notches))
+
+    # ----- painting --------------------------------------------------------------------------------------------
+    def paintEvent(self, ev) -> None:
+        t0 = time.perf_counter()
+        p = QPainter(self)
+        p.fillRect(self.rect(), Qt.GlobalColor.white)
+        s = self.surface()
+        if s is None:
+            p.setFont(font(round(FONT_PT * self.line_scale) + 2, bold=True))
+            p.setPen(QColor(INK))
+            obj = self.model.objective
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+                       f"{obj.name} has {obj.dim} parameters:\nno surface to draw — watch the loss curves")
+        else:
+            p.drawImage(0, 0, self.mesh_image(s))
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            self._paint_paths(p, s)
+            self._paint_caption(p, s)
+        p.end()
+        self.paint_ms = (time.perf_counter() - t0) * 1000.0
+        self.clock.note_cost(self.paint_ms, self)
+
+    def mesh_image(self, s: geometry.Surface) -> QImage:
+        """The shaded mesh (and the floor's x, y labels) for the current camera and size, cached."""
+        w, h = max(self.width(), 1), max(self.height(), 1)
+        key = (id(s), self.camera, w, h, self.line_scale)
+        if key == self._mesh_key and self._mesh is not None:
+            return self._mesh
+        image = QImage(w, h, QImage.Format.Format_RGB32)
+        image.fill(Qt.GlobalColor.white)
+        frame = geometry.mesh_frame(s, self.camera, w, h, self.lut)
+        p = QPainter(image)
+        p.setPen(Qt.PenStyle.NoPen)
+        poly = fn.create_qpolygonf(4)
+        corners = fn.ndarray_from_qpolygonf(poly)  # one QPolygonF whose points are written in place: no per-quad
+        for quad, (r, g, b) in zip(frame.polygons.tolist(), frame.colors.tolist()):  # allocation (2× faster)
+            corners[:] = quad
+            p.setBrush(QColor(r, g, b))
+            p.drawPolygon(poly)
+        self._paint_axes(p, s)
+        p.end()
+        self._mesh, self._mesh_key = image, key
+        return image
+
+    def _paint_axes(self, p: QPainter, s: geometry.Surface) -> None:
+        """x and y at the middle of the floor's edges, outside it."""
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setFont(font(round(FONT_PT * self.line_scale), bold=True))
+        p.setPen(QColor(INK))
+        floor = -geometry.HEIGHT / 2
+        for name, point in (("x", (0.0, -1.25, floor)), ("y", (-1.25, 0.0, floor))):
+            (x, y), _ = self.camera.project(np.array(point), self.width(), self.height())
+            p.drawText(QRectF(x - 20, y - 14, 40, 28), Qt.AlignmentFlag.AlignCenter, name)
+
+    def _paint_paths(self, p: QPainter, s: geometry.Surface) -> None:
+        obj = self.model.objective
+        step = self.step_to_show()
+        w, h = self.width(), self.height()
+        scale = self.line_scale
+        selected = self.model.selected_row
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        for t in sorted(self.model.traces, key=lambda t: t.row == selected):  # the selected racer on top
+            rows = t.positions.view if step is None else t.positions.view[:step + 1]
+            if len(rows) == 0:
+                continue
+            xy = rows[geometry.thin(len(rows), PATH_POINTS), :2]
+            with np.errstate(all="ignore"):
+                world = s.world(xy, obj.value(xy))
+            pix, _ = self.camera.project(world, w, h)
+            hid = geometry.hidden(s, self.camera, world)
+            color = QColor(t.color)
+            faint = QColor(color)
+            faint.setAlpha(HIDDEN_ALPHA)
+            good = np.isfinite(pix).all(axis=1)
+            for seen, pens in ((False, [self._pen(faint, 1.5 * scale, Qt.PenStyle.DashLine)]),
+                               (True, [self._pen(QColor(255, 255, 255, 235), HALO_WIDTH * scale),
+                                       self._pen(color, LINE_WIDTH * scale)])):
+                # a segment is drawn solid when both its ends are seen, dashed when either is hidden
+                both = good[1:] & good[:-1] & ((~hid[1:] & ~hid[:-1]) if seen else (hid[1:] | hid[:-1]))
+                for run in _runs(both):
+                    line = fn.arrayToQPath(pix[run[0]:run[1] + 2, 0], pix[run[0]:run[1] + 2, 1])
+                    for pen in pens:
+                        p.setPen(pen)
+                        p.drawPath(line)
+            last = np.flatnonzero(good)
+            if len(last):
+                k = last[-1]
+                big = t.row == selected
+                r = (MARKER_SIZE + (8 if big else 0)) * scale / 2
+                p.setPen(self._pen(QColor(INK), (3 if big else 1.5) * scale))
+                p.setBrush(color if not hid[k] else faint)
+                p.drawEllipse(QPointF(*pix[k]), r, r)
+                p.setBrush(Qt.BrushStyle.NoBrush)
+
+    @staticmethod
+    def _pen(color: QColor, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
+        pen = QPen(color, width, style)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        return pen
+
+    def _paint_caption(self, p: QPainter, s: geometry.Surface) -> None:
+        p.setPen(QColor(INK))
+        f = font(round(FONT_PT * self.line_scale))
+        p.setFont(f)
+        margin = 6
+        text = f"the surface of f — height: {s.what}"
+        p.drawText(QRectF(margin, margin, self.width() - 2 * margin, self.height()),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap, text)
+        small = QFont(f)
+        small.setPointSizeF(max(f.pointSizeF() - 2, 10))
+        p.setFont(small)
+        p.setPen(QColor("#606060"))
+        p.drawText(QRectF(margin, 0, self.width() - 2 * margin, self.height() - margin),
+                   Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, "drag: rotate · wheel: zoom")
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) index of each run of True in ``mask``."""
+    if not mask.any():
+        return []
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    return list(zip(starts.tolist(), stops.tolist()))
+
+
+__all__ = ["SurfaceView"]

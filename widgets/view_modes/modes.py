@@ -1,0 +1,153 @@
+"""The window's View menu: presenter mode and its zoom, and the plot in the middle (contour or surface in 3-D).
+
+``ViewModes`` is a mixin of ``MainWindow``; ``install_view_modes`` builds the surface tab and the menu and reads the
+remembered zoom. Presenter mode hides the editing panels only (set-up column, objective strip, speed and max
+steps): the plots, the leaderboard, the curvature table, the step counter, Run / Step / Reset and anything else
+(a lesson's caption) stay, and fonts and lines grow by the zoom. Leaving it shows exactly what it hid.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QScrollArea, QTabWidget, QWidget
+
+from widgets import settings as lab_settings
+from widgets.plots.surface_view import SurfaceView
+from widgets.style import FONT_PT, font
+from widgets.view_modes.names import VIEWS, ZOOM_DEFAULT, ZOOM_RANGE, ZOOM_STEP
+from widgets.view_modes.zoom import apply_zoom
+
+ZOOM_KEY = "view/presenter_zoom"
+TAB_TITLES = {"contour": "Contour", "surface": "Surface in 3-D"}
+
+
+class ViewModes:
+    """Presenter mode, its zoom, and which plot the middle shows (a MainWindow mixin)."""
+
+    presenter = False
+    zoom = ZOOM_DEFAULT
+
+    def set_presenter(self, on: bool) -> None:
+        """Presenter mode on or off (View → Presenter mode, F5)."""
+        on = bool(on)
+        if on == self.presenter:
+            return
+        self.presenter = on
+        if on:
+            self._hidden_by_presenter = [w for w in editing_widgets(self) if not w.isHidden()]
+            for w in self._hidden_by_presenter:
+                w.hide()
+        else:
+            for w in getattr(self, "_hidden_by_presenter", []):
+                w.show()
+            self._hidden_by_presenter = []
+        self.presenter_action.setChecked(on)
+        for a in self.zoom_actions:
+            a.setEnabled(on)
+        self._apply_zoom()
+        self.statusBar().showMessage(f"Presenter mode, zoom {self.zoom:.0%} (Ctrl+= / Ctrl+− / Ctrl+0; F5 leaves)"
+                                     if on else "Presenter mode off", 0)
+
+    def set_zoom(self, factor: float) -> None:
+        """Presenter mode's zoom (remembered); applied while presenter mode is on."""
+        lo, hi = ZOOM_RANGE
+        self.zoom = min(max(float(factor), lo), hi)
+        if self.remember:
+            store = lab_settings.open_settings()
+            if store is not None:
+                lab_settings.write(store, ZOOM_KEY, self.zoom)
+                store.sync()
+        self._apply_zoom()
+        if self.presenter:
+            self.statusBar().showMessage(f"Presenter zoom {self.zoom:.0%}", 0)
+
+    def show_view(self, name: str) -> None:
+        """Show the contour plot or the surface in 3-D (``names.VIEWS``) in the middle of the window."""
+        if name not in VIEWS:
+            raise ValueError(f"view must be one of {', '.join(VIEWS)}, got {name!r}")
+        self.plot_tabs.setCurrentWidget(self.contour if name == "contour" else self.surface_view)
+
+    @property
+    def current_view(self) -> str:
+        return "surface" if self.plot_tabs.currentWidget() is self.surface_view else "contour"
+
+    def _apply_zoom(self) -> None:
+        apply_zoom(self, self.zoom if self.presenter else 1.0)
+
+    def _reapply_zoom(self) -> None:
+        """After a new race or objective the views rebuilt curves and labels at their usual sizes."""
+        if self.presenter:
+            QTimer.singleShot(0, self, self._apply_zoom)
+
+
+def editing_widgets(window) -> list[QWidget]:
+    """What presenter mode hides: the set-up column, the objective strip, the speed and max-steps controls."""
+    controls = window.controls
+    captions = [w for w in controls.findChildren(QLabel) if w.text() in ("Speed", "Max steps")]
+    return [window.findChild(QScrollArea, "setupArea"), window.objective_panel, controls.speed,
+            controls.speed_label, controls.max_steps] + captions
+
+
+class _LeavePresenterOnClose(QObject):
+    """Closing in presenter mode first shows the panels again, so the splitters are remembered as they are
+    in the normal window (a hidden column would come back collapsed)."""
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Close and getattr(obj, "presenter", False):
+            obj.set_presenter(False)
+        return False
+
+
+def install_view_modes(window) -> None:
+    """The surface tab beside the contour, the View menu, the remembered zoom."""
+    tabs = QTabWidget()
+    tabs.setObjectName("plotTabs")
+    tabs.setDocumentMode(True)
+    tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space stays run / pause
+    split = window.top_split
+    sizes = split.sizes()
+    split.replaceWidget(split.indexOf(window.contour), tabs)
+    window.surface_view = SurfaceView(window.model, window.clock)
+    tabs.addTab(window.contour, TAB_TITLES["contour"])
+    tabs.addTab(window.surface_view, TAB_TITLES["surface"])
+    split.setSizes(sizes)
+    window.plot_tabs = tabs
+
+    if window.remember:
+        store = lab_settings.open_settings()
+        if store is not None:
+            window.zoom = lab_settings.read_float(store, ZOOM_KEY, ZOOM_DEFAULT, *ZOOM_RANGE)
+
+    bar = window.menuBar()
+    menu = bar.addMenu("&View")
+    help_menu = next((a for a in bar.actions() if a.text() == "&Help"), None)
+    if help_menu is not None:  # View before Help
+        bar.insertMenu(help_menu, menu)
+    menu.setFont(font(FONT_PT))
+
+    def action(text, slot, key, name, checkable=False) -> QAction:
+        a = QAction(text, window)
+        a.setObjectName(name)
+        a.setShortcuts([QKeySequence(k) for k in key] if isinstance(key, list) else [QKeySequence(key)])
+        a.setCheckable(checkable)
+        a.triggered.connect(slot)
+        menu.addAction(a)
+        return a
+
+    action("Contour plot", lambda: window.show_view("contour"), "Ctrl+1", "contourViewAction")
+    action("Surface in 3-D", lambda: window.show_view("surface"), "Ctrl+2", "surfaceViewAction")
+    menu.addSeparator()
+    window.presenter_action = action("Presenter mode", window.set_presenter, "F5", "presenterAction", True)
+    window.zoom_actions = [
+        action("Zoom in", lambda: window.set_zoom(window.zoom + ZOOM_STEP), ["Ctrl+=", "Ctrl++"], "zoomInAction"),
+        action("Zoom out", lambda: window.set_zoom(window.zoom - ZOOM_STEP), "Ctrl+-", "zoomOutAction"),
+        action("Reset zoom", lambda: window.set_zoom(ZOOM_DEFAULT), "Ctrl+0", "zoomResetAction")]
+    for a in window.zoom_actions:
+        a.setEnabled(False)
+    window.model.raceReset.connect(window._reapply_zoom)
+    window.model.objectiveChanged.connect(window._reapply_zoom)
+    window._leave_presenter_on_close = _LeavePresenterOnClose(window)
+    window.installEventFilter(window._leave_presenter_on_close)
+
+
+__all__ = ["ViewModes", "editing_widgets", "install_view_modes"]

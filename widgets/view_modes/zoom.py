@@ -1,0 +1,103 @@
+"""Scale a window's fonts and lines by a factor, and back: every widget's own font (those that inherit theirs follow
+their parent), tables' row heights and column widths, and in pyqtgraph plots the axes' tick fonts, labels and
+sizes, titles and legends, text items, curves' pens; objects with ``set_line_scale`` (the trajectory layer, the
+3-D view) get the factor. Each thing's size at factor 1 is kept the first time it is scaled."""
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QFontMetrics, QPen
+from PySide6.QtWidgets import QTableWidget, QWidget
+
+BASE = "zoomBasePointSize"  # a widget's dynamic property: its font's point size at factor 1
+
+
+def apply_zoom(root: QWidget, factor: float) -> None:
+    """Scale ``root`` and everything in it to ``factor`` × its size at factor 1."""
+    widgets = [root] + root.findChildren(QWidget)
+    own = [w for w in widgets if w.testAttribute(Qt.WidgetAttribute.WA_SetFont)]
+    for w in own:  # every base first: setting a parent's font changes what an inheriting child reports
+        if w.property(BASE) is None:
+            w.setProperty(BASE, w.font().pointSizeF())
+    for w in own:
+        f = w.font()
+        f.setPointSizeF(float(w.property(BASE)) * factor)
+        w.setFont(f)
+    for w in widgets:
+        if isinstance(w, QTableWidget):
+            _zoom_table(w, factor)
+        if isinstance(w, pg.GraphicsView):
+            for item in w.scene().items():
+                _zoom_item(item, factor)
+        if hasattr(w, "set_line_scale"):
+            w.set_line_scale(factor)
+
+
+def _zoom_table(table: QTableWidget, factor: float) -> None:
+    for header in (table.horizontalHeader(), table.verticalHeader()):
+        if header.property(BASE) is None:
+            header.setProperty(BASE, header.font().pointSizeF())
+        f = header.font()
+        f.setPointSizeF(float(header.property(BASE)) * factor)
+        header.setFont(f)
+    table.verticalHeader().setDefaultSectionSize(QFontMetrics(table.font()).height() + 5)
+    icon = round(14 * factor)
+    table.setIconSize(QSize(icon, icon))
+    if hasattr(table, "forget_widths"):  # the lab's tables fit their columns to their texts: fit them afresh
+        table.forget_widths()
+        table.refresh() if hasattr(table, "refresh") else None
+        table.fit_widths(icon_col=0, grow_only=False)
+
+
+def _base(item, name: str, value):
+    """``item``'s attribute at factor 1 (kept on the item the first time)."""
+    key = f"_zoom_base_{name}"
+    if not hasattr(item, key):
+        setattr(item, key, value)
+    return getattr(item, key)
+
+
+def _zoom_item(item, factor: float) -> None:
+    if isinstance(item, pg.AxisItem):
+        tick = _base(item, "tick", (item.style.get("tickFont") or item.font()).pointSizeF())
+        f = item.style.get("tickFont") or item.font()
+        f.setPointSizeF(tick * factor)
+        item.setTickFont(f)
+        size = _base(item, "size", (item.fixedWidth, item.fixedHeight))
+        if size[0] is not None:
+            item.setWidth(size[0] * factor)
+        if size[1] is not None:
+            item.setHeight(size[1] * factor)
+        pt = _base(item, "label_pt", _pt(item.labelStyle.get("font-size")))
+        if pt is not None and item.label.isVisible():
+            item.labelStyle["font-size"] = f"{pt * factor:.1f}pt"
+            item.setLabel(item.labelText, item.labelUnits, item.labelUnitPrefix, **item.labelStyle)
+    elif isinstance(item, pg.LabelItem):
+        pt = _base(item, "pt", _pt(item.opts.get("size")))
+        if pt is not None and item.text:
+            item.setText(item.text, size=f"{pt * factor:.1f}pt")
+    elif isinstance(item, pg.TextItem):
+        pt = _base(item, "pt", item.textItem.font().pointSizeF())
+        f = item.textItem.font()
+        f.setPointSizeF(pt * factor)
+        item.setFont(f)
+    elif isinstance(item, pg.PlotDataItem) or (isinstance(item, pg.PlotCurveItem)
+                                               and not isinstance(item.parentItem(), pg.PlotDataItem)):
+        pen = item.opts.get("pen")
+        if isinstance(pen, QPen) and pen.style() != Qt.PenStyle.NoPen:
+            width = _base(item, "pen", pen.widthF())
+            scaled = QPen(pen)
+            scaled.setWidthF(width * factor)
+            item.setPen(scaled)
+    elif hasattr(item, "set_line_scale"):
+        item.set_line_scale(factor)
+
+
+def _pt(size) -> float | None:
+    """14.0 from '14pt' (None for anything else)."""
+    if isinstance(size, str) and size.endswith("pt"):
+        try:
+            return float(size[:-2])
+        except ValueError:
+            return None
+    return None
