@@ -1,4 +1,5 @@
-"""``python main.py [--experiment FILE] [--steps N] [--screenshot OUT.png]``: the window, or a screenshot of a finished race.
+"""``python main.py [--experiment FILE] [--steps N] [--screenshot OUT.png] [--presenter] [--view contour|surface]``:
+the window, or a screenshot of a finished race.
 
 With ``--screenshot`` the window opens (offscreen works: QT_QPA_PLATFORM=offscreen), runs the race to its end as fast
 as it can, saves a picture of the whole window and exits 0. Bad options, an unreadable experiment file, a size
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 from lab.errors import LabError
+from widgets.view_modes.names import VIEWS
 
 SCREENSHOT_SIZE = (1400, 900)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
@@ -40,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--size", metavar="WxH", default=None,
                    help="window size for --screenshot (default 1400x900; refused, with the smallest allowed, when "
                         "smaller than the window can be)")
+    p.add_argument("--presenter", action="store_true",
+                   help="open in presenter mode: editing panels hidden, larger fonts and lines (View menu, F5)")
+    p.add_argument("--view", choices=VIEWS, default=VIEWS[0],
+                   help="the plot in the middle: the contour plot or the objective's surface in 3-D (default contour)")
     return p
 
 
@@ -112,11 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     if out is not None:
-        return _screenshot(app, experiment, out, size)
+        return _screenshot(app, experiment, out, size, args)
 
     from widgets.main_window import MainWindow
 
     window = MainWindow(experiment)
+    _show_as_asked(window, args)
     settle_heap()
     if args.experiment is not None:
         window.model.path = args.experiment
@@ -267,7 +274,13 @@ def _quiet_offscreen_noise(mode, context, message: str) -> None:
     sys.stderr.write(message + "\n")
 
 
-def _screenshot(app, experiment, out: Path, size: tuple[int, int]) -> int:
+def _show_as_asked(window, args) -> None:
+    """--view and --presenter (widgets/view_modes)."""
+    window.show_view(args.view)
+    window.set_presenter(args.presenter)
+
+
+def _screenshot(app, experiment, out: Path, size: tuple[int, int], args) -> int:
     from PySide6.QtCore import QEventLoop
 
     from lab.files import atomic_write
@@ -276,6 +289,7 @@ def _screenshot(app, experiment, out: Path, size: tuple[int, int]) -> int:
     from widgets.plots.plot_export import png_bytes
 
     window = MainWindow(experiment, remember=False)
+    _show_as_asked(window, args)
     window.resize(*size)
     window.show()
     app.processEvents()

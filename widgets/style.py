@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QFontMetricsF
 
 # Okabe & Ito (2008), "Color Universal Design": told apart with every common colour-vision deficiency.
 # Ordered so the lecture set's seven get the seven most distinct on a light background; yellow comes last.
@@ -66,9 +66,16 @@ def style_plot(plot_item, left: str = "", bottom: str = "") -> None:
         plot_item.setLabel("bottom", bottom, **label_style)
 
 
-def set_title(plot_item, text: str, pt: int = FONT_PT) -> None:
+def set_title(plot_item, text: str | tuple[str, ...], pt: int = FONT_PT) -> None:
     """Set a plot's title without letting its text widen the plot past its widget (a long title in a narrow
-    pane would otherwise push the axes out of view); a title too long for the pane is cut at its edge."""
+    pane would otherwise push the axes out of view). ``text`` may be a tuple, longest first: the title is the
+    first of them that fits over the plot (chosen again whenever the plot is resized), never a cut one."""
+    choices = (text,) if isinstance(text, str) else tuple(text)
+    plot_item._title_choices = choices
+    if not getattr(plot_item, "_title_fitted", False):
+        plot_item._title_fitted = True
+        plot_item.getViewBox().sigResized.connect(lambda *_: fit_title(plot_item))
+    text = choices[0]
     label = plot_item.titleLabel
     if not getattr(label, "_relaxed", False):
         original = label.updateMin
@@ -84,3 +91,20 @@ def set_title(plot_item, text: str, pt: int = FONT_PT) -> None:
         label.updateMin = update_min_height_only
         label._relaxed = True
     plot_item.setTitle(text, size=f"{pt}pt", color=INK)
+    fit_title(plot_item)
+
+
+def fit_title(plot_item) -> None:
+    """Show the longest of the plot's title texts (``set_title``) that fits the width of its view box."""
+    choices = getattr(plot_item, "_title_choices", ())
+    label = plot_item.titleLabel
+    if not choices or not label.isVisible():
+        return
+    size = label.opts.get("size", f"{FONT_PT}pt")
+    f = QFont()
+    f.setPointSizeF(float(size[:-2]) if size.endswith("pt") else FONT_PT)
+    room = plot_item.getViewBox().width()
+    metrics = QFontMetricsF(f)
+    text = next((c for c in choices if metrics.horizontalAdvance(c) <= room), choices[-1])
+    if text != label.text:
+        label.setText(text, size=size, color=INK)

@@ -175,7 +175,7 @@ def test_speed_control_and_max_steps(window):
     slider.setValue(0)
     assert window.model.speed == SPEEDS[0] == 1
     slider.setValue(slider.maximum())
-    assert window.model.speed == 0.0 and window.controls.speed_label.text() == "as fast as possible"
+    assert window.model.speed == 0.0 and window.controls.speed_label.text() == "full speed"
     window.controls.max_steps.setValue(1234)
     assert window.model.max_steps == 1234 and window.model.race.max_steps == 1234
 

@@ -1,7 +1,7 @@
 """Controls: run / pause, one step, reset, speed (steps per second, up to as fast as possible), max steps."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt, Slot
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Slot
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QWidget
 
 from lab.params import Param
@@ -17,7 +17,7 @@ SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, SP
 
 
 def speed_text(speed: float) -> str:
-    return "as fast as possible" if speed == SPEED_MAX else f"{speed:g} steps/s"
+    return "full speed" if speed == SPEED_MAX else f"{speed:g} steps/s"
 
 
 def speed_index(speed: float) -> int:
@@ -37,7 +37,7 @@ class Controls(QWidget):
         self.run_button = QPushButton("Run")
         self.run_button.setObjectName("runButton")
         self.run_button.setToolTip("run / pause (Space)")
-        self.run_button.setMinimumWidth(110)
+        self.run_button.setMinimumWidth(90)
         self.step_button = QPushButton("Step")
         self.step_button.setObjectName("stepButton")
         self.step_button.setToolTip("one step (→)")
@@ -51,23 +51,24 @@ class Controls(QWidget):
         self.step_button.clicked.connect(model.step)
         self.reset_button.clicked.connect(model.reset)
 
-        layout.addSpacing(16)
+        layout.addSpacing(8)
         layout.addWidget(QLabel("Speed"))
         self.speed = QSlider(Qt.Orientation.Horizontal)
         self.speed.setObjectName("speedControl")
         self.speed.setRange(0, len(SPEEDS) - 1)
         self.speed.setPageStep(1)
         self.speed.setTickPosition(QSlider.TickPosition.TicksBelow)
-        self.speed.setMinimumWidth(120)
-        self.speed.setToolTip("steps per second; all the way right: as fast as possible")
+        self.speed.setMinimumWidth(80)
+        self.speed.setToolTip("steps per second; all the way right: full speed, as fast as the machine can")
         self.speed.valueChanged.connect(self._on_speed_moved)
         layout.addWidget(self.speed)
         self.speed_label = QLabel()
         self.speed_label.setObjectName("speedLabel")
-        self.speed_label.setMinimumWidth(self.speed_label.fontMetrics().horizontalAdvance("as fast as possible") + 8)
+        metrics = self.speed_label.fontMetrics()  # as wide as its widest text: moving the slider moves nothing
+        self.speed_label.setMinimumWidth(max(metrics.horizontalAdvance(speed_text(s)) for s in SPEEDS) + 8)
         layout.addWidget(self.speed_label)
 
-        layout.addSpacing(16)
+        layout.addSpacing(8)
         layout.addWidget(QLabel("Max steps"))
         self.max_steps = QSpinBox()
         self.max_steps.setObjectName("maxStepsSpin")
@@ -75,14 +76,13 @@ class Controls(QWidget):
         self.max_steps.setSingleStep(1000)
         self.max_steps.setGroupSeparatorShown(True)
         self.max_steps.setKeyboardTracking(False)
-        self.max_steps.setMinimumWidth(130)
+        self.max_steps.setMinimumWidth(110)
         self.max_steps.valueChanged.connect(self._on_max_steps_edited)
         layout.addWidget(self.max_steps)
 
         self.counter = QLabel()
         self.counter.setObjectName("stepCounter")
-        self.counter.setMinimumWidth(10)
-        self.counter.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.counter.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)  # room for its text
         self.counter.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self.counter, 1)
 
@@ -96,6 +96,11 @@ class Controls(QWidget):
         self._on_max_steps_changed(model.max_steps)
         self._on_running_changed(model.running)
         self._on_race_advanced()
+
+    def changeEvent(self, ev) -> None:
+        super().changeEvent(ev)
+        if ev.type() == QEvent.Type.FontChange:  # presenter mode's zoom: the counter's room follows its font
+            self._on_max_steps_changed(self.model.max_steps)
 
     @Slot(int)
     def _on_speed_moved(self, index: int) -> None:
@@ -115,6 +120,9 @@ class Controls(QWidget):
     def _on_max_steps_changed(self, steps: int) -> None:
         with QSignalBlocker(self.max_steps):
             self.max_steps.setValue(steps)
+        # the counter's width is that of its longest text in this race, "step N / N": it never re-lays out the
+        # bar while the race runs, and the bar's other controls shrink (never the counter's text) in a narrow window
+        self.counter.setMinimumWidth(self.counter.fontMetrics().horizontalAdvance(f"step {steps:,} / {steps:,}") + 8)
         self._on_race_advanced()
 
     @Slot(bool)
@@ -125,10 +133,7 @@ class Controls(QWidget):
     @Slot(object)
     def _on_race_advanced(self, *_) -> None:
         m = self.model
-        text = f"step {m.step_count:,} / {m.max_steps:,}"
-        if m.running and m.steps_per_second > 0:
-            text += f"   {m.steps_per_second:,.0f} steps/s"
-        self.counter.setText(text)
+        self.counter.setText(f"step {m.step_count:,} / {m.max_steps:,}")  # steps/s: the leaderboard's title
 
 
 class RunSettings(QWidget):

@@ -68,12 +68,13 @@ class ReadOnlyTable(QTableWidget):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header.setMinimumSectionSize(24)
-        header.setDefaultSectionSize(48)  # the stretched last column may shrink to what is left
-        header.setStretchLastSection(True)
+        header.setDefaultSectionSize(48)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 5)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # every column as wide as its texts, never cut: a table narrower than its columns scrolls sideways, one
+        # wider gives the rest to its last column
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
         self._cells: dict[tuple[int, int], tuple] = {}
         self._widest: list[int] = []
 
@@ -99,8 +100,20 @@ class ReadOnlyTable(QTableWidget):
             needed = [max(a, b) for a, b in zip(needed, self._widest)]
         if needed != self._widest:
             self._widest = needed
-            for col, width in enumerate(needed[:-1]):  # the last column stretches
+            for col, width in enumerate(needed):
                 self.setColumnWidth(col, width)
+            self._fill_last()
+
+    def _fill_last(self) -> None:
+        """The last column as wide as its texts, or to the table's right edge when there is room."""
+        if not self._widest:
+            return
+        rest = self.viewport().width() - sum(self._widest[:-1])
+        self.setColumnWidth(len(self._widest) - 1, max(self._widest[-1], rest))
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        self._fill_last()
 
     def forget_widths(self) -> None:
         self._widest = []

@@ -43,7 +43,7 @@ class SeriesPlot(pg.PlotWidget):
     bottom = False  # the three plots share the step axis, one above the other; only the bottom one names it
     half = 0  # the redraw clock's half this plot redraws on (widgets/work/redraw_clock.py)
 
-    def __init__(self, model: LabModel, clock: RedrawClock, object_name: str, title: str, parent=None):
+    def __init__(self, model: LabModel, clock: RedrawClock, object_name: str, title: str | tuple, parent=None):
         super().__init__(parent)
         self.model, self.clock = model, clock
         self._follow = True
@@ -261,11 +261,11 @@ class LossPlot(SeriesPlot):
         self.plot.setLabel("left", "f − f*" if log and obj.min_value != 0 else "f",
                            **{"font-size": f"{FONT_PT}pt", "color": INK})
         if not log:
-            title = "loss  f   (linear: f* unknown)"  # short: a narrow pane cuts a long title
+            title = ("loss  f   (linear: f* unknown)", "f (linear)")
         elif obj.min_value == 0:
-            title = "loss  f   (log scale)"
+            title = ("loss  f   (log scale)", "loss f (log)", "f (log)")
         else:
-            title = f"loss  f − f*   (f* = {obj.min_value:.4g}, log)"
+            title = (f"loss  f − f*   (f* = {obj.min_value:.4g}, log)", "f − f* (log)")
         set_title(self.plot, title, FONT_PT)
         if log:
             floor = floor_for(obj.min_value)
@@ -285,7 +285,8 @@ class LossPlot(SeriesPlot):
 class GradNormPlot(SeriesPlot):
     half = 1
     def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
-        super().__init__(model, clock, "gradNormPlot", "gradient norm  |∇f|   (log scale)", parent)
+        super().__init__(model, clock, "gradNormPlot",
+                         ("gradient norm  |∇f|   (log scale)", "|∇f| (log scale)", "|∇f| (log)"), parent)
         self.set_log_y(True)
         self.plot.setLabel("left", "|∇f|", **{"font-size": f"{FONT_PT}pt", "color": INK})
         self._on_race_reset()
@@ -315,7 +316,8 @@ class ConditionPlot(SeriesPlot):
     half = 1
 
     def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
-        super().__init__(model, clock, "conditionPlot", "condition number κ (log)", parent)
+        super().__init__(model, clock, "conditionPlot",
+                         ("condition number κ (log)", "κ of H (log)", "κ (log)"), parent)
         self.set_log_y(True)
         self.plot.setLabel("left", "κ", **{"font-size": f"{FONT_PT}pt", "color": INK})
         self.guide.hide()

@@ -2,7 +2,7 @@
 
 ``ViewModes`` is a mixin of ``MainWindow``; ``install_view_modes`` builds the surface tab and the menu and reads the
 remembered zoom. Presenter mode hides the editing panels only (set-up column, objective strip, speed and max
-steps): the plots, the leaderboard, the curvature table, the step counter, Run / Step / Reset and anything else
+steps) and the curvature table: the plots, the leaderboard, the step counter, Run / Step / Reset and anything else
 (a lesson's caption) stay, and fonts and lines grow by the zoom. Leaving it shows exactly what it hid.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from widgets.view_modes.names import VIEWS, ZOOM_DEFAULT, ZOOM_RANGE, ZOOM_STEP
 from widgets.view_modes.zoom import apply_zoom
 
 ZOOM_KEY = "view/presenter_zoom"
+PLOTS_SHARE = 0.7  # of the right column's height in presenter mode: the rest is the leaderboard's
 TAB_TITLES = {"contour": "Contour", "surface": "Surface in 3-D"}
 
 
@@ -33,14 +34,19 @@ class ViewModes:
         if on == self.presenter:
             return
         self.presenter = on
+        split = self.right_split
         if on:
-            self._hidden_by_presenter = [w for w in editing_widgets(self) if not w.isHidden()]
+            self._hidden_by_presenter = [w for w in presenter_hides(self) if not w.isHidden()]
+            self._sizes_before_presenter = split.sizes()
             for w in self._hidden_by_presenter:
                 w.hide()
+            total = sum(split.sizes())
+            split.setSizes([round(total * PLOTS_SHARE), total - round(total * PLOTS_SHARE)])
         else:
             for w in getattr(self, "_hidden_by_presenter", []):
                 w.show()
             self._hidden_by_presenter = []
+            split.setSizes(getattr(self, "_sizes_before_presenter", split.sizes()))
         self.presenter_action.setChecked(on)
         for a in self.zoom_actions:
             a.setEnabled(on)
@@ -80,12 +86,14 @@ class ViewModes:
             QTimer.singleShot(0, self, self._apply_zoom)
 
 
-def editing_widgets(window) -> list[QWidget]:
-    """What presenter mode hides: the set-up column, the objective strip, the speed and max-steps controls."""
+def presenter_hides(window) -> list[QWidget]:
+    """What presenter mode hides: the editing panels (the set-up column, the objective strip, the speed and
+    max-steps controls) and the curvature table, whose room goes to the plots and the leaderboard (κ stays, as the
+    plot under the loss)."""
     controls = window.controls
     captions = [w for w in controls.findChildren(QLabel) if w.text() in ("Speed", "Max steps")]
     return [window.findChild(QScrollArea, "setupArea"), window.objective_panel, controls.speed,
-            controls.speed_label, controls.max_steps] + captions
+            controls.speed_label, controls.max_steps, window.curvature] + captions
 
 
 class _LeavePresenterOnClose(QObject):
@@ -150,4 +158,4 @@ def install_view_modes(window) -> None:
     window.installEventFilter(window._leave_presenter_on_close)
 
 
-__all__ = ["ViewModes", "editing_widgets", "install_view_modes"]
+__all__ = ["ViewModes", "install_view_modes", "presenter_hides"]
