@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSignalBlocker, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QSizePolicy, QMessageBox, QScrollArea, QSplitter,
+from PySide6.QtWidgets import (QApplication, QMainWindow, QMessageBox, QScrollArea, QSplitter,
                                QVBoxLayout, QWidget)
 
 from lab.experiment import Experiment
@@ -17,6 +17,7 @@ from widgets.file_dialogs import FileDialogs
 from widgets.model import LabModel
 from widgets.panels.controls import Controls, RunSettings
 from widgets.panels.curvature_panel import CurvaturePanel
+from widgets.panels.fitting_label import FittingLabel
 from widgets.panels.leaderboard import Leaderboard
 from widgets.panels.objective_panel import ObjectivePanel
 from widgets.panels.racers_panel import RacersPanel
@@ -124,9 +125,8 @@ class MainWindow(ViewModes, FileDialogs, QMainWindow):
         bv = QVBoxLayout(board)
         bv.setContentsMargins(4, 2, 2, 2)
         bv.setSpacing(2)
-        rate = QLabel()
+        rate = FittingLabel()  # as much of its text as fits, never cut; it never re-lays out the window
         rate.setObjectName("leaderboardRate")
-        rate.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # its text never re-lays out
         self.leaderboard.rateChanged.connect(lambda text: rate.setText(f"<b>Leaderboard</b> — {text}"))
         rate.setText("<b>Leaderboard</b>")
         bv.addWidget(rate)

@@ -90,6 +90,12 @@ class Surface:
     def __post_init__(self):
         self.w = self.to_w(self.h)
 
+    def coarse(self, every: int) -> Surface:
+        """The same surface on every ``every``-th lattice line (the same height scale): a mesh cheap enough to
+        redraw on every mouse move while the view is being turned."""
+        return Surface(self.gx[::every], self.gy[::every], self.h[::every, ::every], self.lo, self.hi, self.log,
+                       self.what, self.min_value, self.base)
+
     def to_w(self, h: np.ndarray) -> np.ndarray:
         span = self.hi - self.lo if self.hi > self.lo else 1.0
         return (np.clip(h, self.lo, self.hi) - self.lo) / span * HEIGHT - HEIGHT / 2

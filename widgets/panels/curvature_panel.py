@@ -7,9 +7,10 @@ import math
 
 import numpy as np
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from widgets.model import LabModel
+from widgets.panels.fitting_label import FittingLabel
 from widgets.panels.tables import LiveTable, number, swatch
 from widgets.plots.loss_plot import ConditionPlot
 from widgets.work.redraw_clock import RedrawClock
@@ -88,8 +89,7 @@ class CurvaturePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 2, 2)
         layout.setSpacing(2)
-        title = QLabel("<b>Curvature</b> — the Hessian H at each racer's point")
-        title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        title = FittingLabel("<b>Curvature</b> — the Hessian H at each racer's point")
         layout.addWidget(title)
         self.table = CurvatureTable(model, clock)
         layout.addWidget(self.table)

@@ -3,7 +3,8 @@ the racers' paths riding on it (the parts the surface hides thin and dashed) and
 rotate, wheel to zoom. All geometry comes from lab/views/surface.py; this widget only paints.
 
 The mesh is painted into a QImage kept until the camera, the objective or the size changes; a redraw during a
-race paints that image and the paths over it.
+race paints that image and the paths over it. While the view is dragged the mesh is a coarser one (every
+DRAG_EVERY-th lattice line), the full one again when the mouse is released.
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from widgets.plots.contour_plot import banded_colormap
 from widgets.style import FONT_PT, HALO_WIDTH, INK, LINE_WIDTH, MARKER_SIZE, font
 from widgets.work.redraw_clock import RedrawClock
 
-PATH_POINTS = 300      # points per path drawn (evenly spread over its steps, the last always kept)
+DRAG_EVERY = 2         # while the view is dragged the mesh has every 2nd lattice line: 4× fewer polygons
+PATH_POINTS = 200      # points per path drawn (evenly spread over its steps, the last always kept)
 DEGREES_PER_PIXEL = 0.4
 WHEEL_STEP = 1.12      # zoom factor per wheel notch
 HIDDEN_ALPHA = 110
@@ -70,6 +72,11 @@ class SurfaceView(QWidget):
             self._surface, self._surface_for = geometry.surface(obj), obj
         return self._surface
 
+    def _coarse(self, s: geometry.Surface) -> geometry.Surface:
+        if getattr(self, "_coarse_of", None) is not s:
+            self._coarse_of, self._coarse_surface = s, s.coarse(DRAG_EVERY)
+        return self._coarse_surface
+
     def set_camera(self, camera: geometry.Camera) -> None:
         self.camera = camera
         self.update()
@@ -110,7 +117,9 @@ class SurfaceView(QWidget):
         self.set_camera(self.camera.rotated(-d.x() * DEGREES_PER_PIXEL, d.y() * DEGREES_PER_PIXEL))
 
     def mouseReleaseEvent(self, ev) -> None:
-        self._drag = None
+        if self._drag is not None:
+            self._drag = None
+            self.update()  # the full mesh again
 
     def wheelEvent(self, ev) -> None:
         notches = ev.angleDelta().y() / 120.0
@@ -130,7 +139,7 @@ class SurfaceView(QWidget):
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
                        f"{obj.name} has {obj.dim} parameters:\nno surface to draw — watch the loss curves")
         else:
-            p.drawImage(0, 0, self.mesh_image(s))
+            p.drawImage(0, 0, self.mesh_image(s if self._drag is None else self._coarse(s)))
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             self._paint_paths(p, s)
             self._paint_caption(p, s)
@@ -190,16 +199,20 @@ class SurfaceView(QWidget):
             faint = QColor(color)
             faint.setAlpha(HIDDEN_ALPHA)
             good = np.isfinite(pix).all(axis=1)
-            for seen, pens in ((False, [self._pen(faint, 1.5 * scale, Qt.PenStyle.DashLine)]),
-                               (True, [self._pen(QColor(255, 255, 255, 235), HALO_WIDTH * scale),
-                                       self._pen(color, LINE_WIDTH * scale)])):
-                # a segment is drawn solid when both its ends are seen, dashed when either is hidden
+            # a segment is drawn in full when both its ends are seen, thin and faint when either is hidden; the
+            # halo and the faint line without antialiasing (a wide antialiased pen costs most of a frame), and
+            # nothing antialiased while the view is dragged
+            for seen, pens in ((False, [(self._pen(faint, 2 * scale), False)]),
+                               (True, [(self._pen(QColor(255, 255, 255), HALO_WIDTH * scale), False),
+                                       (self._pen(color, LINE_WIDTH * scale), True)])):
                 both = good[1:] & good[:-1] & ((~hid[1:] & ~hid[:-1]) if seen else (hid[1:] | hid[:-1]))
-                for run in _runs(both):
-                    line = fn.arrayToQPath(pix[run[0]:run[1] + 2, 0], pix[run[0]:run[1] + 2, 1])
-                    for pen in pens:
-                        p.setPen(pen)
-                        p.drawPath(line)
+                runs = _runs(both)
+                for pen, smooth in pens:
+                    p.setRenderHint(QPainter.RenderHint.Antialiasing, smooth and self._drag is None)
+                    p.setPen(pen)
+                    for first, last in runs:
+                        p.drawPath(fn.arrayToQPath(pix[first:last + 2, 0], pix[first:last + 2, 1]))
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             last = np.flatnonzero(good)
             if len(last):
                 k = last[-1]
@@ -211,8 +224,8 @@ class SurfaceView(QWidget):
                 p.setBrush(Qt.BrushStyle.NoBrush)
 
     @staticmethod
-    def _pen(color: QColor, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
-        pen = QPen(color, width, style)
+    def _pen(color: QColor, width: float) -> QPen:
+        pen = QPen(color, width)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         return pen
