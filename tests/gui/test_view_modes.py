@@ -250,3 +250,28 @@ def test_a_many_parameter_objective_says_there_is_no_surface(qtbot, window):
     window.surface_view.grab()  # paints the note, no error
     with pytest.raises(ValueError):
         window.show_view("cube")
+
+
+def test_command_line_presenter_and_surface_screenshot(tmp_path):
+    """``--presenter --view surface --screenshot``: the picture, exit 0; and a refused size exits 2 cleanly (the
+    window left presenter mode while closing: nothing left queued to crash the interpreter's exit)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from PySide6.QtGui import QImage
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = tmp_path / "shot.png"
+    args = [sys.executable, "main.py", "--steps", "30", "--presenter", "--view", "surface", "--screenshot"]
+    done = subprocess.run(args + [str(out), "--size", "1024x768"], cwd=root, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1024, 768)
+    refused = subprocess.run(args + [str(tmp_path / "no.png"), "--size", "300x200"], cwd=root, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and refused.stderr.startswith("error: --size 300x200 is smaller"), refused.stderr
+    assert not (tmp_path / "no.png").exists()

@@ -74,7 +74,8 @@ class SeriesPlot(pg.PlotWidget):
         self._drawn: list[int] = []
         self._dirty = True
         self.guide = pg.InfiniteLine(angle=0, pen=pg.mkPen(GUIDE, width=2, style=Qt.PenStyle.DashLine),
-                                     label="", labelOpts={"position": 0.85, "color": GUIDE, "movable": False,
+                                     label="", labelOpts={"position": 0.99, "color": GUIDE, "movable": False,
+                                                          "anchors": [(1, 1), (1, 1)],  # ends at the right edge
                                                           "fill": pg.mkBrush(255, 255, 255, 200)})
         self.guide.label.setFont(font(FONT_PT - 1))
         self.guide.setZValue(-5)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from lab.views import surface as geometry
 from widgets.model import LabModel
 from widgets.plots.contour_plot import banded_colormap
-from widgets.style import FONT_PT, HALO_WIDTH, INK, LINE_WIDTH, MARKER_SIZE, font
+from widgets.style import FONT_PT, GUIDE, HALO_WIDTH, INK, LINE_WIDTH, MARKER_SIZE, font
 from widgets.work.redraw_clock import RedrawClock
 
 DRAG_EVERY = 2         # while the view is dragged the mesh has every 2nd lattice line: 4× fewer polygons
@@ -27,6 +27,7 @@ PATH_POINTS = 200      # points per path drawn (evenly spread over its steps, th
 DEGREES_PER_PIXEL = 0.4
 WHEEL_STEP = 1.12      # zoom factor per wheel notch
 HIDDEN_ALPHA = 110
+LUT_FROM = 0.12        # where on the contour's colour map the surface's lowest point is
 
 
 class SurfaceView(QWidget):
@@ -42,7 +43,8 @@ class SurfaceView(QWidget):
         self.setToolTip("drag: rotate · wheel: zoom")
         self.camera = geometry.Camera(zoom=1.25)
         self.line_scale = 1.0  # presenter mode's zoom: lines, markers and text
-        self.lut = banded_colormap().getLookupTable(nPts=256, alpha=False)
+        # the contour's colours from its second band up: its lowest, white, would vanish on the white background
+        self.lut = banded_colormap().getLookupTable(start=LUT_FROM, nPts=256, alpha=False)
         self._surface: geometry.Surface | None = None
         self._surface_for = None
         self._mesh: QImage | None = None
@@ -157,6 +159,7 @@ class SurfaceView(QWidget):
         image.fill(Qt.GlobalColor.white)
         frame = geometry.mesh_frame(s, self.camera, w, h, self.lut)
         p = QPainter(image)
+        self._paint_rim(p, s, w, h)
         p.setPen(Qt.PenStyle.NoPen)
         poly = fn.create_qpolygonf(4)
         corners = fn.ndarray_from_qpolygonf(poly)  # one QPolygonF whose points are written in place: no per-quad
@@ -168,6 +171,15 @@ class SurfaceView(QWidget):
         p.end()
         self._mesh, self._mesh_key = image, key
         return image
+
+    def _paint_rim(self, p: QPainter, s: geometry.Surface, w: int, h: int) -> None:
+        """The surface's border, under the mesh: where the border is in front, half its pen shows outside the
+        surface and outlines it against the background; behind the surface the mesh covers it."""
+        v = geometry.vertices(s)
+        rim = np.concatenate([v[:, 0], v[-1, 1:], v[-2::-1, -1], v[0, -2::-1]])
+        pix, _ = self.camera.project(rim, w, h)
+        p.setPen(QPen(QColor(GUIDE), 3 * self.line_scale))
+        p.drawPath(fn.arrayToQPath(pix[:, 0], pix[:, 1]))
 
     def _paint_axes(self, p: QPainter, s: geometry.Surface) -> None:
         """x and y at the middle of the floor's edges, outside it."""

@@ -7,7 +7,7 @@ steps) and the curvature table: the plots, the leaderboard, the step counter, Ru
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QScrollArea, QTabWidget, QWidget
 
@@ -18,7 +18,7 @@ from widgets.view_modes.names import VIEWS, ZOOM_DEFAULT, ZOOM_RANGE, ZOOM_STEP
 from widgets.view_modes.zoom import apply_zoom
 
 ZOOM_KEY = "view/presenter_zoom"
-PLOTS_SHARE = 0.7  # of the right column's height in presenter mode: the rest is the leaderboard's
+PLOTS_SHARE = 0.66  # of the right column's height in presenter mode: the rest is the leaderboard's
 TAB_TITLES = {"contour": "Contour", "surface": "Surface in 3-D"}
 
 
@@ -79,6 +79,10 @@ class ViewModes:
 
     def _apply_zoom(self) -> None:
         apply_zoom(self, self.zoom if self.presenter else 1.0)
+        # the plots' layouts now, not from the event loop: when this runs as the window closes (presenter mode
+        # left on closing), a layout request still queued at the interpreter's exit called back into Python
+        # objects already torn down (a segmentation fault)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
     def _reapply_zoom(self) -> None:
         """After a new race or objective the views rebuilt curves and labels at their usual sizes."""
@@ -120,6 +124,8 @@ def install_view_modes(window) -> None:
     tabs.addTab(window.surface_view, TAB_TITLES["surface"])
     split.setSizes(sizes)
     window.plot_tabs = tabs
+    window.bottom_split.setStretchFactor(0, 0)  # a narrow window takes the room from the curvature table (it
+    window.bottom_split.setStretchFactor(1, 1)  # scrolls), not from the leaderboard's status column
 
     if window.remember:
         store = lab_settings.open_settings()

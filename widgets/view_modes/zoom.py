@@ -89,8 +89,24 @@ def _zoom_item(item, factor: float) -> None:
             scaled = QPen(pen)
             scaled.setWidthF(width * factor)
             item.setPen(scaled)
+    elif isinstance(item, pg.LegendItem):
+        fit_legend(item)
     elif hasattr(item, "set_line_scale"):
         item.set_line_scale(factor)
+
+
+def fit_legend(legend: pg.LegendItem) -> None:
+    """As many columns as the legend's row holds at its labels' size (its usual count at most): a legend wider
+    than its plot would be cut at the plot's edge."""
+    most = _base(legend, "columns", legend.columnCount)
+    parent = legend.parentLayoutItem() or legend.parentItem()
+    room = parent.geometry().width() if parent is not None else 0
+    if not room or not legend.items:
+        return
+    widest = max(label.boundingRect().width() + sample.boundingRect().width() + 12 for sample, label in legend.items)
+    columns = max(1, min(most, int(room // max(widest, 1))))
+    if columns != legend.columnCount:
+        legend.setColumnCount(columns)
 
 
 def _pt(size) -> float | None:
