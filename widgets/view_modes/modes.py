@@ -15,7 +15,7 @@ from widgets import settings as lab_settings
 from widgets.plots.surface_view import SurfaceView
 from widgets.style import FONT_PT, font
 from widgets.view_modes.names import VIEWS, ZOOM_DEFAULT, ZOOM_RANGE, ZOOM_STEP
-from widgets.view_modes.zoom import apply_zoom
+from widgets.view_modes.zoom import apply_zoom, fit_legend
 
 ZOOM_KEY = "view/presenter_zoom"
 PLOTS_SHARE = 0.66  # of the right column's height in presenter mode: the rest is the leaderboard's
@@ -100,6 +100,15 @@ def presenter_hides(window) -> list[QWidget]:
             controls.speed_label, controls.max_steps, window.curvature] + captions
 
 
+class _FitLegend(QObject):
+    """The contour plot's legend takes as many columns as its width holds, whenever the plot is resized."""
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            fit_legend(obj.legend)
+        return False
+
+
 class _LeavePresenterOnClose(QObject):
     """Closing in presenter mode first shows the panels again, so the splitters are remembered as they are
     in the normal window (a hidden column would come back collapsed)."""
@@ -160,6 +169,9 @@ def install_view_modes(window) -> None:
         a.setEnabled(False)
     window.model.raceReset.connect(window._reapply_zoom)
     window.model.objectiveChanged.connect(window._reapply_zoom)
+    window.model.raceReset.connect(lambda: QTimer.singleShot(0, window, lambda: fit_legend(window.contour.legend)))
+    window._fit_legend = _FitLegend(window)
+    window.contour.installEventFilter(window._fit_legend)
     window._leave_presenter_on_close = _LeavePresenterOnClose(window)
     window.installEventFilter(window._leave_presenter_on_close)
 

@@ -99,12 +99,17 @@ def fit_legend(legend: pg.LegendItem) -> None:
     """As many columns as the legend's row holds at its labels' size (its usual count at most): a legend wider
     than its plot would be cut at the plot's edge."""
     most = _base(legend, "columns", legend.columnCount)
-    parent = legend.parentLayoutItem() or legend.parentItem()
-    room = parent.geometry().width() if parent is not None else 0
-    if not room or not legend.items:
+    views = legend.scene().views() if legend.scene() is not None else []
+    room = views[0].width() - 8 if views else 0
+    if room <= 0 or not legend.items:
         return
-    widest = max(label.boundingRect().width() + sample.boundingRect().width() + 12 for sample, label in legend.items)
-    columns = max(1, min(most, int(room // max(widest, 1))))
+    widths = [label.item.boundingRect().width() + sample.boundingRect().width() + 12  # the text's own width
+              for sample, label in legend.items]
+
+    def fits(c: int) -> bool:  # items fill rows left to right: column k holds items k, k + c, k + 2c, …
+        return sum(max(widths[k::c]) for k in range(min(c, len(widths)))) <= room
+
+    columns = next((c for c in range(most, 0, -1) if fits(c)), 1)
     if columns != legend.columnCount:
         legend.setColumnCount(columns)
 
