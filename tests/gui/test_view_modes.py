@@ -81,6 +81,12 @@ def cut_texts(window) -> list[str]:
                               else table.verticalScrollBar())
                     if not scroll.isVisible():
                         bad.append(f"{table.objectName()} cell {item.text()!r} cut and no scroll bar")
+    legend = window.contour.legend
+    if window.contour.isVisible():
+        for _, label in legend.items:
+            right = label.item.sceneBoundingRect().right()
+            if right > window.contour.width() + 1:
+                bad.append(f"legend entry {label.text!r} ends at {right:.0f} > {window.contour.width()}")
     for name, widget in window.plots.items():
         plot = widget.getPlotItem()
         title = plot.titleLabel
