@@ -143,6 +143,7 @@ class SurfaceView(QWidget):
         else:
             p.drawImage(0, 0, self.mesh_image(s if self._drag is None else self._coarse(s)))
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            self._paint_minima(p, s)
             self._paint_paths(p, s)
             self._paint_caption(p, s)
         p.end()
@@ -190,6 +191,24 @@ class SurfaceView(QWidget):
         for name, point in (("x", (0.0, -1.25, floor)), ("y", (-1.25, 0.0, floor))):
             (x, y), _ = self.camera.project(np.array(point), self.width(), self.height())
             p.drawText(QRectF(x - 20, y - 14, 40, 28), Qt.AlignmentFlag.AlignCenter, name)
+
+    def _paint_minima(self, p: QPainter, s: geometry.Surface) -> None:
+        """The objective's known minima, as white stars on the contour plot: white dots where the surface does
+        not hide them."""
+        obj = self.model.objective
+        if not len(obj.minima):
+            return
+        xy = np.asarray(obj.minima, float)[:, :2]
+        with np.errstate(all="ignore"):
+            world = s.world(xy, obj.value(xy))
+        pix, _ = self.camera.project(world, self.width(), self.height())
+        seen = ~geometry.hidden(s, self.camera, world) & np.isfinite(pix).all(axis=1)
+        r = 5 * self.line_scale
+        p.setPen(self._pen(QColor(INK), 2 * self.line_scale))
+        p.setBrush(QColor("#FFFFFF"))
+        for x, y in pix[seen]:
+            p.drawEllipse(QPointF(x, y), r, r)
+        p.setBrush(Qt.BrushStyle.NoBrush)
 
     def _paint_paths(self, p: QPainter, s: geometry.Surface) -> None:
         obj = self.model.objective
