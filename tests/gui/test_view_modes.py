@@ -281,3 +281,19 @@ def test_command_line_presenter_and_surface_screenshot(tmp_path):
                              capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2 and refused.stderr.startswith("error: --size 300x200 is smaller"), refused.stderr
     assert not (tmp_path / "no.png").exists()
+
+
+def test_the_keys_in_presenter_mode(qtbot, window):
+    """F5 in and out, → steps and Ctrl+= zooms while the editing panels are hidden (real key presses)."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert window.presenter
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: window.model.step_count == 1)
+    qtbot.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert window.zoom == pytest.approx(ZOOM_DEFAULT + 0.125)
+    qtbot.keyClick(window, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert window.zoom == ZOOM_DEFAULT
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert not window.presenter
