@@ -118,8 +118,8 @@ def test_presenter_mode_hides_the_editing_panels_only(qtbot, window):
     assert window.presenter_action.shortcut() == QKeySequence("F5")
     assert not window.findChild(QScrollArea, "setupArea").isVisible()
     assert not window.objective_panel.isVisible() and not window.controls.max_steps.isVisible()
-    for kept in (window.contour, window.loss_plot, window.grad_plot, window.leaderboard, window.controls.counter,
-                 window.controls.run_button):
+    for kept in (window.contour, window.loss_plot, window.grad_plot, window.leaderboard, window.curvature,
+                 window.controls.counter, window.controls.run_button):
         assert kept.isVisible()
     assert window.leaderboard.font().pointSizeF() == pytest.approx(14 * ZOOM_DEFAULT)
     step = window.model.step_count

@@ -2,7 +2,7 @@
 
 ``ViewModes`` is a mixin of ``MainWindow``; ``install_view_modes`` builds the surface tab and the menu and reads the
 remembered zoom. Presenter mode hides the editing panels only (set-up column, objective strip, speed and max
-steps) and the curvature table: the plots, the leaderboard, the step counter, Run / Step / Reset and anything else
+steps): the plots, the leaderboard, the curvature table, the step counter, Run / Step / Reset and anything else
 (a lesson's caption) stay, and fonts and lines grow by the zoom. Leaving it shows exactly what it hid.
 """
 from __future__ import annotations
@@ -50,7 +50,11 @@ class ViewModes:
         self.presenter_action.setChecked(on)
         for a in self.zoom_actions:
             a.setEnabled(on)
+        if on:
+            self._bottom_before_presenter = self.bottom_split.sizes()
         self._apply_zoom()
+        if not on:
+            self.bottom_split.setSizes(getattr(self, "_bottom_before_presenter", self.bottom_split.sizes()))
         self.statusBar().showMessage(f"Presenter mode, zoom {self.zoom:.0%} (Ctrl+= / Ctrl+− / Ctrl+0; F5 leaves)"
                                      if on else "Presenter mode off", 0)
 
@@ -79,6 +83,10 @@ class ViewModes:
 
     def _apply_zoom(self) -> None:
         apply_zoom(self, self.zoom if self.presenter else 1.0)
+        if self.presenter:  # the leaderboard as wide as its columns at this zoom, the curvature table the rest
+            total = sum(self.bottom_split.sizes())
+            board = min(table_width(self.leaderboard) + 8, total)
+            self.bottom_split.setSizes([board, total - board])
         # the plots' layouts now, not from the event loop: when this runs as the window closes (presenter mode
         # left on closing), a layout request still queued at the interpreter's exit called back into Python
         # objects already torn down (a segmentation fault)
@@ -90,14 +98,24 @@ class ViewModes:
             QTimer.singleShot(0, self, self._apply_zoom)
 
 
+def table_width(table) -> int:
+    """The width ``table`` needs to show all its columns, its row numbers and a vertical scroll bar."""
+    shown = [c for c in range(table.columnCount()) if not table.isColumnHidden(c)]
+    columns = sum(table.columnWidth(c) for c in shown[:-1])  # the last one may be stretched to the edge: its own
+    if shown:                                                 # width is what its texts need
+        last = shown[-1]
+        columns += max(table.sizeHintForColumn(last), table.horizontalHeader().sectionSizeHint(last))
+    numbers = table.verticalHeader().sizeHint().width() if table.verticalHeader().isVisible() else 0
+    return columns + numbers + table.verticalScrollBar().sizeHint().width() + 2 * table.frameWidth()
+
+
 def presenter_hides(window) -> list[QWidget]:
-    """What presenter mode hides: the editing panels (the set-up column, the objective strip, the speed and
-    max-steps controls) and the curvature table, whose room goes to the plots and the leaderboard (κ stays, as the
-    plot under the loss)."""
+    """What presenter mode hides: the editing panels only — the set-up column, the objective strip, the speed and
+    max-steps controls."""
     controls = window.controls
     captions = [w for w in controls.findChildren(QLabel) if w.text() in ("Speed", "Max steps")]
     return [window.findChild(QScrollArea, "setupArea"), window.objective_panel, controls.speed,
-            controls.speed_label, controls.max_steps, window.curvature] + captions
+            controls.speed_label, controls.max_steps] + captions
 
 
 class _FitLegend(QObject):
