@@ -18,7 +18,7 @@ from widgets.view_modes.names import VIEWS, ZOOM_DEFAULT, ZOOM_RANGE, ZOOM_STEP
 from widgets.view_modes.zoom import apply_zoom, fit_legend
 
 ZOOM_KEY = "view/presenter_zoom"
-PLOTS_SHARE = 0.66  # of the right column's height in presenter mode: the rest is the leaderboard's
+PLOTS_SHARE = 0.66  # of the right column's height in presenter mode: the rest is the tables'
 TAB_TITLES = {"contour": "Contour", "surface": "Surface in 3-D"}
 
 

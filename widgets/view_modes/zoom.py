@@ -15,7 +15,8 @@ BASE = "zoomBasePointSize"  # a widget's dynamic property: its font's point size
 def apply_zoom(root: QWidget, factor: float) -> None:
     """Scale ``root`` and everything in it to ``factor`` × its size at factor 1."""
     widgets = [root] + root.findChildren(QWidget)
-    own = [w for w in widgets if w.testAttribute(Qt.WidgetAttribute.WA_SetFont)]
+    own = [w for w in widgets if w.testAttribute(Qt.WidgetAttribute.WA_SetFont)
+           and (w.property(BASE) is not None or w.font().pointSizeF() > 0)]  # a font set in pixels: left alone
     for w in own:  # every base first: setting a parent's font changes what an inheriting child reports
         if w.property(BASE) is None:
             w.setProperty(BASE, w.font().pointSizeF())
@@ -45,7 +46,8 @@ def _zoom_table(table: QTableWidget, factor: float) -> None:
     table.setIconSize(QSize(icon, icon))
     if hasattr(table, "forget_widths"):  # the lab's tables fit their columns to their texts: fit them afresh
         table.forget_widths()
-        table.refresh() if hasattr(table, "refresh") else None
+        if hasattr(table, "refresh"):  # live tables rewrite their rows (and fit) from the model
+            table.refresh()
         table.fit_widths(icon_col=0, grow_only=False)
 
 
