@@ -224,20 +224,28 @@ w.close()
 """
 
 
+@pytest.mark.parametrize("where", ["named", "default"])
 @pytest.mark.parametrize("what", ["a FIFO", "a huge file"])
-def test_hole2_a_settings_file_that_is_a_fifo_or_huge_is_never_opened(tmp_path, what):
-    """In a real process (before, QSettings opened the FIFO and waited for a writer for ever)."""
+def test_hole2_a_settings_file_that_is_a_fifo_or_huge_is_never_opened(tmp_path, what, where):
+    """In a real process (before, QSettings opened the FIFO and waited for a writer for ever) — the file named by
+    OPTIMIZER_LAB_SETTINGS, and the default one (under XDG_CONFIG_HOME), which QSettings used to open unchecked."""
     import subprocess
     import sys
     from pathlib import Path
 
-    path = tmp_path / "settings.ini"
+    if where == "named":
+        path = tmp_path / "settings.ini"
+        env = dict(os.environ, OPTIMIZER_LAB_SETTINGS=str(path), QT_QPA_PLATFORM="offscreen")
+    else:
+        path = tmp_path / "config" / "OptimizerLab" / "Optimizer Lab.ini"
+        path.parent.mkdir(parents=True)
+        env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "config"), QT_QPA_PLATFORM="offscreen")
+        env.pop("OPTIMIZER_LAB_SETTINGS", None)
     if what == "a FIFO":
         os.mkfifo(path)
     else:
         with open(path, "wb") as fh:
             fh.truncate(4 * 10**9)
-    env = dict(os.environ, OPTIMIZER_LAB_SETTINGS=str(path), QT_QPA_PLATFORM="offscreen")
     root = Path(__file__).resolve().parents[2]
     try:
         done = subprocess.run([sys.executable, "-c", SHOW_STATUS], cwd=root, env=env, capture_output=True,
