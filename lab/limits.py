@@ -41,3 +41,7 @@ MAX_SETTINGS_BYTES = 4_000_000
 
 __all__ = ["MAX_COLOR", "MAX_DERIVATIVE_SIZE", "MAX_EXPERIMENT_BYTES", "MAX_FORMULA", "MAX_FORMULA_DEPTH",
            "MAX_LABEL", "MAX_RACERS", "MAX_SEED", "MAX_SETTINGS_BYTES", "MAX_STEPS", "MAX_TRAJECTORY_BYTES"]
+
+PLUGIN_IMPORT_SECONDS = 10.0
+"""How long one optimizer plug-in may take to import and build its spec: one that takes longer (a hang, a network
+call) is skipped with one line, and the lab starts without it."""
