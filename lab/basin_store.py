@@ -24,7 +24,8 @@ from typing import Any, Callable
 import numpy as np
 
 from lab.errors import LabError
-from lab.files import shown, write_text
+from lab.files import read_text, shown, write_text
+from lab.limits import MAX_EXPERIMENT_BYTES
 
 FORMAT = "optimizer-lab basin folder"
 VERSION = 1
@@ -77,17 +78,17 @@ def open_folder(path, settings: dict, shape: tuple[int, int], blocks: int, block
         raise LabError(f"--out {shown(path)}: folder {shown(folder.parent)} does not exist")
     if folder.is_dir() and any(folder.iterdir()):
         try:
-            old = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            old = json.loads(read_text(folder / "meta.json", MAX_EXPERIMENT_BYTES, "MAX_EXPERIMENT_BYTES"))
+            if not isinstance(old, dict) or old.get("format") != FORMAT:
+                raise ValueError
+        except (LabError, ValueError):
             raise LabError(f"--out {shown(path)}: the folder is not empty and holds no basin map; choose an empty "
                            f"or new folder") from None
         same = {k: old.get(k) for k in ("format", "version", "settings", "shape", "blocks", "block")}
         if same != {k: meta[k] for k in same}:
             raise LabError(f"--out {shown(path)}: the folder holds another map "
                            f"({_differs(old.get('settings'), settings)}); choose another folder or remove it")
-        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r+") for name in ARRAYS}
-        done = np.load(folder / "done.npy", mmap_mode="r+")
-        return BasinFolder(folder, meta, arrays, done)
+        return BasinFolder(folder, meta, *_reopen(folder, path, tuple(shape), blocks))
     try:
         folder.mkdir(exist_ok=True)
         arrays = {}
@@ -99,6 +100,29 @@ def open_folder(path, settings: dict, shape: tuple[int, int], blocks: int, block
     except OSError as exc:
         raise LabError(f"--out {shown(path)}: cannot write there ({exc.strerror or exc})") from None
     return BasinFolder(folder, meta, arrays, done)
+
+
+def _reopen(folder: Path, path, shape: tuple, blocks: int) -> tuple[dict, np.ndarray]:
+    """The store's arrays, opened to be written, each checked against the map's shape; LabError when one is missing
+    or damaged (a resumed map must never write into the wrong place)."""
+    try:
+        arrays = {}
+        for name, (dtype, tail) in ARRAYS.items():
+            arrays[name] = _opened(folder / f"{name}.npy", dtype, shape + tail)
+        return arrays, _opened(folder / "done.npy", bool, (blocks,))
+    except (OSError, ValueError) as exc:
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LabError(f"--out {shown(path)}: the folder's map is damaged ({why[:200]}); remove it or choose another "
+                       f"folder") from None
+
+
+def _opened(file: Path, dtype, shape: tuple) -> np.ndarray:
+    if not file.is_file():
+        raise ValueError(f"{file.name} is missing")
+    array = np.load(file, mmap_mode="r+", allow_pickle=False)
+    if array.dtype != np.dtype(dtype) or array.shape != shape:
+        raise ValueError(f"{file.name} holds {array.dtype} {array.shape}, not {np.dtype(dtype)} {shape}")
+    return array
 
 
 def _differs(old, new) -> str:

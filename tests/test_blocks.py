@@ -147,3 +147,28 @@ def test_the_progress_bar_draws_on_a_terminal_only():
     bar(1, 2)
     bar.close()
     assert quiet.getvalue() == ""
+
+
+@pytest.mark.parametrize("damage", ["meta.json is junk", "meta.json is a FIFO", "label.npy is missing",
+                                    "done.npy has the wrong shape", "step.npy is not an array"])
+def test_a_damaged_folder_store_is_refused_in_one_line_and_left_as_it_is(tmp_path, damage):
+    import os
+
+    folder = tmp_path / "map"
+    map_to_folder(folder, HIMMELBLAU, "sgd", {"lr": 1e-3}, steps=5, grid=4)
+    if damage == "meta.json is junk":
+        (folder / "meta.json").write_bytes(b"\x00\xff" * 100)
+    elif damage == "meta.json is a FIFO":
+        (folder / "meta.json").unlink()
+        os.mkfifo(folder / "meta.json")
+    elif damage == "label.npy is missing":
+        (folder / "label.npy").unlink()
+    elif damage == "done.npy has the wrong shape":
+        np.save(folder / "done.npy", np.zeros(7, dtype=bool))
+    else:
+        (folder / "step.npy").write_bytes(b"not numpy")
+    before = {p.name: (p.read_bytes() if p.is_file() else None) for p in folder.iterdir()}
+    with pytest.raises(LabError, match=r"holds no basin map|the folder's map is damaged") as caught:
+        map_to_folder(folder, HIMMELBLAU, "sgd", {"lr": 1e-3}, steps=5, grid=4)
+    assert "\n" not in str(caught.value)
+    assert {p.name: (p.read_bytes() if p.is_file() else None) for p in folder.iterdir()} == before
