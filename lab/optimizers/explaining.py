@@ -67,6 +67,12 @@ def sup(n: int) -> str:
     return str(int(n)).translate(_SUPERSCRIPTS)
 
 
+def weight_decay_lines(s: Step) -> list[str]:
+    """The line of torch's coupled weight decay, g ← g + wd·x, when the optimizer has one that is on."""
+    wd = s.hp.get("weight_decay", 0.0)
+    return [f"g ← g + wd·x = {vec(s.g + wd * s.x)}   (wd = {num(wd)})"] if wd else []
+
+
 def matrix(h) -> str:
     """A small matrix as '[[a, b], [c, d]]'; a larger one as its size (its eigenvalues say more)."""
     h = np.asarray(h, dtype=float)
@@ -75,4 +81,4 @@ def matrix(h) -> str:
     return "[" + ", ".join("[" + ", ".join(num(v) for v in row) + "]" for row in h) + "]"
 
 
-__all__ = ["NUM_DIGITS", "SHOWN", "Step", "matrix", "num", "sup", "vec"]
+__all__ = ["NUM_DIGITS", "SHOWN", "Step", "matrix", "num", "sup", "vec", "weight_decay_lines"]
