@@ -8,7 +8,7 @@ from typing import Callable
 import numpy as np
 
 from lab.engine import replay
-from lab.engine.replay import SNAPSHOT_EVERY, Snapshots, float_fg
+from lab.engine.replay import Snapshots, float_fg
 from lab.engine.status import (Status, absmax, check_limits, classify, divergence_reason, stationary_reasons,
                                still_running)
 from lab.objectives.base import Function2D, Objective, float_safe
@@ -57,7 +57,7 @@ class Track:
         self.n = 0
         self.status, self.status_step, self.reason = RUNNING, None, ""
         self.notes: list[tuple[int, str]] = []
-        self.snapshots = Snapshots()  # the optimizer's state every SNAPSHOT_EVERY steps, for rewinding
+        self.snapshots = Snapshots()  # the optimizer's state now and then, for rewinding (lab/engine/replay.py)
         self._state = None
         self._grad: np.ndarray | None = None
         self._floats: FloatSteps | None = None  # the fast path: the optimizer's rule on floats, holding the state
@@ -250,9 +250,8 @@ class Race:
                 moved.append(tr)
                 points.append(tuple(new.tolist()))
         self.step_count = k
-        if k % SNAPSHOT_EVERY == 0:
-            for tr in moved:
-                tr.snapshots.take(k, tr.state, tr._floats is not None)
+        if k % replay.SNAPSHOT_EVERY_UPDATE == 0:
+            replay.snapshot(moved, k)
         self._evaluate_floats(moved, points, k)
         if len(self._alive) != len(moved) or any(not tr.running for tr in moved):
             self._alive = [tr for tr in self._alive if tr.running]
@@ -305,9 +304,8 @@ class Race:
                 alive.append(tr)
                 points.append(new)
         self.step_count = k
-        if k % SNAPSHOT_EVERY == 0:
-            for tr in alive:
-                tr.snapshots.take(k, tr._state, False)
+        if k % replay.SNAPSHOT_EVERY_UPDATE == 0:
+            replay.snapshot(alive, k)
         if alive:
             self._evaluate(alive, np.array(points, dtype=float), k)
         self._alive = [tr for tr in self.tracks if tr.running]
