@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from lab.errors import LabError
+from widgets.lessons.options import add_lesson_options, lesson_from_args
 
 SCREENSHOT_SIZE = (1400, 900)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
@@ -40,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--size", metavar="WxH", default=None,
                    help="window size for --screenshot (default 1400x900; refused, with the smallest allowed, when "
                         "smaller than the window can be)")
+    add_lesson_options(p)
     return p
 
 
@@ -73,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
             from lab.experiment import Experiment
 
             experiment = Experiment.load(args.experiment)
+        lesson = lesson_from_args(args)  # (lesson, page) or None
+        if lesson is not None:
+            experiment = lesson[0].experiment(lesson[1])
         if args.steps is not None:
             if not 1 <= args.steps <= 1_000_000:
                 raise _BadUsage(f"--steps must be between 1 and 1000000, got {args.steps}")
@@ -112,11 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     if out is not None:
-        return _screenshot(app, experiment, out, size)
+        return _screenshot(app, experiment, out, size, lesson)
 
     from widgets.main_window import MainWindow
 
     window = MainWindow(experiment)
+    if lesson is not None:
+        window.lesson.open(*lesson, experiment=experiment)
     settle_heap()
     if args.experiment is not None:
         window.model.path = args.experiment
@@ -267,7 +274,7 @@ def _quiet_offscreen_noise(mode, context, message: str) -> None:
     sys.stderr.write(message + "\n")
 
 
-def _screenshot(app, experiment, out: Path, size: tuple[int, int]) -> int:
+def _screenshot(app, experiment, out: Path, size: tuple[int, int], lesson=None) -> int:
     from PySide6.QtCore import QEventLoop
 
     from lab.files import atomic_write
@@ -276,6 +283,8 @@ def _screenshot(app, experiment, out: Path, size: tuple[int, int]) -> int:
     from widgets.plots.plot_export import png_bytes
 
     window = MainWindow(experiment, remember=False)
+    if lesson is not None:
+        window.lesson.open(*lesson, experiment=experiment)
     window.resize(*size)
     window.show()
     app.processEvents()

@@ -57,10 +57,23 @@ def read_lesson(path, name: str | None = None, where: str | None = None) -> Less
     return parse_lesson(parse_json(text, where, "a lesson file"), name or Path(path).stem, where)
 
 
+def catalog() -> list[dict]:
+    """``{"name", "title", "pages"}`` of every shipped lesson, in order, from their files' JSON alone (quick: no
+    experiment is built; ``load_lesson`` checks them)."""
+    out = []
+    for name, path in _shipped().items():
+        data = parse_json(read_text(path, MAX_LESSON_BYTES, "MAX_LESSON_BYTES", "lesson file"), name, "a lesson file")
+        pages = data.get("pages") if isinstance(data, dict) else None
+        title = data.get("title") if isinstance(data, dict) else None
+        out.append({"name": name, "title": title if isinstance(title, str) else name,
+                    "pages": len(pages) if isinstance(pages, list) else 0})
+    return out
+
+
 def all_lessons() -> list[Lesson]:
     """Every shipped lesson, read and checked, in order."""
     return [load_lesson(name) for name in lesson_names()]
 
 
-__all__ = ["DATA", "FORMAT_VERSION", "Lesson", "Page", "Try", "all_lessons", "apply_change", "lesson_names",
+__all__ = ["DATA", "FORMAT_VERSION", "Lesson", "Page", "Try", "all_lessons", "catalog", "apply_change", "lesson_names",
            "load_lesson", "read_lesson"]
