@@ -166,3 +166,22 @@ def test_main_py_refuses_an_unknown_lesson_in_one_line():
     out = subprocess.run([sys.executable, "main.py", "--lesson", "momentum", "--page", "9", "--screenshot",
                           "/tmp/x.png"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and out.stderr == "error: lesson 'momentum' has pages 1 to 3, not 9\n"
+
+
+def test_the_documented_example_lesson_works_as_it_says(tmp_path):
+    text = (ROOT / "docs" / "lessons.md").read_text(encoding="utf-8")
+    example = text.split("```json\n", 1)[1].split("```", 1)[0]
+    lesson = load_lesson(write(tmp_path, example, "my_lesson.json"))
+    assert [p.title for p in lesson.pages] == ["Two learning rates", "Add momentum", "A narrower bowl"]
+    status, when = {}, {}
+    for n in (1, 2, 3):
+        race = lesson.experiment(n).build_race()
+        race.run()
+        status[n] = {t.spec.label: str(t.status) for t in race.tracks}
+        when[n] = {t.spec.label: t.status_step for t in race.tracks}
+    assert status[1] == {"GD": "converged", "GD fast": "diverged"}
+    assert status[2] == {"GD": "converged", "Momentum": "converged"}
+    assert when[2]["Momentum"] < 70 and 170 < when[2]["GD"] < 190
+    assert status[3] == {"GD": "diverged", "Momentum": "diverged"}
+    tried = lesson.page(1).try_experiment(0)
+    assert tried.racers[1].hyperparameters == {"lr": 0.2}

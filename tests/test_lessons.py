@@ -195,7 +195,7 @@ def test_rmsprop_does_not_stall_where_adagrad_does():
 # 10. Adam's first step ----------------------------------------------------------------------------------------------
 def test_adam_first_step_is_about_3_16_lr_without_bias_correction():
     _, t = run("adam", 1, steps=1)
-    lr = 0.1
+    lr = 0.3
     corrected = np.abs(np.diff(t["Adam"].positions, axis=0))[0]
     uncorrected = np.abs(np.diff(t["Adam, no bias correction"].positions, axis=0))[0]
     np.testing.assert_allclose(corrected, lr, rtol=1e-6)
