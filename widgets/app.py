@@ -71,13 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         experiment = None
+        lesson = lesson_from_args(args)  # (lesson, page) or None
+        if lesson is not None:
+            experiment = lesson[0].experiment(lesson[1])
         if args.experiment is not None:
             from lab.experiment import Experiment
 
             experiment = Experiment.load(args.experiment)
-        lesson = lesson_from_args(args)  # (lesson, page) or None
-        if lesson is not None:
-            experiment = lesson[0].experiment(lesson[1])
         if args.steps is not None:
             if not 1 <= args.steps <= 1_000_000:
                 raise _BadUsage(f"--steps must be between 1 and 1000000, got {args.steps}")

@@ -139,3 +139,26 @@ def test_opening_an_experiment_file_ends_the_lesson(window, qtbot, tmp_path):
     window.model.experiment.save(path)
     window.model.load(path)
     assert window.lesson.lesson is None and window.lesson_caption.isHidden()
+
+
+def test_main_py_lesson_screenshot_renders_the_page(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from PySide6.QtGui import QImage
+
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "lesson.png"
+    done = subprocess.run([sys.executable, "main.py", "--lesson", "newton", "--page", "2", "--steps", "30",
+                           "--screenshot", str(out), "--size", "1024x768"], cwd=root, capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"{out}: quadratic, 2 racers, 30 steps\n"
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1024, 768)
+    bad = subprocess.run([sys.executable, "main.py", "--lesson", "newton", "--experiment", "x.json"], cwd=root,
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and bad.stderr == ("error: --lesson and --experiment cannot both be given: a lesson "
+                                                  "brings its own experiments\n")

@@ -12,7 +12,7 @@ from widgets.model.lesson_state import LessonState
 from widgets.style import FONT_PT, TITLE_PT, font
 
 CAPTION_PT = FONT_PT + 1  # the page's text: read from the back of the room
-CAPTION_WIDTH = 340  # px: about 32 characters a line at CAPTION_PT
+CAPTION_WIDTH = 300  # px: about 28 characters a line at CAPTION_PT
 TRY_LINK = "try:"
 
 
