@@ -70,6 +70,17 @@ def test_next_back_and_page_keys_apply_each_page(window, qtbot):
     assert window.lesson_caption.findChild(QLabel, "lessonPage").text() == "1 / 3"
 
 
+def test_page_keys_work_with_a_table_focused(window, qtbot):
+    from PySide6.QtWidgets import QAbstractItemView
+
+    window.lesson.open_name("learning_rate")
+    table = window.findChild(QAbstractItemView, "racerTable")
+    qtbot.keyClick(table, Qt.Key.Key_PageDown)  # the tables scroll with PgDn too: the lesson's key wins
+    assert window.lesson.number == 2
+    qtbot.keyClick(window.leaderboard, Qt.Key.Key_PageUp)
+    assert window.lesson.number == 1
+
+
 def test_a_page_adds_and_removes_racers_and_changes_the_objective(window, qtbot):
     model = window.model
     window.lesson.open_name("adam")
