@@ -1,4 +1,5 @@
-"""``python main.py [--experiment FILE] [--steps N] [--screenshot OUT.png]``: the window, or a screenshot of a finished race.
+"""``python main.py [--experiment FILE | --lesson NAME [--page N]] [--steps N] [--screenshot OUT.png]``: the window, or a
+screenshot of a finished race.
 
 With ``--screenshot`` the window opens (offscreen works: QT_QPA_PLATFORM=offscreen), runs the race to its end as fast
 as it can, saves a picture of the whole window and exits 0. Bad options, an unreadable experiment file, a size
