@@ -50,3 +50,15 @@ MAX_LESSON_TRIES = 10
 __all__ = ["MAX_COLOR", "MAX_DERIVATIVE_SIZE", "MAX_EXPERIMENT_BYTES", "MAX_FORMULA", "MAX_FORMULA_DEPTH",
            "MAX_LABEL", "MAX_LESSON_BYTES", "MAX_LESSON_PAGES", "MAX_LESSON_TEXT", "MAX_LESSON_TRIES",
            "MAX_RACERS", "MAX_SEED", "MAX_SETTINGS_BYTES", "MAX_STEPS", "MAX_TRAJECTORY_BYTES"]
+
+PLUGIN_IMPORT_SECONDS = 10.0
+"""How long one optimizer plug-in may take to import and build its spec: one that takes longer (a hang, a network
+call) is skipped with one line, and the lab starts without it."""
+
+MAX_GRID = 1000
+"""Starts per side of a convergence map held in memory (``basin`` without a folder --out, the window): 10⁶ starts
+keep ~60 MB of results."""
+
+MAX_GRID_FOLDER = 10_000
+"""Starts per side of a map written to a folder store (lab/basin_store.py): 10⁸ starts, ~2.7 GB on disk, a few
+blocks in memory."""

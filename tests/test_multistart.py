@@ -200,7 +200,6 @@ def test_an_objective_that_raises_marks_its_block_error_and_the_run_goes_on():
 
 def test_bad_inputs_are_refused_with_what_is_wrong():
     for kwargs, message in [
-        (dict(optimizer="lbfgs"), "one point at a time"),
         (dict(optimizer="adamw", hyperparameters={"weight_decay": [0.1, 0.2]}), "cannot vary per point"),
         (dict(optimizer="adam", hyperparameters={"beta1": [0.8, 0.9]}), "cannot vary per point"),
         (dict(optimizer="sgd", hyperparameters={"lr": [0.1, 0.2, 0.3]}), "3 values for 2 start points"),

@@ -122,13 +122,16 @@ def main(argv: list[str] | None = None) -> int:
 
     from widgets.main_window import MainWindow
 
-    window = MainWindow(experiment)
+    if args.experiment is None:
+        window = MainWindow(experiment)
+    else:  # shown first with the default race; the file's objective (a formula: derived) is prepared off this thread
+        from widgets.model import default_experiment
+
+        window = MainWindow(default_experiment())
+        window.model.start_use(experiment, args.experiment, window.jobs)
     if lesson is not None:
         window.lesson.open(*lesson, experiment=experiment)
     settle_heap()
-    if args.experiment is not None:
-        window.model.path = args.experiment
-        window._on_experiment_file(args.experiment)
     window.show()
     return app.exec()
 

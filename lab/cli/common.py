@@ -185,3 +185,21 @@ def print_json(obj) -> None:
     from lab.export import compact_json
 
     print(compact_json(json_safe(obj)))
+
+
+def add_work_options(parser) -> None:
+    """--workers N and --scheduler ADDRESS: where a split command's blocks run (lab.engine.blocks)."""
+    parser.add_argument("--workers", metavar="N",
+                        help="run the blocks of work on N local processes (the same numbers as one process)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="send the blocks to the Dask scheduler at ADDRESS (tcp://HOST:8786; needs the "
+                             "[cluster] extra installed here and on the workers)")
+
+
+def work_options(args) -> dict:
+    """{"workers": N or None, "scheduler": address or None} from --workers / --scheduler, checked."""
+    from lab.engine.blocks import MAX_WORKERS, check_workers
+
+    workers = None if args.workers is None else parse_whole(args.workers, "--workers", lo=1, hi=MAX_WORKERS)
+    workers, scheduler = check_workers(workers, args.scheduler)
+    return {"workers": workers, "scheduler": scheduler}

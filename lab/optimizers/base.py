@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from lab.optimizers import pieces  # here, not in the methods: a plug-in's thread never waits for this package
 from lab.optimizers.optimizer import Optimizer
 from lab.params import Param, check_all
 
@@ -44,8 +45,6 @@ class OptimizerSpec:
         # gradient clipping: lab/optimizers/pieces.py) as hyperparameters too, without naming them.
         probe = self.factory(**{p.name: p.default for p in self.params})
         if getattr(probe.update, "rule", None) is not None:
-            from lab.optimizers import pieces
-
             object.__setattr__(self, "first_order", True)
             object.__setattr__(self, "params", tuple(self.params) + pieces.PARAMS)
 
@@ -54,8 +53,6 @@ class OptimizerSpec:
         owner = f"optimizer {self.name!r}"
         values = check_all(self.params, hyperparameters, owner)
         if self.first_order:
-            from lab.optimizers import pieces
-
             pieces.check(values, owner)
         return self.build(**values)
 
@@ -63,7 +60,6 @@ class OptimizerSpec:
         """The optimizer from values already checked (all of them; a per-point one may be an array)."""
         if not self.first_order:
             return self.factory(**values)
-        from lab.optimizers import pieces
         from lab.optimizers.elementwise import with_pieces
 
         own = {k: v for k, v in values.items() if k not in pieces.NAMES}
@@ -74,8 +70,6 @@ class OptimizerSpec:
         """Its own hyperparameters, without the shared pieces (schedule, clipping) a first-order one also takes."""
         if not self.first_order:
             return self.params
-        from lab.optimizers import pieces
-
         return tuple(p for p in self.params if p.name not in pieces.NAMES)
 
     def shown_params(self, values: dict) -> tuple[Param, ...]:
@@ -83,8 +77,6 @@ class OptimizerSpec:
         schedule reads, and the clipping (a constant schedule hides step_size, gamma, t_max, lr_min, warmup)."""
         if not self.first_order:
             return self.params
-        from lab.optimizers import pieces
-
         schedule = values.get("schedule", "constant")
         names = pieces.shown(schedule if schedule in pieces.USED else "constant")
         return self.own_params + tuple(self.param(n) for n in names)

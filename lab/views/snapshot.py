@@ -100,7 +100,10 @@ def collect(race: Race, sent: list[int], generation: int = 0, elapsed: float = 0
         losses = tr.losses[first:n].copy()
         grad_norms = tr.grad_norms[first:n].copy()
         if per_step and len(positions):
-            story = _hessian_story(objective, positions)
+            rows = positions.tobytes()  # a new race: every racer's one row is the start, one Hessian for all
+            if rows not in seen:
+                seen[rows] = _hessian_story(objective, positions)
+            story = seen[rows]
             kappa_steps = np.arange(first, n)
             kappas = (np.full(len(positions), np.nan) if story is None
                       else np.asarray(story.condition_number, dtype=float).reshape(-1))
