@@ -14,6 +14,10 @@ parsed — and a refusal names the limit: ``racers: at most 100 racers in an exp
     MAX_EXPERIMENT_BYTES    bytes in an experiment file
     MAX_TRAJECTORY_BYTES    bytes in a trajectory file read back (.csv, .npz, .json written by ``run --out``)
     MAX_SETTINGS_BYTES      bytes in the window's settings file (its remembered experiment, geometry, speed)
+    MAX_LESSON_BYTES        bytes in a lesson file
+    MAX_LESSON_PAGES        pages in a lesson
+    MAX_LESSON_TEXT         characters in one text of a lesson page (its title, text, watch, question, a "try")
+    MAX_LESSON_TRIES        "try this" items on one lesson page
 
 MAX_DERIVATIVE_SIZE: a formula of a few hundred characters can have derivatives millions of terms long
 (``x**x**x**...**y``: the gradient grows with the square of the depth, the Hessian with its cube), and the
@@ -38,9 +42,14 @@ MAX_SEED = 2**63 - 1
 MAX_EXPERIMENT_BYTES = 1_000_000
 MAX_TRAJECTORY_BYTES = 2_000_000_000
 MAX_SETTINGS_BYTES = 4_000_000
+MAX_LESSON_BYTES = 1_000_000
+MAX_LESSON_PAGES = 50
+MAX_LESSON_TEXT = 2_000
+MAX_LESSON_TRIES = 10
 
 __all__ = ["MAX_COLOR", "MAX_DERIVATIVE_SIZE", "MAX_EXPERIMENT_BYTES", "MAX_FORMULA", "MAX_FORMULA_DEPTH",
-           "MAX_LABEL", "MAX_RACERS", "MAX_SEED", "MAX_SETTINGS_BYTES", "MAX_STEPS", "MAX_TRAJECTORY_BYTES"]
+           "MAX_LABEL", "MAX_LESSON_BYTES", "MAX_LESSON_PAGES", "MAX_LESSON_TEXT", "MAX_LESSON_TRIES",
+           "MAX_RACERS", "MAX_SEED", "MAX_SETTINGS_BYTES", "MAX_STEPS", "MAX_TRAJECTORY_BYTES"]
 
 PLUGIN_IMPORT_SECONDS = 10.0
 """How long one optimizer plug-in may take to import and build its spec: one that takes longer (a hang, a network

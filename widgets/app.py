@@ -1,4 +1,5 @@
-"""``python main.py [--experiment FILE] [--steps N] [--screenshot OUT.png]``: the window, or a screenshot of a finished race.
+"""``python main.py [--experiment FILE | --lesson NAME [--page N]] [--steps N] [--screenshot OUT.png]``: the window, or a
+screenshot of a finished race.
 
 With ``--screenshot`` the window opens (offscreen works: QT_QPA_PLATFORM=offscreen), runs the race to its end as fast
 as it can, saves a picture of the whole window and exits 0. Bad options, an unreadable experiment file, a size
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 from lab.errors import LabError
+from widgets.lessons.options import add_lesson_options, lesson_from_args
 
 SCREENSHOT_SIZE = (1400, 900)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
@@ -40,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--size", metavar="WxH", default=None,
                    help="window size for --screenshot (default 1400x900; refused, with the smallest allowed, when "
                         "smaller than the window can be)")
+    add_lesson_options(p)
     return p
 
 
@@ -69,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         experiment = None
+        lesson = lesson_from_args(args)  # (lesson, page) or None
+        if lesson is not None:
+            experiment = lesson[0].experiment(lesson[1])
         if args.experiment is not None:
             from lab.experiment import Experiment
 
@@ -112,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     if out is not None:
-        return _screenshot(app, experiment, out, size)
+        return _screenshot(app, experiment, out, size, lesson)
 
     from widgets.main_window import MainWindow
 
@@ -123,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
 
         window = MainWindow(default_experiment())
         window.model.start_use(experiment, args.experiment, window.jobs)
+    if lesson is not None:
+        window.lesson.open(*lesson, experiment=experiment)
     settle_heap()
     window.show()
     return app.exec()
@@ -270,7 +278,7 @@ def _quiet_offscreen_noise(mode, context, message: str) -> None:
     sys.stderr.write(message + "\n")
 
 
-def _screenshot(app, experiment, out: Path, size: tuple[int, int]) -> int:
+def _screenshot(app, experiment, out: Path, size: tuple[int, int], lesson=None) -> int:
     from PySide6.QtCore import QEventLoop
 
     from lab.files import atomic_write
@@ -279,6 +287,8 @@ def _screenshot(app, experiment, out: Path, size: tuple[int, int]) -> int:
     from widgets.plots.plot_export import png_bytes
 
     window = MainWindow(experiment, remember=False)
+    if lesson is not None:
+        window.lesson.open(*lesson, experiment=experiment)
     window.resize(*size)
     window.show()
     app.processEvents()
