@@ -128,7 +128,8 @@ def test_ill_conditioning_slows_gradient_descent():
 # 5. saddle and local minimum --------------------------------------------------------------------------------------
 def test_gradient_descent_stops_at_the_saddle_and_in_the_local_minimum():
     _, t = run("saddle_and_local_min", 1)
-    assert t["GD lr=0.1"].status == "converged" and np.allclose(t["GD lr=0.1"].x, 0, atol=1e-8)
+    assert t["GD lr=0.1"].status == "stationary" and t["GD lr=0.1"].reason == "saddle point"  # not a minimum
+    assert np.allclose(t["GD lr=0.1"].x, 0, atol=1e-8)
     _, t = run("saddle_and_local_min", 2)  # 0.001 off the ridge: |y| × 1.2 per step, slides off
     gd = t["GD lr=0.1"]
     assert abs(gd.positions[20, 1]) < 0.05 and gd.status == "diverged"
