@@ -1,0 +1,175 @@
+"""The timeline winds every view back to a recorded step k: markers at x_k, arrows as details_at(k), tables as of k,
+a cursor line on the step plots; keys; running again continues from the end; --at-step."""
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+
+from lab.curvature import curvature
+from lab.views.glyphs import arrow_xy
+from widgets.panels.tables import number
+from widgets.plots.guides import ARROW_FRACTION
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_to_end(window, qtbot, timeout=20000):
+    with qtbot.waitSignal(window.model.runner.finished, timeout=timeout):
+        window.model.run()
+    qtbot.waitUntil(lambda: window.model.step_count == window.model.race.step_count)
+    window.refresh_now()
+
+
+@pytest.fixture
+def raced(window, qtbot):
+    """Rosenbrock, the lecture set, 60 steps, run to the end (Newton stops early, at step 7)."""
+    m = window.model
+    m.set_objective("rosenbrock")
+    m.use_lecture_set()
+    m.set_max_steps(60)
+    run_to_end(window, qtbot)
+    return window
+
+
+def show(window, qtbot, k):
+    window.timeline.show_step(k)
+    qtbot.waitUntil(lambda: window.model.view_step.ready and not window.jobs.busy())
+    window.clock.flush()
+
+
+def test_every_view_moves_to_step_k(raced, qtbot):
+    w, m = raced, raced.model
+    race = m.race
+    k = 23
+    show(w, qtbot, k)
+    cursor = m.view_step
+    assert not cursor.live and cursor.step == k
+    # the markers sit on the trajectories' rows k (a racer that stopped earlier: on its last row)
+    spots = w.contour.current.pos
+    assert len(spots) == len(race.tracks) == 7
+    for tr in race.tracks:
+        row = tr.positions[min(k, tr.steps)]
+        assert np.any(np.all(spots == row, axis=1)), tr.spec.label
+    # the arrows at the selected racer's point are those of step k (Race.details_at)
+    m.select(1)  # momentum: −∇f and its velocity
+    w.clock.flush()
+    d = race.details_at(1, k)
+    x = race.tracks[1].positions[k]
+    assert np.array_equal(d["x"], x)
+    g = np.asarray(d["grad"])
+    width = w.contour.vb.viewRect().width()
+    xs, ys = w.contour.guides.grad_arrow.getData()
+    ex, ey = arrow_xy(x, -g / np.hypot(*g) * ARROW_FRACTION * width)
+    np.testing.assert_allclose(xs, ex, rtol=1e-12)
+    np.testing.assert_allclose(ys, ey, rtol=1e-12)
+    v = np.asarray(d["velocity"])
+    vx, vy = w.contour.guides.velocity_arrow.getData()
+    base = np.asarray(d.get("position", x))
+    np.testing.assert_allclose([vx[0], vy[0], vx[1], vy[1]], [*base, *(base + v)], rtol=1e-12)
+    # the curvature table as of step k: the Hessian at x_k
+    table = w.curvature.table
+    for i, tr in enumerate(race.tracks):
+        story = curvature(m.objective.hessian(tr.positions[min(k, tr.steps)][None]))
+        lam = np.asarray(story.eigenvalues[0])
+        assert table.item(i, 1).text() == number(lam.min())
+        assert table.item(i, 2).text() == number(lam.max())
+    # the leaderboard as of step k: losses of row k, statuses then, steps k (Newton: stopped at 7)
+    board = w.leaderboard
+    by_label = {board.item(r, 0).text(): r for r in range(board.rowCount())}
+    for tr in race.tracks:
+        r = by_label[tr.spec.label]
+        kk = min(k, tr.steps)
+        assert board.item(r, 1).text() == number(tr.losses[kk] - m.objective.min_value)
+        assert board.item(r, 3).text() == f"{kk:,}"
+        assert board.item(r, 2).text() == ("converged" if tr.status_step is not None and tr.status_step <= k
+                                           else "running")
+    ranked = sorted(race.tracks, key=lambda tr: tr.losses[min(k, tr.steps)])
+    assert [board.item(r, 0).text() for r in range(7)] == [tr.spec.label for tr in ranked]
+    # a vertical cursor at x = k on the loss, |∇f| and κ plots
+    assert len(w.step_cursor.lines) == 3
+    assert all(line.isVisible() and line.value() == k for line in w.step_cursor.lines)
+    assert w.timeline.slider.value() == k and w.timeline.slider.maximum() == 60
+
+
+def test_keys_and_the_live_end(raced, qtbot):
+    w, m = raced, raced.model
+    cursor = m.view_step
+    assert cursor.live and cursor.step == 60
+    w.activateWindow()
+    qtbot.keyClick(w, Qt.Key.Key_Left)
+    assert cursor.step == 59 and not cursor.live
+    qtbot.keyClick(w, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    assert cursor.step == 49
+    qtbot.keyClick(w, Qt.Key.Key_Right)
+    assert cursor.step == 50
+    qtbot.keyClick(w, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert cursor.step == 60 and cursor.live  # the last step is the live end
+    qtbot.keyClick(w, Qt.Key.Key_Home)
+    assert cursor.step == 0
+    w.clock.flush()
+    assert np.all(w.contour.current.pos == m.start)  # everybody at the start
+    qtbot.keyClick(w, Qt.Key.Key_Left)
+    assert cursor.step == 0  # never before the start
+    qtbot.keyClick(w, Qt.Key.Key_End)
+    assert cursor.live and not any(line.isVisible() for line in w.step_cursor.lines)
+    # the slider moves it too
+    w.timeline.slider.setValue(12)
+    assert cursor.step == 12 and w.findChild(QAction, "stepBackAction") is not None
+
+
+def test_right_at_the_live_end_steps_the_race_and_running_continues_from_the_end(window, qtbot):
+    w, m = window, window.model
+    m.set_objective("rosenbrock")
+    m.use_lecture_set()
+    m.set_max_steps(100000)
+    w.activateWindow()
+    for _ in range(3):
+        with qtbot.waitSignal(m.runner.finished):
+            qtbot.keyClick(w, Qt.Key.Key_Right)  # live: → takes a race step
+    qtbot.waitUntil(lambda: m.step_count == 3)
+    assert m.view_step.live
+    qtbot.keyClick(w, Qt.Key.Key_Home)
+    assert m.view_step.step == 0
+    qtbot.keyClick(w, Qt.Key.Key_Right)  # wound back: → moves the view, the race stays at 3
+    assert m.view_step.step == 1 and m.race.step_count == 3
+    with qtbot.waitSignal(m.runner.started):
+        m.run()
+    assert m.view_step.live  # running again: the views follow the end
+    with qtbot.waitSignal(m.runner.aborted):
+        m.pause()
+    qtbot.waitUntil(lambda: m.step_count == m.race.step_count)
+    assert m.step_count > 3 and m.view_step.step == m.step_count
+    w.refresh_now()
+    for tr in m.race.tracks:
+        assert np.any(np.all(w.contour.current.pos == tr.positions[-1], axis=1))
+    # moving while running pauses, then shows the step
+    m.set_speed(200)  # steps per second: still running when the key comes
+    with qtbot.waitSignal(m.runner.started):
+        m.run()
+    w.timeline.back(1)
+    assert not m.running and not m.view_step.live and m.view_step.step < m.race.step_count
+
+
+def test_a_reset_goes_back_to_the_live_end(raced, qtbot):
+    w, m = raced, raced.model
+    show(w, qtbot, 5)
+    m.reset()
+    assert m.view_step.live and m.view_step.step == 0 and w.timeline.slider.maximum() == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--at-step", "3"], "--at-step only goes with --screenshot"),
+    (["--screenshot", "OUT.png", "--steps", "20", "--at-step", "21"], "between 0 and the race's 20 steps"),
+    (["--screenshot", "OUT.png", "--steps", "20", "--at-step", "-1"], "between 0 and the race's 20 steps"),
+])
+def test_bad_at_step_is_one_line_and_exit_2(tmp_path, args, message):
+    args = [a.replace("OUT.png", str(tmp_path / "out.png")) for a in args]
+    done = subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ") and message in done.stderr
+    assert not (tmp_path / "out.png").exists()
