@@ -7,6 +7,8 @@ from typing import Callable
 
 import numpy as np
 
+from lab.engine import replay
+from lab.engine.replay import SNAPSHOT_EVERY, Snapshots, float_fg
 from lab.engine.status import Status, absmax, check_limits, classify, divergence_reason, still_running
 from lab.objectives.base import Function2D, Objective, float_safe
 from lab.optimizers import Optimizer, make_optimizer
@@ -54,6 +56,7 @@ class Track:
         self.n = 0
         self.status, self.status_step, self.reason = RUNNING, None, ""
         self.notes: list[tuple[int, str]] = []
+        self.snapshots = Snapshots()  # the optimizer's state every SNAPSHOT_EVERY steps, for rewinding
         self._state = None
         self._grad: np.ndarray | None = None
         self._floats: FloatSteps | None = None  # the fast path: the optimizer's rule on floats, holding the state
@@ -195,6 +198,9 @@ class Race:
             for tr in alive:
                 if FloatSteps.available(tr.optimizer, self.objective):
                     tr._floats = FloatSteps(tr.optimizer, tr._state, self.objective)
+        for tr in alive:
+            tr.snapshots.take(0, tr._state, tr._floats is not None)
+        if alive and self._floats:
             self._evaluate_floats(alive, [(float(x[0]), float(x[1]))] * len(alive), 0)
         elif alive:
             self._evaluate(alive, np.repeat(x[None], len(alive), axis=0), 0)
@@ -231,6 +237,7 @@ class Race:
                     point = floats.step2(*tr._g, *tr._p)
                 except Exception:  # a float operation that raises where NumPy would not (÷ 0, overflow)
                     tr.state = floats.state()  # nothing changed: go on with update from here
+                    tr.snapshots.take(k - 1, tr._state, False)  # a rewind past here replays through update
                 else:
                     moved.append(tr)
                     points.append(point)
@@ -242,6 +249,9 @@ class Race:
                 moved.append(tr)
                 points.append(tuple(new.tolist()))
         self.step_count = k
+        if k % SNAPSHOT_EVERY == 0:
+            for tr in moved:
+                tr.snapshots.take(k, tr.state, tr._floats is not None)
         self._evaluate_floats(moved, points, k)
         if len(self._alive) != len(moved) or any(not tr.running for tr in moved):
             self._alive = [tr for tr in self._alive if tr.running]
@@ -269,17 +279,12 @@ class Race:
         tol, bound = self.tol, self.bound
         formula, args = self._formula
         for tr, (x, y) in zip(tracks, points):
-            try:
-                f, gx, gy = formula(x, y, *args)
-            except Exception:  # a float operation raised (÷ 0, overflow in **): NumPy's answer, or the error
-                try:
-                    with np.errstate(all="ignore"):
-                        values, grads = self.objective.value_and_grad(np.array([[x, y]]))
-                    f, (gx, gy) = float(values[0]), grads[0].tolist()
-                except Exception as exc:
-                    tr.append(np.array([x, y]), np.nan, np.nan)
-                    tr.finish(ERROR, k, "objective failed: " + _why(exc))
-                    continue
+            try:  # on floats; where a float operation raises (÷ 0, overflow in **), NumPy's answer, or the error
+                f, gx, gy = float_fg(formula, args, self.objective, x, y)
+            except Exception as exc:
+                tr.append(np.array([x, y]), np.nan, np.nan)
+                tr.finish(ERROR, k, "objective failed: " + _why(exc))
+                continue
             gnorm = math.sqrt(gx * gx + gy * gy)
             tr._append2(x, y, f, gnorm)
             tr._p, tr._g, tr._grad = (x, y), (gx, gy), None
@@ -299,6 +304,9 @@ class Race:
                 alive.append(tr)
                 points.append(new)
         self.step_count = k
+        if k % SNAPSHOT_EVERY == 0:
+            for tr in alive:
+                tr.snapshots.take(k, tr._state, False)
         if alive:
             self._evaluate(alive, np.array(points, dtype=float), k)
         self._alive = [tr for tr in self.tracks if tr.running]
@@ -361,6 +369,17 @@ class Race:
             except Exception:  # drawing aids never stop a race
                 pass
         return out
+
+    def state_at(self, i: int, k: int):
+        """Racer i's optimizer state after k updates (0 ≤ k ≤ tracks[i].steps), bit for bit the ``tracks[i].state``
+        it held at step k: replayed from the nearest snapshot (lab/engine/replay.py). ValueError for a bad i or k."""
+        i, k = replay.check_step(self, i, k)
+        return replay.state_at(self, i, k)
+
+    def details_at(self, i: int, k: int) -> dict:
+        """``details(i)`` as it was at step k: x_k, ∇f(x_k) and the optimizer's arrows and points there."""
+        i, k = replay.check_step(self, i, k)
+        return replay.details_at(self, i, k)
 
     def __repr__(self) -> str:
         return (f"Race({self.objective!r}, start={self.start.tolist()}, racers={len(self.tracks)}, "

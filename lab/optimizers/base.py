@@ -21,7 +21,11 @@ class OptimizerSpec:
       (L, the top Hessian eigenvalue near the race) and ``scales.width`` (W, the domain's mean side);
     - ``per_point``: hyperparameters that may take one value per start point in a batch (same bits as alone);
     - ``batched``: whether it steps many points at once (the batched engine, basin maps, sweeps);
-    - ``lecture``: one of the lecture's set of racers (in the registry's order).
+    - ``lecture``: one of the lecture's set of racers (in the registry's order);
+    - ``state_names``: the state's fields by the names the rule gives them (``{"count": "t", "mu": "m"}``), a dict
+      or ``f(hyperparameters) -> dict`` (a field left out is not shown); the explain contract's keys;
+    - ``explain(step) -> list[str]``: the rule's own lines with one update's numbers (lab/optimizers/explaining.py
+      says what ``step`` holds); None: each state name with its value, then the step.
     """
 
     name: str
@@ -37,6 +41,8 @@ class OptimizerSpec:
     per_point: tuple[str, ...] = ()
     batched: bool = True
     lecture: bool = False
+    state_names: dict | Callable[[dict], dict] = field(default_factory=dict, repr=False)
+    explain: Callable[[Any], list[str]] | None = field(default=None, repr=False)
     first_order: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
@@ -88,6 +94,11 @@ class OptimizerSpec:
         schedule = values.get("schedule", "constant")
         names = pieces.shown(schedule if schedule in pieces.USED else "constant")
         return self.own_params + tuple(self.param(n) for n in names)
+
+    def names_of_state(self, hyperparameters: dict) -> dict:
+        """The state's fields shown, by their names in the rule, for these hyperparameters (all of them filled)."""
+        names = self.state_names
+        return dict(names(hyperparameters) if callable(names) else names)
 
     def param(self, name: str) -> Param:
         return {p.name: p for p in self.params}[name]

@@ -7,6 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from lab.optimizers.base import Optimizer, OptimizerSpec, lr
+from lab.optimizers.explaining import num, vec
 from lab.params import Param
 
 
@@ -57,7 +58,7 @@ def lbfgs(lr: float = 1.0, history_size: int = 10, line_search: str = "strong_wo
     The line search's own evaluations of f and its gradient are counted in ``state.evaluations``.
     If d is not a descent direction the memory is cleared and d = −g. If the Wolfe search fails,
     it backtracks (halving) until f decreases (Armijo, c1 = 1e-4), and says so in the step's note.
-    Works on one point (x of shape (d,)); it is not batched.
+    Works on one point (x of shape (d,)); it is not batched. The state shown: s, y (the pairs) and evaluations.
     """
 
     def init(x):
@@ -135,6 +136,14 @@ def _wolfe(oracle, x: np.ndarray, g: np.ndarray, d: np.ndarray) -> tuple[float, 
     return 0.0, count[0], "line search found no decrease: no step"
 
 
+def explain(s) -> list[str]:
+    """L-BFGS's lines with one update's numbers: the pairs it remembers, the search's evaluations, the step."""
+    used = int(s.after["evaluations"]) - int(s.before["evaluations"])
+    return [f"(s, y) pairs kept = {len(s.after['s'])} of {s.hp['history_size']}",
+            f"d = −H·g, H from those pairs   ({used} f/∇f evaluations by the line search)",
+            f"step = α·lr·d = {vec(s.step)}   (lr = {num(s.lr)})"]
+
+
 SPEC = OptimizerSpec(
     "lbfgs", (lr(1.0), Param("history_size", 10, lo=1, hi=1000, kind="int", symbol="m",
                              doc="how many past steps approximate the curvature"),
@@ -145,4 +154,4 @@ SPEC = OptimizerSpec(
     summary="quasi-Newton: curvature estimated from recent steps",
     label="L-BFGS", short_label="L-BFGS",
     preset=lambda scales: {"lr": 1.0},  # a full step along the quasi-Newton direction
-    batched=False)
+    batched=False, state_names={"s": "s", "y": "y", "evaluations": "evaluations"}, explain=explain)
