@@ -149,14 +149,21 @@ def _point_info(tr, d: dict, last) -> PointInfo:
     return point
 
 
-def point_at(race: Race, i: int, k: int) -> PointInfo:
-    """Racer i's point at its recorded step k (clamped to its last), as ``collect`` reports a current point:
-    x_k, ∇f(x_k) and the optimizer's arrows there (``Race.details_at``), the Hessian's story at x_k and the lr of
-    the next step. Rebuilding the state costs at most a snapshot interval's steps: call it off the GUI thread,
-    and only while nothing steps ``race``."""
-    tr = race.tracks[i]
-    k = max(0, min(int(k), tr.steps))
-    d = race.details_at(i, k)
-    x = np.asarray(d["x"], float)
-    last = _story(_hessian_story(race.objective, x[None])) if np.all(np.isfinite(x)) else None
-    return _point_info(tr, d, last)
+def points_at(race: Race, k: int, racers=None, arrows_for=(), pause=None) -> dict[int, PointInfo]:
+    """The racers' (all, or those indexed in ``racers``) points at their recorded step k (clamped to its last), as ``collect`` reports current points:
+    x_k and the Hessian's story there for each, and for the racers in ``arrows_for`` (and those whose lr follows a
+    schedule: the table's lr is the next step's) ∇f(x_k) and the optimizer's arrows (``Race.details_at``, which
+    rebuilds the state from the race's snapshots: up to a snapshot interval's steps). Without its arrows a point's
+    ``grad`` is None. ``pause()``, if given, is called between racers. Call it only while nothing steps ``race``."""
+    out = {}
+    for i in range(len(race.tracks)) if racers is None else racers:
+        tr = race.tracks[i]
+        if pause is not None:
+            pause()
+        kk = max(0, min(int(k), tr.steps))
+        scheduled = tr.spec.hyperparameters.get("schedule", "constant") != "constant"
+        d = race.details_at(i, kk) if i in arrows_for or scheduled else {"x": tr.positions[kk].copy(), "grad": None}
+        x = np.asarray(d["x"], float)
+        last = _story(_hessian_story(race.objective, x[None])) if np.all(np.isfinite(x)) else None
+        out[i] = _point_info(tr, d, last)
+    return out

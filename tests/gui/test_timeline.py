@@ -55,8 +55,11 @@ def test_every_view_moves_to_step_k(raced, qtbot):
         row = tr.positions[min(k, tr.steps)]
         assert np.any(np.all(spots == row, axis=1)), tr.spec.label
     # the arrows at the selected racer's point are those of step k (Race.details_at)
-    m.select(1)  # momentum: −∇f and its velocity
+    m.select(1)  # momentum: −∇f and its velocity (computed when it is selected)
+    assert not m.view_step.ready
+    qtbot.waitUntil(lambda: m.view_step.ready and not w.jobs.busy())
     w.clock.flush()
+    assert w.contour.guides.grad_arrow.isVisible() and w.contour.guides.velocity_arrow.isVisible()
     d = race.details_at(1, k)
     x = race.tracks[1].positions[k]
     assert np.array_equal(d["x"], x)
@@ -173,3 +176,67 @@ def test_bad_at_step_is_one_line_and_exit_2(tmp_path, args, message):
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ") and message in done.stderr
     assert not (tmp_path / "out.png").exists()
+
+
+def test_the_explain_panel_shows_the_update_into_step_k(raced, qtbot):
+    from lab.explain import explain_step
+
+    w, m = raced, raced.model
+    m.select(5)  # Adam
+    show(w, qtbot, 3)
+    panel = w.explain
+    qtbot.waitUntil(lambda: panel.result is not None)
+    expected = explain_step(m.race, 5, 3)
+    assert panel.result["lines"] == expected["lines"] and panel.result["x_after"] == expected["x_after"]
+    assert expected["x_after"] == m.race.tracks[5].positions[3].tolist()  # the trajectory's row, bit for bit
+    text = panel.text.toPlainText()
+    assert " ".join(text.split()) == " ".join("\n".join(expected["lines"]).split())  # every line, maybe broken
+    assert "m̂" in text and "Adam, step 3" in panel.title.text()
+    assert w.step_tabs.currentWidget() is panel  # the first rewind brought it forward
+    # step 0 is the start; another racer, another step: the panel follows
+    show(w, qtbot, 0)
+    assert "is the start" in panel.text.toPlainText() and panel.result is None
+    m.select(0)
+    show(w, qtbot, 7)
+    qtbot.waitUntil(lambda: panel.result is not None and panel.result["step"] == 7)
+    assert panel.result["lines"] == explain_step(m.race, 0, 7)["lines"]
+    # running: nothing to explain until it stops
+    with qtbot.waitSignal(m.runner.finished, timeout=20000):
+        m.run()
+    assert m.view_step.live
+
+
+def test_the_gradient_check_panel_shows_lab_gradchecks_numbers(raced, qtbot):
+    from lab.gradcheck import check_at, grad_check, hessian_check
+
+    w, m = raced, raced.model
+    m.select(2)
+    show(w, qtbot, 11)
+    panel = w.gradient_check
+    x = m.race.tracks[2].positions[11]
+    qtbot.waitUntil(lambda: panel.report is not None and panel.report["x"] == x.tolist())
+    report = panel.report
+    assert report["grad_error"] == grad_check(m.objective, x)
+    assert report["hessian_error"] == hessian_check(m.objective, x)
+    assert report == check_at(m.objective, x)
+    text = panel.text.toPlainText()
+    assert number(report["grad_error"], 2) in text and number(report["hessian_error"], 2) in text
+    assert text.count("1e−") >= 12 and "Nesterov, step 11" in panel.title.text()
+    # a point of one's own (a lesson's, a Ctrl+click's): show_at; the tab comes forward
+    panel.show_at([0.5, -0.25])
+    qtbot.waitUntil(lambda: panel.report["x"] == [0.5, -0.25])
+    assert panel.report["grad_error"] == grad_check(m.objective, np.array([0.5, -0.25]))
+    assert w.step_tabs.currentWidget() is panel and "chosen point" in panel.title.text()
+    start = m.start.copy()
+    vb = w.contour.vb
+    target = vb.mapViewToScene(pg_point(1.0, 2.0))
+    view_pos = w.contour.mapFromScene(target)
+    qtbot.mouseClick(w.contour.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier, view_pos)
+    qtbot.waitUntil(lambda: panel.pinned is not None and np.allclose(panel.pinned, [1.0, 2.0], atol=0.05))
+    assert np.array_equal(m.start, start)  # Ctrl+click checks the gradient there; it does not move the start
+
+
+def pg_point(x, y):
+    from PySide6.QtCore import QPointF
+
+    return QPointF(x, y)

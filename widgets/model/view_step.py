@@ -4,8 +4,9 @@
 the live end the views draw the racers' records as they arrive (``LabModel.traces``); at step k they draw
 ``traces``: each racer as it was at step k (``TraceAt``: its point x_k, its loss and status then). Positions and
 losses are the records' own rows, there at once; the optimizer's arrows and the curvature at x_k
-(``lab.views.snapshot.point_at``, which rebuilds the optimizer's state from the race's snapshots) are computed in
-the view-jobs thread and arrive a moment later (``viewStepChanged`` again), never on the GUI thread.
+(``lab.views.snapshot.points_at``, which rebuilds the optimizer's state from the race's snapshots) are computed in
+the view-jobs thread and arrive a moment later (``viewStepChanged`` again), never on the GUI thread: the curvature
+for every racer, the arrows for the selected one (another racer selected: its arrows are computed then).
 Moving the cursor pauses a running race; running again, stepping at the end or a new race go back to the live end.
 """
 from __future__ import annotations
@@ -16,7 +17,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from lab.race import RUNNING
-from lab.views.snapshot import PointInfo, point_at
+from lab.views.snapshot import PointInfo, points_at
+from widgets.work.gil import yield_to_gui
 
 CACHED_STEPS = 64  # steps whose points are kept: going back and forth over them needs no new computation
 
@@ -99,9 +101,11 @@ class ViewStep(QObject):
         self.model = model
         self.jobs = None  # the window's ViewJobs (set by widgets.steps.install_steps); without it: computed here
         self._k: int | None = None  # None: the live end
-        self._points: OrderedDict[int, list[PointInfo]] = OrderedDict()
-        self._shown: tuple | None = None  # (k, points) that ``traces`` was built for, and the list
+        self._points: OrderedDict[int, dict[int, PointInfo]] = OrderedDict()  # step -> racer index -> point
+        self._shown: tuple | None = None  # (key, list): what ``traces`` was built for, and the list
+        self._version = 0  # counts the points that arrived (``traces`` is rebuilt after each)
         model.raceReset.connect(self._on_race_reset)
+        model.selectionChanged.connect(self._on_selection_changed)
         model.runningChanged.connect(self._on_running_changed)
 
     # ----- reading ---------------------------------------------------------------------------------------------
@@ -115,23 +119,36 @@ class ViewStep(QObject):
 
     @property
     def ready(self) -> bool:
-        """True when the views have everything of the step shown (its arrows and curvature too)."""
-        return self._k is None or self._k in self._points
+        """True when the views have everything of the step shown (its curvature, the selected racer's arrows)."""
+        return self._k is None or self._wanted(self._k) is None
+
+    def _selected_index(self) -> int | None:
+        return next((i for i, t in enumerate(self.model.traces) if t.row == self.model.selected_row), None)
+
+    def _wanted(self, k: int):
+        """(racers, arrows_for) still to compute at step k: every racer's point once, and the selected racer's
+        arrows; None when nothing is."""
+        have, arrows = self._points.get(k, ({}, set()))
+        sel = self._selected_index()
+        need_arrows = {sel} if sel is not None and sel not in arrows else set()
+        if len(have) < len(self.model.traces):
+            return None, need_arrows
+        return (sorted(need_arrows), need_arrows) if need_arrows else None
 
     @property
     def traces(self) -> list:
         """The racers as the views draw them: their records at the live end, ``TraceAt``s at step k."""
         if self._k is None:
             return self.model.traces
-        points = self._points.get(self._k)
-        key = (self._k, id(points), len(self.model.traces), self.model.step_count)
+        points = self._points.get(self._k, ({}, set()))[0]
+        key = (self._k, self._version, len(self.model.traces), self.model.step_count)
         if self._shown is None or self._shown[0] != key:
             race = self.model.race
             shown = []
             for i, t in enumerate(self.model.traces):
                 k = max(0, min(self._k, t.steps))
                 loss = float(race.tracks[i].losses[k]) if race is not None and i < len(race.tracks) else np.nan
-                p = points[i] if points is not None and i < len(points) else (
+                p = points[i] if i in points else (
                     PointInfo(np.array(t.positions.view[k]), None, {}) if t.positions.n else None)
                 shown.append(TraceAt(t, k, loss, p))
             self._shown = (key, shown)
@@ -167,32 +184,42 @@ class ViewStep(QObject):
             self.viewStepChanged.emit(self.step)
 
     def _request(self, k: int) -> None:
+        """Compute what step k still lacks (the view-jobs thread; here without one)."""
         if k in self._points:
             self._points.move_to_end(k)
-            return
+        wanted = self._wanted(k)
         race = self.model.race
-        if race is None:
+        if wanted is None or race is None:
             return
-        generation = race
-        if self.jobs is None:
-            self._on_points((generation, k, self._compute(race, k)))
-            return
-        self.jobs.submit((self, "points"), lambda: (generation, k, self._compute(race, k)), self._on_points)
+        racers, arrows_for = wanted
 
-    @staticmethod
-    def _compute(race, k: int) -> list[PointInfo]:
-        """Every racer's point at step k (the view-jobs thread; the race is paused)."""
-        return [point_at(race, i, k) for i in range(len(race.tracks))]
+        def compute():
+            return race, k, arrows_for, points_at(race, k, racers, arrows_for, pause=yield_to_gui)
+
+        if self.jobs is None:
+            self._on_points(compute())
+        else:
+            self.jobs.submit((self, "points"), compute, self._on_points)
 
     def _on_points(self, result) -> None:
-        generation, k, points = result
-        if self.model.race is not generation:
+        race, k, arrows_for, points = result
+        if self.model.race is not race:
             return  # a point of a race that has since been replaced
-        self._points[k] = points
+        have, arrows = self._points.setdefault(k, ({}, set()))
+        for i, p in points.items():
+            if i in arrows_for or i not in arrows:
+                have[i] = p
+        arrows |= set(arrows_for)
+        self._version += 1
         while len(self._points) > CACHED_STEPS:
             self._points.popitem(last=False)
         if k == self._k:
             self.viewStepChanged.emit(k)
+
+    @Slot(int)
+    def _on_selection_changed(self, _row: int) -> None:
+        if self._k is not None:
+            self._request(self._k)  # the newly selected racer's arrows at step k
 
     # ----- the race's news -------------------------------------------------------------------------------------
     @Slot()

@@ -18,7 +18,7 @@ from widgets.steps.gradcheck_panel import GradientCheckPanel
 from widgets.steps.timeline import install_timeline, window_menu
 from widgets.style import FONT_PT, font
 
-TABS = ("Curvature", "Explain step", "Gradient check")
+TABS = ("Curvature", "Explain", "Gradient check")
 
 
 def install_steps(window) -> None:

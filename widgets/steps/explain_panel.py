@@ -3,21 +3,14 @@ core's own numbers (``lab.explain.explain_step``'s ``lines``), computed in the v
 paused. Step 0 is the start; while the race runs the panel says how to stop it and look."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from lab.cli.common import fmt_point
+from widgets.steps.lines_view import LinesView
 from widgets.style import FONT_PT, font
 
-RUNNING_TEXT = "The race is running.\nPause (Space), or wind the timeline back (←), to see a step's update here."
-
-
-def mono_font(pt: int = FONT_PT):
-    """The system's fixed-width font at ``pt`` points: the numbers of a rule line up under each other."""
-    f = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-    f.setPointSize(pt)
-    return f
+RUNNING_TEXT = "The race is running.\nPause it (Space), or wind the timeline\nback (←), to see a step's update here."
 
 
 class ExplainPanel(QWidget):
@@ -35,12 +28,7 @@ class ExplainPanel(QWidget):
         self.title.setObjectName("explainTitle")
         self.title.setFont(font(FONT_PT))
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.text = QPlainTextEdit()
-        self.text.setObjectName("explainText")
-        self.text.setReadOnly(True)
-        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.text.setFont(mono_font())
-        self.text.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.text = LinesView("explainText")
         layout.addWidget(self.title)
         layout.addWidget(self.text, 1)
         self.shown: tuple | None = None  # (race, racer index, k) whose lines are on screen
@@ -55,9 +43,8 @@ class ExplainPanel(QWidget):
 
     def _say(self, title: str, text: str) -> None:
         self.title.setText(title)
-        if self.text.toPlainText() != text:
-            self.text.setPlainText(text)
         self.shown, self.result = None, None
+        self.text.set_lines(text.splitlines())
 
     @Slot()
     @Slot(int)
@@ -104,7 +91,7 @@ class ExplainPanel(QWidget):
             return
         self.title.setText(f"<b>{label}, step {k:,}</b>: x<sub>{k - 1:,}</sub> → x<sub>{k:,}</sub>, "
                            f"{result.get('optimizer', '')}")
-        self.text.setPlainText("\n".join(result["lines"]))
+        self.text.set_lines(result["lines"])
         self.shown, self.result = key, result
 
 
@@ -119,4 +106,4 @@ def _explain(race, i: int, k: int):
         return f"No explanation for this step: {exc}"
 
 
-__all__ = ["ExplainPanel", "mono_font"]
+__all__ = ["ExplainPanel"]

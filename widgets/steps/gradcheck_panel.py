@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from lab.cli.common import fmt_point
 from lab.gradcheck import check_at
-from widgets.panels.tables import ReadOnlyTable, number
+from widgets.panels.tables import number
+from widgets.steps.lines_view import LinesView
 from widgets.style import FONT_PT, font
 
 GOOD = 1e-6  # a relative error below this: the derivatives agree (the lecture's rule of thumb)
-ERROR_TIP = "relative error ‖a − n‖ / max(‖a‖, ‖n‖): below 1e-6 the analytic and numerical derivatives agree"
+ERROR_TIP = ("err: the relative error ‖a − n‖ / max(‖a‖, ‖n‖) of the analytic (a) and numerical (n) derivatives;\n"
+             "below 1e-6 they agree. Ctrl+click the contour to check another point.")
 
 
 def vector_text(values, digits: int = 7) -> str:
@@ -23,8 +25,7 @@ def vector_text(values, digits: int = 7) -> str:
 
 
 def matrix_text(rows, digits: int = 6) -> str:
-    if rows is None:
-        return "— (too many parameters here: python main.py eval checks it)"
+    """'[a, b; b, c]' for a small matrix (rows split by ';'), its shape for a larger one."""
     if len(rows) > 3:
         return f"{len(rows)}×{len(rows)} matrix"
     return "[" + "; ".join(", ".join(number(v, digits) for v in row) for row in rows) + "]"
@@ -45,19 +46,13 @@ class GradientCheckPanel(QWidget):
         self.title.setObjectName("gradientCheckTitle")
         self.title.setFont(font(FONT_PT))
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.table = ReadOnlyTable(["", "analytic", "centred difference", "rel. error"], "gradientCheckTable")
-        self.h_table = ReadOnlyTable(["h", "∇f error", "∇²f error"], "gradientCheckOverH")
-        self.h_table.setToolTip("the relative error of (f(x + h) − f(x − h)) / 2h against ∇f for h = 1e-1 … "
-                                "1e-12:\ntoo large an h: truncation error (∝ h²); too small: rounding error (∝ 1/h)")
+        self.text = LinesView("gradientCheckText")
+        self.text.setToolTip(ERROR_TIP)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 2, 2)
         layout.setSpacing(2)
         layout.addWidget(self.title)
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        row.addWidget(self.table, 3)
-        row.addWidget(self.h_table, 2)
-        layout.addLayout(row, 1)
+        layout.addWidget(self.text, 1)
         self.pinned: np.ndarray | None = None  # a point given by show_at / Ctrl+click
         self.report: dict | None = None       # check_at's answer on screen
         self._pending: tuple | None = None    # the (objective, point) being checked in the view-jobs thread
@@ -91,7 +86,7 @@ class GradientCheckPanel(QWidget):
             return None, ""
         k = min(self.cursor.step, trace.steps)
         x = np.array(trace.positions.view[k], dtype=float)
-        return (x, f"{trace.label}'s point at step {k:,}") if np.all(np.isfinite(x)) else (None, trace.label)
+        return (x, f"{trace.label}, step {k:,}") if np.all(np.isfinite(x)) else (None, trace.label)
 
     # ----- computing -------------------------------------------------------------------------------------------
     @Slot()
@@ -131,31 +126,41 @@ class GradientCheckPanel(QWidget):
 
     def _show(self, report: dict, where: str) -> None:
         self.report = report
-        self.title.setText(f"<b>Gradient check</b> at {where}, x = {vector_text(report['x'], 6)}")
-        t = self.table
-        t.setRowCount(2)
-        t.set_cell(0, 0, "∇f")
-        t.set_cell(0, 1, vector_text(report["grad"]))
-        t.set_cell(0, 2, vector_text(report["numeric_grad"]), tip=f"5-point centred difference, h = {report['h']:g}")
-        t.set_cell(0, 3, number(report["grad_error"], 2), tip=ERROR_TIP, align_right=True,
-                   color=None if report["grad_error"] < GOOD else "#B03A00")
-        t.set_cell(1, 0, "∇²f")
-        t.set_cell(1, 1, matrix_text(report["hessian"]))
-        t.set_cell(1, 2, matrix_text(report["numeric_hessian"]) if report["numeric_hessian"] is not None else "—",
-                   tip=f"centred differences of ∇f, h = {report['h']:g}")
-        error = report["hessian_error"]
-        t.set_cell(1, 3, number(error, 2), tip=ERROR_TIP, align_right=True,
-                   color=None if error is None or error < GOOD else "#B03A00")
-        t.fit_widths(grow_only=False)
-        rows = report["over_h"]
-        best = min(range(len(rows)), key=lambda r: rows[r]["grad_error"]) if rows else -1
-        self.h_table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            self.h_table.set_cell(r, 0, f"1e{int(round(np.log10(row['h'])))}".replace("-", "−"), align_right=True)
-            self.h_table.set_cell(r, 1, number(row["grad_error"], 2), align_right=True,
-                                  background="#D6F0E0" if r == best else None)
-            self.h_table.set_cell(r, 2, number(row["hessian_error"], 2), align_right=True)
-        self.h_table.fit_widths(grow_only=False)
+        self.title.setText(f"<b>Gradient check</b> — {where}")
+        self.text.set_lines(report_lines(report))
+
+
+def report_lines(report: dict) -> list[str]:
+    """The check as lines: x; ∇f and ∇²f, analytic and centred difference, and their relative errors; the
+    relative error over h (the smallest marked)."""
+    def verdict(error) -> str:
+        return "" if error is None else "  ✓ agree" if error < GOOD else "  ✗ differ"
+
+    lines = [f"x = {vector_text(report['x'])}",
+             f"analytic / centred (h={report['h']:g}):",
+             f"∇f   {vector_text(report['grad'])}",
+             f"     {vector_text(report['numeric_grad'])}",
+             f"err  {number(report['grad_error'], 2)}{verdict(report['grad_error'])}"]
+    if report["hessian"] is not None:
+        lines += [f"∇²f  {matrix_text(report['hessian'])}",
+                  f"     {matrix_text(report['numeric_hessian'])}",
+                  f"err  {number(report['hessian_error'], 2)}{verdict(report['hessian_error'])}"]
+    else:
+        lines.append(f"∇²f: {len(report['x'])} parameters — python main.py eval checks it")
+    rows = report["over_h"]
+    best = min(range(len(rows)), key=lambda r: rows[r]["grad_error"]) if rows else -1
+    lines += ["", "err of (f(x+h) − f(x−h))/2h by h:", "    h  ∇f        ∇²f"]
+    for r, row in enumerate(rows):
+        lines.append(f"{_power(row['h']):>5}  {number(row['grad_error'], 2):<9} {number(row['hessian_error'], 2):<9}"
+                     + (" ← least" if r == best else ""))
+    lines.append("large h: truncation (∝ h²); small h: rounding (∝ 1/h)")
+    return lines
+
+
+def _power(h: float) -> str:
+    """1e−6 for 10⁻⁶ (h of the table, a power of ten); other values as they are."""
+    k = round(float(np.log10(h)))
+    return (f"1e{k}" if np.isclose(h, 10.0 ** k) else f"{h:g}").replace("-", "−")
 
 
 __all__ = ["GradientCheckPanel"]
