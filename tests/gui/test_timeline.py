@@ -193,6 +193,10 @@ def test_the_explain_panel_shows_the_update_into_step_k(raced, qtbot):
     assert " ".join(text.split()) == " ".join("\n".join(expected["lines"]).split())  # every line, maybe broken
     assert "m̂" in text and "Adam, step 3" in panel.title.text()
     assert w.step_tabs.currentWidget() is panel  # the first rewind brought it forward
+    # the same in a window of its own, larger, for the back of the room
+    big = panel.open_window().findChild(type(panel))
+    qtbot.waitUntil(lambda: big.result is not None)
+    assert big.result["lines"] == expected["lines"] and big.text.font().pointSize() > panel.text.font().pointSize()
     # step 0 is the start; another racer, another step: the panel follows
     show(w, qtbot, 0)
     assert "is the start" in panel.text.toPlainText() and panel.result is None
@@ -240,3 +244,10 @@ def pg_point(x, y):
     from PySide6.QtCore import QPointF
 
     return QPointF(x, y)
+
+
+def test_the_step_button_is_the_right_key(raced, qtbot):
+    w, m = raced, raced.model
+    show(w, qtbot, 30)
+    w.controls.step_button.click()
+    assert m.view_step.step == 31 and m.race.step_count == 60

@@ -42,9 +42,10 @@ def install_steps(window) -> None:
     window.step_tabs = tabs
 
     menu = window_menu(window, "&View")
-    for i, (title, key) in enumerate(zip(TABS, ("Ctrl+1", "Ctrl+2", "Ctrl+3"))):
+    names = ("showCurvatureAction", "showExplainAction", "showGradientCheckAction")
+    for i, (title, key, name) in enumerate(zip(TABS, ("Ctrl+1", "Ctrl+2", "Ctrl+3"), names)):
         action = QAction(title, window)
-        action.setObjectName(f"show{title.replace(' ', '')}Action")
+        action.setObjectName(name)
         action.setShortcut(QKeySequence(key))
         action.triggered.connect(lambda _=False, i=i: tabs.setCurrentIndex(i))
         menu.addAction(action)

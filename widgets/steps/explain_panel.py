@@ -3,20 +3,22 @@ core's own numbers (``lab.explain.explain_step``'s ``lines``), computed in the v
 paused. Step 0 is the start; while the race runs the panel says how to stop it and look."""
 from __future__ import annotations
 
-from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from lab.cli.common import fmt_point
 from widgets.steps.lines_view import LinesView
 from widgets.style import FONT_PT, font
 
+BIG_PT = FONT_PT + 6  # the explanation in its own window: for the back of the room
 RUNNING_TEXT = "The race is running.\nPause it (Space), or wind the timeline\nback (←), to see a step's update here."
 
 
 class ExplainPanel(QWidget):
-    """A title ("SGD, step 3: x₂ → x₃") and the update's lines, one per quantity of the rule."""
+    """A title ("SGD, step 3: x₂ → x₃") and the update's lines, one per quantity of the rule; ``pt`` their size.
+    The tab's panel has a button that opens the same explanation, larger, in a window of its own (``window``)."""
 
-    def __init__(self, model, jobs=None, parent=None):
+    def __init__(self, model, jobs=None, parent=None, pt: int = FONT_PT, detachable: bool = True):
         super().__init__(parent)
         self.model, self.jobs = model, jobs
         self.cursor = model.view_step
@@ -26,10 +28,22 @@ class ExplainPanel(QWidget):
         layout.setSpacing(2)
         self.title = QLabel()
         self.title.setObjectName("explainTitle")
-        self.title.setFont(font(FONT_PT))
+        self.title.setFont(font(pt))
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.text = LinesView("explainText")
-        layout.addWidget(self.title)
+        self.text = LinesView("explainText", pt=pt)
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        self.window_button = None
+        self.window: QDialog | None = None
+        if detachable:
+            self.window_button = QPushButton("Larger…")
+            self.window_button.setObjectName("explainWindowButton")
+            self.window_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            self.window_button.setToolTip("the explanation in a window of its own, in larger type: put it beside "
+                                          "the plots, or on the projector")
+            self.window_button.clicked.connect(self.open_window)
+            head.addWidget(self.window_button)
+        layout.addLayout(head)
         layout.addWidget(self.text, 1)
         self.shown: tuple | None = None  # (race, racer index, k) whose lines are on screen
         self.result: dict | None = None  # explain_step's answer on screen (None: a message instead)
@@ -40,6 +54,20 @@ class ExplainPanel(QWidget):
         model.runningChanged.connect(self._on_changed)
         model.runEnded.connect(self._on_changed)
         self._on_changed()
+
+    def open_window(self) -> QDialog:
+        """The explanation in a window of its own (made once), in ``BIG_PT`` type; it follows the timeline too."""
+        if self.window is None:
+            self.window = QDialog(self.window_button.window() if self.window_button else None)
+            self.window.setWindowTitle("Optimizer Lab — explain a step")
+            self.window.setObjectName("explainWindow")
+            box = QVBoxLayout(self.window)
+            box.setContentsMargins(6, 6, 6, 6)
+            box.addWidget(ExplainPanel(self.model, self.jobs, pt=BIG_PT, detachable=False))
+            self.window.resize(760, 520)
+        self.window.show()
+        self.window.raise_()
+        return self.window
 
     def _say(self, title: str, text: str) -> None:
         self.title.setText(title)

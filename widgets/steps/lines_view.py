@@ -19,12 +19,12 @@ def mono_font(pt: int = FONT_PT):
 class LinesView(QPlainTextEdit):
     """Read-only lines; ``set_lines`` shows them, re-broken whenever the panel's width changes."""
 
-    def __init__(self, object_name: str, parent=None):
+    def __init__(self, object_name: str, parent=None, pt: int = FONT_PT):
         super().__init__(parent)
         self.setObjectName(object_name)
         self.setReadOnly(True)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.setFont(mono_font())
+        self.setFont(mono_font(pt))
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # selectable; arrows go back to the timeline on Esc/click
         self.lines: list[str] = []
 

@@ -151,10 +151,15 @@ def install_timeline(window) -> TimelineBar:
                                     [window.loss_plot, window.grad_plot, window.curvature.kappa_plot])
     step = window.findChild(QAction, "stepAction")
     menu = window_menu(window, "&Run")
-    if step is not None:
+    if step is not None:  # → and the Step button: one step on the timeline, at its end one race step
         step.triggered.disconnect()
         step.triggered.connect(lambda: bar.forward(1))
         step.setText("One step (at the last step: the race steps)")
+    button = getattr(getattr(window, "controls", None), "step_button", None)
+    if button is not None:
+        button.clicked.disconnect()
+        button.clicked.connect(lambda: bar.forward(1))
+        button.setToolTip("one step (→): the race's next step; wound back, the timeline's next step")
     for text, key, name, slot in (("Step back", Qt.Key.Key_Left, "stepBackAction", lambda: bar.back(1)),
                                   ("Ten steps back", "Shift+Left", "tenBackAction", lambda: bar.back(TEN)),
                                   ("Ten steps on", "Shift+Right", "tenOnAction", lambda: bar.forward(TEN)),
