@@ -251,3 +251,23 @@ def test_the_step_button_is_the_right_key(raced, qtbot):
     show(w, qtbot, 30)
     w.controls.step_button.click()
     assert m.view_step.step == 31 and m.race.step_count == 60
+
+
+def test_the_data_plot_and_the_slice_show_the_racer_at_step_k(window, qtbot):
+    """linear regression: the fitted line of the selected racer's x_k; mlp: the slice through x_k."""
+    from lab.experiment import Experiment
+    from lab.objectives import make_objective
+    from lab.race import RacerSpec
+
+    m = window.model
+    for name in ("linear_regression", "mlp"):
+        obj = make_objective(name)
+        m.set_experiment(Experiment(name, obj.start.tolist(), [RacerSpec("adam", {"lr": 0.01})], steps=12))
+        with qtbot.waitSignal(m.runEnded, timeout=30000):
+            m.run()
+        show(window, qtbot, 5)
+        window.refresh_now()
+        x = m.race.tracks[0].positions[5]
+        assert np.array_equal(window.data_panel.plot.shown["x"], x)
+        if name == "mlp":
+            assert np.array_equal(window.contour.slice.last.x, x) and window.contour.slice.last.step == 5
