@@ -8,8 +8,8 @@
 A start *reaches* minimum m when its final point lies within ``radius`` of m (the nearest known minimum),
 whether |∇f| fell below tol there (the run stopped, ``step`` says when) or the steps ran out close to it
 (``step`` is then ``steps``). Otherwise its label is DIVERGED (-1), NOT_CONVERGED (-2: it ran out of steps
-away from every known minimum), ELSEWHERE (-3: |∇f| < tol away from every known minimum: a saddle or an
-unlisted local minimum) or NOT_RUN (-4: the map was cancelled first, or the objective failed there).
+away from every known minimum), ELSEWHERE (-3: |∇f| < tol away from every known minimum: an
+unlisted local minimum, or a saddle point or maximum — status ``stationary`` — wherever it is) or NOT_RUN (-4: the map was cancelled first, or the objective failed there).
 
 The grid: ``xs = linspace(x_lo, x_hi, nx)``, ``ys = linspace(y_lo, y_hi, ny)`` over the objective's plotting
 domain (or ``domain``), the image convention ``[j, i]`` = (xs[i], ys[j]), row 0 at the bottom (y_lo).
@@ -29,6 +29,7 @@ import numpy as np
 from lab.errors import LabError
 from lab.files import shown, write_npz, write_text
 from lab.engine.multistart import CONVERGED, DIVERGED as MS_DIVERGED, ERROR as MS_ERROR, RUNNING as MS_RUNNING
+from lab.engine.multistart import STATIONARY
 from lab.engine.multistart import STATUS_NAMES, multistart
 from lab.objectives.base import Objective
 from lab.optimizers import Optimizer
@@ -188,7 +189,7 @@ def classify(final: np.ndarray, status: np.ndarray, minima: np.ndarray, radius: 
         label = np.where(close, nearest, label).astype(np.int16)
     else:
         close = np.zeros(k, dtype=bool)
-    label[~close & (status == CONVERGED)] = ELSEWHERE
+    label[(~close & (status == CONVERGED)) | (status == STATIONARY)] = ELSEWHERE
     label[status == MS_DIVERGED] = DIVERGED
     label[(status == MS_RUNNING) | (status == MS_ERROR)] = NOT_RUN
     return label

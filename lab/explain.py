@@ -13,7 +13,7 @@ import numpy as np
 from lab.engine import replay
 from lab.optimizers import optimizer_spec, pieces
 from lab.optimizers.elementwise import Scheduled
-from lab.optimizers.explaining import Step, num, vec
+from lab.optimizers.explaining import Step, num, sub, vec
 
 KEYS = ("optimizer", "step", "x_before", "grad", "lr", "state_before", "state_after", "update", "x_after")
 """The explain contract's keys, in order (``explain_step`` adds ``lines``)."""
@@ -51,8 +51,8 @@ def explain_step(race, i: int, k: int) -> dict:
 
 def _shared_head(race, hp: dict, raw, g, s: Step, update) -> list[str]:
     """x, g (and where it came from), its clipping stage by stage, the scheduled lr."""
-    source = "∇f(x)" if race.gradient_source is None else "∇f_B(x) (+ noise): step's minibatch/noise"
-    lines = [f"x = {vec(s.x)}", f"g = {source} = {vec(raw)}"]
+    made, why = _gradient_source(race.gradient_source, s.k - 1)
+    lines = [f"x = {vec(s.x)}", f"g = {made} = {vec(raw)}{why}"]
     spec = getattr(update, "pieces", None)
     clip_value = hp.get("clip_value") if spec is None else spec.clip_value
     clip_norm = hp.get("clip_norm") if spec is None else spec.clip_norm
@@ -66,6 +66,17 @@ def _shared_head(race, hp: dict, raw, g, s: Step, update) -> list[str]:
     if schedule != "constant":
         lines.append(f"lr = {schedule} schedule after {s.k - 1} steps = {num(s.lr)}   (lr₀ = {num(hp['lr'])})")
     return lines
+
+
+def _gradient_source(source, j: int) -> tuple[str, str]:
+    """How the gradient at x_j was made, and a note: ∇f(x), minibatch j's ∇f_Bⱼ(x), noise ξⱼ (lab.stochastic)."""
+    if source is None:
+        return "∇f(x)", ""
+    minibatched, noise = getattr(source, "minibatched", True), getattr(source, "noise", None)
+    noisy = noise is None or bool(noise)
+    made = (f"∇f_B{sub(j)}(x)" if minibatched else "∇f(x)") + (f" + ξ{sub(j)}" if noisy else "")
+    said = ([f"B{sub(j)}: minibatch {j}"] if minibatched else []) + ([f"ξ{sub(j)}: noise draw {j}"] if noisy else [])
+    return made, f"   ({', '.join(said)}, the same for every racer)"
 
 
 def _plain(s: Step) -> list[str]:

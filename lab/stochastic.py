@@ -143,6 +143,7 @@ def gradient_source(objective: Objective, noise: float = 0.0, seed: int = 0) -> 
             g = g + gradient_noise(noise, seed, k, g.shape[-1])
         return g
 
+    source.minibatched, source.noise = minibatched, noise  # what an explanation of a step says of its g
     return source
 
 

@@ -111,7 +111,7 @@ def test_statuses_and_their_steps_on_the_quadratic():
     assert r.status.tolist() == [DIVERGED, CONVERGED, MAX_STEPS]
     assert r.step[0] == int(np.ceil(np.log(1e3) / np.log(1.5)))  # |1 - 0.25·10|^t passes 1e3 at t = 18
     assert r.grad_norm[1] < 1e-9 and r.step[2] == 400
-    assert r.counts() == {"running": 0, "converged": 1, "diverged": 1, "max_steps": 1, "error": 0}
+    assert r.counts() == {"running": 0, "converged": 1, "diverged": 1, "max_steps": 1, "error": 0, "stationary": 0}
     at_min = multistart(q, "adam", [[0.0, 0.0]], steps=10)
     assert at_min.status[0] == CONVERGED and at_min.step[0] == 0 and at_min.loss[0] == 0.0
     none = multistart(q, "adam", [[1.0, 0.0]], steps=0)

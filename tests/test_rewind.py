@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-import lab.engine.race as race_module
+import lab.engine.replay as replay
 from lab.engine.race import Race, RacerSpec
 from lab.objectives import make_objective
 from lab.stochastic import gradient_source
@@ -37,13 +37,14 @@ def recorded(race):
     ("custom", 0.0, False),             # not float-safe: every racer through update
 ])
 def test_state_and_details_at_every_step_equal_what_the_race_held(monkeypatch, objective, noise, floats):
-    monkeypatch.setattr(race_module, "SNAPSHOT_EVERY", 7)  # replays of 0 … 6 steps, from several snapshots
+    monkeypatch.setattr(replay, "SNAPSHOT_EVERY", 14)  # replays of 0 … 13 float steps, 0 … 6 updates
+    monkeypatch.setattr(replay, "SNAPSHOT_EVERY_UPDATE", 7)
     obj = make_objective(objective)
     race = Race(obj, obj.start, RACERS, max_steps=40, gradient_source=gradient_source(obj, noise, 3))
     assert race._floats is floats
     states, details = recorded(race)
     for i, tr in enumerate(race.tracks):
-        assert len(tr.snapshots) >= 1 + tr.steps // 7
+        assert len(tr.snapshots) >= 1 + tr.steps // (14 if tr._floats is not None else 7)
         for k in range(tr.steps + 1):
             assert_same_state(race.state_at(i, k), states[i][k])
             got, want = race.details_at(i, k), details[i][k]
@@ -53,7 +54,7 @@ def test_state_and_details_at_every_step_equal_what_the_race_held(monkeypatch, o
 
 
 def test_mlp_replays_through_update(monkeypatch):
-    monkeypatch.setattr(race_module, "SNAPSHOT_EVERY", 5)
+    monkeypatch.setattr(replay, "SNAPSHOT_EVERY_UPDATE", 5)
     obj = make_objective("mlp")
     race = Race(obj, obj.start, [RacerSpec("adam", {"lr": 0.01}), RacerSpec("rmsprop", {"lr": 0.01})], max_steps=12,
                 gradient_source=gradient_source(obj, 0.0, 0))
@@ -64,7 +65,8 @@ def test_mlp_replays_through_update(monkeypatch):
 
 
 def test_a_racer_that_leaves_the_float_path_replays_through_update_from_there(monkeypatch):
-    monkeypatch.setattr(race_module, "SNAPSHOT_EVERY", 1000)
+    monkeypatch.setattr(replay, "SNAPSHOT_EVERY", 1000)
+    monkeypatch.setattr(replay, "SNAPSHOT_EVERY_UPDATE", 1000)
     obj = make_objective("rosenbrock")
     race = Race(obj, obj.start, [RacerSpec("adam", {"lr": 0.05})], max_steps=30)
     tr = race.tracks[0]

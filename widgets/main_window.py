@@ -286,7 +286,7 @@ class MainWindow(FileDialogs, QMainWindow):
     @Slot(object)
     def _on_race_news(self, _progress) -> None:
         """A racer that just diverged or failed is said in the status bar (the leaderboard marks it too)."""
-        new = [t for t in self.model.traces if t.status in ("diverged", "error") and t not in self._told]
+        new = [t for t in self.model.traces if t.status in ("diverged", "error", "stationary") and t not in self._told]
         if new:
             self._told.update(new)
             self._fresh.extend(new)
@@ -295,7 +295,7 @@ class MainWindow(FileDialogs, QMainWindow):
     @Slot(object)
     def _on_run_ended_news(self, result) -> None:
         """The run's end message ('Race over ...', 'Step 5') keeps the news of racers that stopped badly."""
-        bad = ([t for t in self.model.traces if t.status in ("diverged", "error")] if result.race_done
+        bad = ([t for t in self.model.traces if t.status in ("diverged", "error", "stationary")] if result.race_done
                else self._fresh)
         self._fresh = []
         if bad:

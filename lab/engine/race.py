@@ -8,14 +8,15 @@ from typing import Callable
 import numpy as np
 
 from lab.engine import replay
-from lab.engine.replay import SNAPSHOT_EVERY, Snapshots, float_fg
-from lab.engine.status import Status, absmax, check_limits, classify, divergence_reason, still_running
+from lab.engine.replay import Snapshots, float_fg
+from lab.engine.status import (Status, absmax, check_limits, classify, divergence_reason, stationary_reasons,
+                               still_running)
 from lab.objectives.base import Function2D, Objective, float_safe
 from lab.optimizers import Optimizer, make_optimizer
 from lab.optimizers.float_steps import FloatSteps
 
-RUNNING, CONVERGED, DIVERGED, MAX_STEPS, ERROR = (Status.RUNNING, Status.CONVERGED, Status.DIVERGED,
-                                                  Status.MAX_STEPS, Status.ERROR)
+RUNNING, CONVERGED, DIVERGED, MAX_STEPS, ERROR, STATIONARY = (Status.RUNNING, Status.CONVERGED, Status.DIVERGED,
+                                                              Status.MAX_STEPS, Status.ERROR, Status.STATIONARY)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Track:
         self.n = 0
         self.status, self.status_step, self.reason = RUNNING, None, ""
         self.notes: list[tuple[int, str]] = []
-        self.snapshots = Snapshots()  # the optimizer's state every SNAPSHOT_EVERY steps, for rewinding
+        self.snapshots = Snapshots()  # the optimizer's state now and then, for rewinding (lab/engine/replay.py)
         self._state = None
         self._grad: np.ndarray | None = None
         self._floats: FloatSteps | None = None  # the fast path: the optimizer's rule on floats, holding the state
@@ -153,7 +154,7 @@ class Race:
     """Racers stepping in lockstep from one start on one objective.
 
     Each step k records, per racer: x_k, f(x_k), |∇f(x_k)| and the status. A racer stops when it converges
-    (|∇f| < tol), diverges (a non-finite value, gradient or position, or |x|∞ > bound), errs (its optimizer or
+    (|∇f| < tol; stationary where the Hessian has a negative eigenvalue: a saddle point or a maximum), diverges (a non-finite value, gradient or position, or |x|∞ > bound), errs (its optimizer or
     the objective raised: the message is kept) or reaches max_steps. The others go on; nothing raises.
     ``gradient_source(x, k) -> g``, if given, supplies the gradient the optimizers step on (minibatches, noise);
     the record keeps the exact full-data loss and gradient norm.
@@ -249,9 +250,8 @@ class Race:
                 moved.append(tr)
                 points.append(tuple(new.tolist()))
         self.step_count = k
-        if k % SNAPSHOT_EVERY == 0:
-            for tr in moved:
-                tr.snapshots.take(k, tr.state, tr._floats is not None)
+        if k % replay.SNAPSHOT_EVERY_UPDATE == 0:
+            replay.snapshot(moved, k)
         self._evaluate_floats(moved, points, k)
         if len(self._alive) != len(moved) or any(not tr.running for tr in moved):
             self._alive = [tr for tr in self._alive if tr.running]
@@ -304,9 +304,8 @@ class Race:
                 alive.append(tr)
                 points.append(new)
         self.step_count = k
-        if k % SNAPSHOT_EVERY == 0:
-            for tr in alive:
-                tr.snapshots.take(k, tr._state, False)
+        if k % replay.SNAPSHOT_EVERY_UPDATE == 0:
+            replay.snapshot(alive, k)
         if alive:
             self._evaluate(alive, np.array(points, dtype=float), k)
         self._alive = [tr for tr in self.tracks if tr.running]
@@ -345,7 +344,8 @@ class Race:
         if code == DIVERGED.code:
             tr.finish(DIVERGED, k, divergence_reason(x, value, gnorm, self.bound))
         elif code == CONVERGED.code:
-            tr.finish(CONVERGED, k)
+            reason = stationary_reasons(self.objective, x[None])[0]  # a saddle point or a maximum is not a minimum
+            tr.finish(STATIONARY if reason else CONVERGED, k, reason)
 
     def _settle_max_steps(self) -> None:
         if self.step_count >= self.max_steps:
@@ -386,10 +386,10 @@ class Race:
                 f"step={self.step_count}/{self.max_steps})")
 
 
-
 def _why(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-__all__ = ["CONVERGED", "DIVERGED", "ERROR", "MAX_STEPS", "RUNNING", "Race", "RacerSpec", "Status", "Track"]
+__all__ = ["CONVERGED", "DIVERGED", "ERROR", "MAX_STEPS", "RUNNING", "Race", "RacerSpec", "STATIONARY", "Status",
+           "Track"]

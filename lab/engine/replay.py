@@ -1,14 +1,16 @@
 """Winding a race back: each racer's optimizer state at any recorded step, rebuilt from periodic snapshots.
 
 The trajectory keeps every x_k, but not the state an optimizer carries (velocities, moments, step counts). While
-racing, ``Snapshots`` keeps a racer's state every SNAPSHOT_EVERY steps (and where it leaves the float path);
+racing, ``Snapshots`` keeps a racer's state every SNAPSHOT_EVERY steps on the float path, every SNAPSHOT_EVERY_UPDATE
+through ``update`` (NumPy, ~15× slower a step), and where it leaves the float path;
 ``state_at`` takes the nearest snapshot at or before step k and replays the updates from there, with the
 recorded positions: update j + 1 gets the gradient at x_j from the same source as in the race (the full-data
 gradient computed the same way, or the gradient source's g(x_j, j): the same minibatch and noise), and runs the
 same code (the float rule or ``update``, schedule and clipping included). So the state comes back bit for bit
 equal to the one the race held at step k.
 
-Cost (benchmarks/rewind.py): a replay is at most SNAPSHOT_EVERY − 1 steps; a snapshot is one small NamedTuple.
+Cost (benchmarks/rewind.py): a replay is at most SNAPSHOT_EVERY − 1 float steps or SNAPSHOT_EVERY_UPDATE − 1 updates
+(~2–10 ms here either way); a snapshot is one small NamedTuple.
 """
 from __future__ import annotations
 
@@ -19,8 +21,20 @@ import numpy as np
 from lab.optimizers.float_steps import FloatSteps
 
 SNAPSHOT_EVERY = 1024
-"""Steps between two snapshots of a racer's state: a rewind replays at most this many − 1 steps (~3 ms on the
-float path, ~25 ms through ``update`` with NumPy), and 1 000 000 steps keep ~1 000 snapshots a racer."""
+"""Steps between two snapshots of a racer's state on the float path (2–9 µs a step replayed here: a rewind costs at
+most ~10 ms), a multiple of SNAPSHOT_EVERY_UPDATE; 1 000 000 steps keep ~1 000 snapshots a racer."""
+SNAPSHOT_EVERY_UPDATE = 128
+"""The same for a racer stepping through ``update`` (25–65 µs a step replayed here, the mlp the slowest: ≤ ~8 ms)."""
+
+
+def snapshot(tracks, k: int) -> None:
+    """At step k (a multiple of SNAPSHOT_EVERY_UPDATE), keep the state of the racers due: all of them every
+    SNAPSHOT_EVERY steps, those stepping through ``update`` every SNAPSHOT_EVERY_UPDATE."""
+    every = k % SNAPSHOT_EVERY == 0
+    for tr in tracks:
+        floats = tr._floats is not None
+        if every or not floats:
+            tr.snapshots.take(k, tr.state, floats)
 
 
 class Snapshots:
@@ -175,5 +189,5 @@ def _size(obj) -> int:
     return sys.getsizeof(obj)
 
 
-__all__ = ["SNAPSHOT_EVERY", "Snapshots", "check_step", "details_at", "float_fg", "full_gradient", "state_at",
-           "used_gradient"]
+__all__ = ["SNAPSHOT_EVERY", "SNAPSHOT_EVERY_UPDATE", "Snapshots", "check_step", "details_at", "float_fg", "full_gradient", "state_at",
+           "snapshot", "used_gradient"]

@@ -22,6 +22,7 @@ SHOWN = 3
 """A vector longer than this (d > 2 besides the 2-D objectives) is shown as its first SHOWN coordinates and |·|."""
 
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SUBSCRIPTS = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
 
 
 class Step(NamedTuple):
@@ -67,6 +68,17 @@ def sup(n: int) -> str:
     return str(int(n)).translate(_SUPERSCRIPTS)
 
 
+def weight_decay_lines(s: Step) -> list[str]:
+    """The line of torch's coupled weight decay, g ← g + wd·x, when the optimizer has one that is on."""
+    wd = s.hp.get("weight_decay", 0.0)
+    return [f"g ← g + wd·x = {vec(s.g + wd * s.x)}   (wd = {num(wd)})"] if wd else []
+
+
+def sub(n: int) -> str:
+    """n as subscript digits: sub(2) = '₂' (B₂, the minibatch of step 2)."""
+    return str(int(n)).translate(_SUBSCRIPTS)
+
+
 def matrix(h) -> str:
     """A small matrix as '[[a, b], [c, d]]'; a larger one as its size (its eigenvalues say more)."""
     h = np.asarray(h, dtype=float)
@@ -75,4 +87,4 @@ def matrix(h) -> str:
     return "[" + ", ".join("[" + ", ".join(num(v) for v in row) + "]" for row in h) + "]"
 
 
-__all__ = ["NUM_DIGITS", "SHOWN", "Step", "matrix", "num", "sup", "vec"]
+__all__ = ["NUM_DIGITS", "SHOWN", "Step", "matrix", "num", "sub", "sup", "vec", "weight_decay_lines"]

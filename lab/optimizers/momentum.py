@@ -7,7 +7,7 @@ import numpy as np
 
 from lab.optimizers.base import RHO, OptimizerSpec, lr
 from lab.optimizers.elementwise import per_coordinate
-from lab.optimizers.explaining import num, vec
+from lab.optimizers.explaining import vec, weight_decay_lines
 from lab.optimizers.scales import round_down
 from lab.optimizers.shared import WEIGHT_DECAY
 
@@ -60,15 +60,9 @@ def momentum(lr: float, rho: float = 0.9, weight_decay: float = 0.0) -> "Optimiz
                           momentum_details(lr, rho, lookahead=False))
 
 
-def decayed_gradient(s) -> list[str]:
-    """The weight-decay line (torch's coupled decay), when there is one."""
-    wd = s.hp.get("weight_decay", 0.0)
-    return [f"g ← g + wd·x = {vec(s.g + wd * s.x)}   (wd = {num(wd)})"] if wd else []
-
-
 def explain(s) -> list[str]:
     """Momentum's lines with one update's numbers: v, then the step."""
-    return decayed_gradient(s) + [f"v = ρ·v + g = {vec(s.after['v'])}", f"step = −lr·v = {vec(s.step)}"]
+    return weight_decay_lines(s) + [f"v = ρ·v + g = {vec(s.after['v'])}", f"step = −lr·v = {vec(s.step)}"]
 
 
 SPEC = OptimizerSpec(

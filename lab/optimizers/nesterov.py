@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from lab.optimizers.base import RHO, OptimizerSpec, lr
 from lab.optimizers.elementwise import per_coordinate
-from lab.optimizers.explaining import vec
-from lab.optimizers.momentum import MomentumState, decayed_gradient, momentum_details
+from lab.optimizers.explaining import vec, weight_decay_lines
+from lab.optimizers.momentum import MomentumState, momentum_details
 from lab.optimizers.scales import round_down
 from lab.optimizers.shared import WEIGHT_DECAY
 
@@ -42,7 +42,7 @@ def nesterov(lr: float, rho: float = 0.9, weight_decay: float = 0.0) -> "Optimiz
 
 def explain(s) -> list[str]:
     """Nesterov's lines with one update's numbers: v, then the step from the lookahead gradient."""
-    return decayed_gradient(s) + [f"v = ρ·v + g = {vec(s.after['v'])}", f"step = −lr·(g + ρ·v) = {vec(s.step)}"]
+    return weight_decay_lines(s) + [f"v = ρ·v + g = {vec(s.after['v'])}", f"step = −lr·(g + ρ·v) = {vec(s.step)}"]
 
 
 SPEC = OptimizerSpec(

@@ -9,7 +9,7 @@ import numpy as np
 from lab.optimizers import pieces
 from lab.optimizers.base import Optimizer, OptimizerSpec, lr
 from lab.optimizers.elementwise import per_coordinate
-from lab.optimizers.explaining import num, vec
+from lab.optimizers.explaining import num, vec, weight_decay_lines
 from lab.optimizers.scales import round_down
 from lab.optimizers.shared import WEIGHT_DECAY
 from lab.params import Param
@@ -174,8 +174,7 @@ def _armijo(values: dict) -> Optimizer:
 
 def explain(s) -> list[str]:
     """SGD's lines with one update's numbers: the weight decay, the step size (the search's α), the step."""
-    wd = s.hp["weight_decay"]
-    lines = [f"g ← g + wd·x = {vec(s.g + wd * s.x)}   (wd = {num(wd)})"] if wd else []
+    lines = weight_decay_lines(s)
     if s.hp["line_search"] == "armijo":
         tries = int(s.after["evaluations"]) - int(s.before["evaluations"]) - 1
         return lines + [f"α = {num(s.lr)}   (from lr, halved until f(x − α·g) ≤ f(x) − 10⁻⁴·α·|g|²: {tries} tries)",

@@ -5,12 +5,13 @@ import math
 
 from PySide6.QtCore import Signal, Slot
 
+from lab.engine.status import standing
 from widgets.model import LabModel, RacerTrace
 from widgets.panels.tables import LiveTable, number, swatch
 from widgets.work.redraw_clock import RedrawClock
 
 SHORT_STATUS = {"running": "running", "converged": "converged", "diverged": "diverged", "max_steps": "max steps",
-                "error": "error"}
+                "error": "error", "stationary": "stationary"}
 
 
 def short_status(t: RacerTrace) -> str:
@@ -20,9 +21,10 @@ def short_status(t: RacerTrace) -> str:
 
 
 def rank_key(t: RacerTrace, min_value):
-    """Finite losses first, lowest first; then the rest (NaN, ∞) in table order."""
+    """Finite losses first, lowest first; then stationary racers (at a saddle point or a maximum: they do not lead,
+    whatever their loss); then the rest (NaN, ∞) in table order."""
     loss = t.loss
-    return (0, loss, t.row) if math.isfinite(loss) else (1, 0.0, t.row)
+    return (standing(t.status, loss), loss if math.isfinite(loss) else 0.0, t.row)
 
 
 class Leaderboard(LiveTable):
@@ -65,7 +67,7 @@ class Leaderboard(LiveTable):
             self.set_cell(i, 0, t.label, icon=swatch(t.color), tip=f"{t.spec.optimizer} {t.spec.hyperparameters}")
             self.set_cell(i, 1, number(loss), align_right=True)
             self.set_cell(i, 2, short_status(t), tip=tip, color="#B03A00" if bad else
-                          "#006B4F" if t.status == "converged" else None)
+                          "#006B4F" if t.status == "converged" else "#8A5A00" if t.status == "stationary" else None)
             self.set_cell(i, 3, f"{t.steps:,}", align_right=True)
         self.fit_widths(icon_col=0)
         self.rate_text = (f"as of step {m.view_step.step:,} of {m.step_count:,}" if not m.view_step.live else
