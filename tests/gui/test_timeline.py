@@ -1,9 +1,5 @@
 """The timeline winds every view back to a recorded step k: markers at x_k, arrows as details_at(k), tables as of k,
 a cursor line on the step plots; keys; running again continues from the end; --at-step."""
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -13,8 +9,6 @@ from lab.curvature import curvature
 from lab.views.glyphs import arrow_xy
 from widgets.panels.tables import number
 from widgets.plots.guides import ARROW_FRACTION
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_to_end(window, qtbot, timeout=20000):
@@ -168,14 +162,35 @@ def test_a_reset_goes_back_to_the_live_end(raced, qtbot):
     (["--at-step", "3"], "--at-step only goes with --screenshot"),
     (["--screenshot", "OUT.png", "--steps", "20", "--at-step", "21"], "between 0 and the race's 20 steps"),
     (["--screenshot", "OUT.png", "--steps", "20", "--at-step", "-1"], "between 0 and the race's 20 steps"),
+    (["--screenshot", "OUT.png", "--at-step", "two"], "argument --at-step: invalid int value"),
 ])
-def test_bad_at_step_is_one_line_and_exit_2(tmp_path, args, message):
+def test_bad_at_step_is_one_line_and_exit_2(tmp_path, capsys, args, message):
+    from widgets.app import main
+
     args = [a.replace("OUT.png", str(tmp_path / "out.png")) for a in args]
-    done = subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"})
-    assert done.returncode == 2
-    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ") and message in done.stderr
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and message in err
     assert not (tmp_path / "out.png").exists()
+
+
+def test_at_step_past_the_races_end_is_refused_after_the_race(qapp, tmp_path, capsys):
+    """Every racer stops early (Newton on the bowl): a K past the race's last step is one line, exit 2, no file."""
+    import json
+
+    from widgets.app import main
+
+    experiment = tmp_path / "bowl.json"
+    experiment.write_text(json.dumps({"objective": "quadratic", "start": [1.0, 1.0], "steps": 50,
+                                      "racers": [{"optimizer": "newton"}]}))
+    out = tmp_path / "out.png"
+    assert main(["--experiment", str(experiment), "--screenshot", str(out), "--at-step", "40"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: --at-step 40 is past the race's end"), err
+    assert not out.exists()
+    # a K the race reached: the picture, shown at that step
+    assert main(["--experiment", str(experiment), "--screenshot", str(out), "--at-step", "1"]) == 0
+    assert out.stat().st_size > 0 and "shown at step 1" in capsys.readouterr().out
 
 
 def test_the_explain_panel_shows_the_update_into_step_k(raced, qtbot):
@@ -262,12 +277,12 @@ def test_the_data_plot_and_the_slice_show_the_racer_at_step_k(window, qtbot):
     m = window.model
     for name in ("linear_regression", "mlp"):
         obj = make_objective(name)
-        m.set_experiment(Experiment(name, obj.start.tolist(), [RacerSpec("adam", {"lr": 0.01})], steps=12))
+        m.set_experiment(Experiment(name, obj.start.tolist(), [RacerSpec("adam", {"lr": 0.01})], steps=6))
         with qtbot.waitSignal(m.runEnded, timeout=30000):
             m.run()
-        show(window, qtbot, 5)
+        show(window, qtbot, 3)
         window.refresh_now()
-        x = m.race.tracks[0].positions[5]
+        x = m.race.tracks[0].positions[3]
         assert np.array_equal(window.data_panel.plot.shown["x"], x)
         if name == "mlp":
-            assert np.array_equal(window.contour.slice.last.x, x) and window.contour.slice.last.step == 5
+            assert np.array_equal(window.contour.slice.last.x, x) and window.contour.slice.last.step == 3
