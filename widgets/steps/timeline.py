@@ -55,6 +55,7 @@ class TimelineBar(QWidget):
         model.raceReset.connect(self._sync)
         model.raceAdvanced.connect(self._sync)
         self.cursor.viewStepChanged.connect(self._sync)
+        self.cursor.viewStepChanged.connect(self._on_moved)
         self._sync()
 
     # ----- moving (the keys and the Run menu call these) -------------------------------------------------------
@@ -91,6 +92,12 @@ class TimelineBar(QWidget):
             self.slider.setValue(k)
         self.label.setText(f"step {k:,}" + (" (last)" if self.cursor.live else f" of {end:,}"))
         self.live_button.setEnabled(not self.cursor.live)
+
+    @Slot(int)
+    def _on_moved(self, k: int) -> None:
+        if not self.cursor.live:
+            self.model.messageShown.emit(f"Showing step {k:,} of {self.model.step_count:,} — ← → one step, Shift ten, "
+                                         f"Home, End; Run (Space) goes on from the last step")
 
     @Slot(int)
     def _on_slider(self, value: int) -> None:
