@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
 from lab.curvature import curvature
-from lab.views.glyphs import arrow_xy
+from lab.views.glyphs import arrow_xy, eigen_glyphs
 from widgets.panels.tables import number
 from widgets.plots.guides import ARROW_FRACTION
 
@@ -67,6 +67,12 @@ def test_every_view_moves_to_step_k(raced, qtbot):
     vx, vy = w.contour.guides.velocity_arrow.getData()
     base = np.asarray(d.get("position", x))
     np.testing.assert_allclose([vx[0], vy[0], vx[1], vy[1]], [*base, *(base + v)], rtol=1e-12)
+    # the eigenvector directions of the Hessian at x_k
+    story = curvature(m.objective.hessian(x[None]))
+    ex, ey, _ends = eigen_glyphs(x, story.eigenvalues[0], story.eigenvectors[0], g, width)
+    gx, gy = w.contour.guides.eigen.getData()
+    np.testing.assert_allclose(gx, ex, rtol=1e-12)
+    np.testing.assert_allclose(gy, ey, rtol=1e-12)
     # the curvature table as of step k: the Hessian at x_k
     table = w.curvature.table
     for i, tr in enumerate(race.tracks):
@@ -90,6 +96,10 @@ def test_every_view_moves_to_step_k(raced, qtbot):
     assert len(w.step_cursor.lines) == 3
     assert all(line.isVisible() and line.value() == k for line in w.step_cursor.lines)
     assert w.timeline.slider.value() == k and w.timeline.slider.maximum() == 60
+    # a step seen lately is kept: going back to it needs no new computation
+    show(w, qtbot, k + 1)
+    w.timeline.show_step(k)
+    assert m.view_step.ready and not w.jobs.busy((m.view_step, "points"))
 
 
 def test_keys_and_the_live_end(raced, qtbot):

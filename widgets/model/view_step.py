@@ -101,7 +101,8 @@ class ViewStep(QObject):
         self.model = model
         self.jobs = None  # the window's ViewJobs (set by widgets.steps.install_steps); without it: computed here
         self._k: int | None = None  # None: the live end
-        self._points: OrderedDict[int, dict[int, PointInfo]] = OrderedDict()  # step -> racer index -> point
+        # step -> (racer index -> its point there, the racers whose arrows are in their point)
+        self._points: OrderedDict[int, tuple[dict[int, PointInfo], set[int]]] = OrderedDict()
         self._shown: tuple | None = None  # (key, list): what ``traces`` was built for, and the list
         self._version = 0  # counts the points that arrived (``traces`` is rebuilt after each)
         model.raceReset.connect(self._on_race_reset)
