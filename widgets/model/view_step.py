@@ -195,7 +195,12 @@ class ViewStep(QObject):
         racers, arrows_for = wanted
 
         def compute():
-            return race, k, arrows_for, points_at(race, k, racers, arrows_for, pause=yield_to_gui)
+            try:
+                points = points_at(race, k, racers, arrows_for, pause=yield_to_gui)
+            except Exception:  # drawing aids never stop the window: the positions alone, then
+                points = {i: PointInfo(tr.positions[min(k, tr.steps)].copy(), None, {})
+                          for i, tr in enumerate(race.tracks) if racers is None or i in racers}
+            return race, k, arrows_for, points
 
         if self.jobs is None:
             self._on_points(compute())

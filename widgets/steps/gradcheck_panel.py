@@ -55,6 +55,7 @@ class GradientCheckPanel(QWidget):
         layout.addWidget(self.text, 1)
         self.pinned: np.ndarray | None = None  # a point given by show_at / Ctrl+click
         self.report: dict | None = None       # check_at's answer on screen
+        self._answer = None                   # ... or why there is none
         self._pending: tuple | None = None    # the (objective, point) being checked in the view-jobs thread
         self._shown_key: tuple | None = None  # ... and the one on screen
         self.cursor.viewStepChanged.connect(self._on_followed_moved)
@@ -107,15 +108,15 @@ class GradientCheckPanel(QWidget):
         objective = self.model.objective
         key = (objective, x.tobytes())
         if key == self._shown_key:
-            self._show(self.report, where)
+            self._show(self._answer, where)
             return
         if key == self._pending:
             return
         self._pending = key
         if self.jobs is None:
-            self._on_result((key, where, check_at(objective, x)))
+            self._on_result((key, where, _check(objective, x)))
         else:
-            self.jobs.submit((self, "check"), lambda: (key, where, check_at(objective, x)), self._on_result)
+            self.jobs.submit((self, "check"), lambda: (key, where, _check(objective, x)), self._on_result)
 
     def _on_result(self, answer) -> None:
         key, where, report = answer
@@ -124,10 +125,19 @@ class GradientCheckPanel(QWidget):
         self._pending, self._shown_key = None, key
         self._show(report, where)
 
-    def _show(self, report: dict, where: str) -> None:
-        self.report = report
+    def _show(self, report, where: str) -> None:
+        self._answer = report
+        self.report = report if isinstance(report, dict) else None
         self.title.setText(f"<b>Gradient check</b> — {where}")
-        self.text.set_lines(report_lines(report))
+        self.text.set_lines(report_lines(report) if isinstance(report, dict) else [report])
+
+
+def _check(objective, x):
+    """check_at's report, or why there is none (an objective that raises there)."""
+    try:
+        return check_at(objective, x)
+    except Exception as exc:
+        return f"No check here: the objective failed at this point ({type(exc).__name__}: {exc})"
 
 
 def report_lines(report: dict) -> list[str]:
