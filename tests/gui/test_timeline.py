@@ -296,3 +296,12 @@ def test_the_data_plot_and_the_slice_show_the_racer_at_step_k(window, qtbot):
         assert np.array_equal(window.data_panel.plot.shown["x"], x)
         if name == "mlp":
             assert np.array_equal(window.contour.slice.last.x, x) and window.contour.slice.last.step == 3
+
+
+def test_dragging_the_cursor_line_moves_the_timeline(raced, qtbot):
+    w, m = raced, raced.model
+    show(w, qtbot, 10)
+    line = w.step_cursor.lines[0]
+    line.setValue(33.4)
+    line.sigDragged.emit(line)
+    assert m.view_step.step == 33 and all(other.value() == 33 for other in w.step_cursor.lines[1:])

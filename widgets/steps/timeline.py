@@ -106,12 +106,12 @@ class TimelineBar(QWidget):
 
 class StepCursor:
     """A vertical line at the step shown on each plot against step (hidden at the live end); dragging one moves
-    the timeline."""
+    the timeline. A plot with a log step axis (``step_x``, ``log_x``, ``stepAxisChanged``) places it there."""
 
     def __init__(self, cursor, plots):
         self.cursor = cursor
-        self.lines = []
-        for plot in plots:
+        self.lines, self.plots = [], list(plots)
+        for plot in self.plots:
             line = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen(INK, width=2.5),
                                    hoverPen=pg.mkPen("#D55E00", width=3.5))
             line.setZValue(20)
@@ -120,17 +120,27 @@ class StepCursor:
             line.sigDragged.connect(self._on_dragged)
             plot.getPlotItem().addItem(line, ignoreBounds=True)
             self.lines.append(line)
+            changed = getattr(plot, "stepAxisChanged", None)
+            if changed is not None:
+                changed.connect(lambda *_: self._on_step(self.cursor.step))
         cursor.viewStepChanged.connect(self._on_step)
+
+    @staticmethod
+    def _x(plot, k: int) -> float:
+        step_x = getattr(plot, "step_x", None)
+        return float(step_x(k)) if step_x is not None else float(k)
 
     @Slot(int)
     def _on_step(self, k: int) -> None:
-        for line in self.lines:
+        for plot, line in zip(self.plots, self.lines):
             if not line.moving:
-                line.setValue(k)
+                line.setValue(self._x(plot, k))
             line.setVisible(not self.cursor.live)
 
     def _on_dragged(self, line) -> None:
-        self.cursor.set_step(int(round(line.value())))
+        plot = self.plots[self.lines.index(line)]
+        x = line.value()
+        self.cursor.set_step(int(round(10.0 ** x - 1.0 if getattr(plot, "log_x", False) else x)))
 
 
 def window_menu(window, title: str):
