@@ -6,8 +6,9 @@
 For each move (← one step, Shift+← ten, a slider jump to a random step, Home, End) it measures, in the GUI thread:
 the move itself (the model's cursor, the slider, the signal), the redraw of every view at the new step (the redraw
 clock's flush: markers, arrows, tables, cursor lines) and the paint (one pass of events) — what the user waits for
-before the markers stand at x_k — as wall-clock and as the GUI thread's CPU time, and, separately, the time until the step's arrows and curvature arrive from the
-view-jobs thread (``Race.details_at`` for every racer, plus the Hessian there). Reference in the same run: one
+before the markers stand at x_k — as wall-clock and as the GUI thread's CPU time, and, separately, the time
+until the step's arrows and curvature arrive from the view-jobs thread (``Race.details_at`` for the selected
+racer, the Hessian at every racer's x_k). Reference in the same run: one
 redraw after another racer is selected at the live end. Prints medians and maxima (ms), the machine, its load and
 RSS. Exit status 1 if a kind of move's median wall-clock time passed 50 ms.
 """

@@ -1,5 +1,5 @@
-"""``python main.py [--experiment FILE] [--steps N] [--screenshot OUT.png [--at-step K]]``: the window, or a screenshot of a
-finished race (shown at its step K with ``--at-step``: the timeline wound back there).
+"""``python main.py [--experiment FILE] [--steps N] [--screenshot OUT.png [--at-step K]]``: the window, or a
+screenshot of a finished race (shown at its step K with ``--at-step``: the timeline wound back there).
 
 With ``--screenshot`` the window opens (offscreen works: QT_QPA_PLATFORM=offscreen), runs the race to its end as fast
 as it can, saves a picture of the whole window and exits 0. Bad options, an unreadable experiment file, a size

@@ -150,10 +150,11 @@ def _point_info(tr, d: dict, last) -> PointInfo:
 
 
 def points_at(race: Race, k: int, racers=None, arrows_for=(), pause=None) -> dict[int, PointInfo]:
-    """The racers' (all, or those indexed in ``racers``) points at their recorded step k (clamped to its last), as ``collect`` reports current points:
-    x_k and the Hessian's story there for each, and for the racers in ``arrows_for`` (and those whose lr follows a
-    schedule: the table's lr is the next step's) ∇f(x_k) and the optimizer's arrows (``Race.details_at``, which
-    rebuilds the state from the race's snapshots: up to a snapshot interval's steps). Without its arrows a point's
+    """The racers' (all, or those indexed in ``racers``) points at their recorded step k (clamped to their last),
+    as ``collect`` reports current points: x_k and the Hessian's story there for each, and for the racers in
+    ``arrows_for`` (and those whose lr follows a schedule: the table's lr is the next step's) ∇f(x_k) and the
+    optimizer's arrows (``Race.details_at``, which rebuilds the state from the race's snapshots: up to a snapshot
+    interval's steps). Without its arrows a point's
     ``grad`` is None. ``pause()``, if given, is called between racers. Call it only while nothing steps ``race``."""
     out = {}
     for i in range(len(race.tracks)) if racers is None else racers:

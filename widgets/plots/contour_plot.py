@@ -355,7 +355,8 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.clock.expect_paint(self)
 
     def _draw_current_points(self) -> None:
-        """One marker per racer at its last finite point up to the step shown (an ✕ if its last step left the finite numbers)."""
+        """One marker per racer at its last finite point up to the step shown (an ✕ if its last step left the
+        finite numbers)."""
         selected = self.model.selected_row
         traces = sorted(self.model.view_step.traces, key=lambda t: t.row == selected)  # the selected racer drawn on top
         pos, brushes, pens, sizes, symbols = [], [], [], [], []
