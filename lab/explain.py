@@ -44,8 +44,12 @@ def explain_step(race, i: int, k: int) -> dict:
     numbers = Step(k, hp, x_before, np.asarray(g, dtype=float), lr, _named(before, names), _named(after, names),
                    step, race.objective)
     with np.errstate(all="ignore"):
-        own = spec.explain(numbers) if spec.explain is not None else _plain(numbers)
-        out["lines"] = _shared_head(race, hp, raw, g, numbers, update) + list(own) + [f"x ← x + step = {vec(x_after)}"]
+        try:
+            own = spec.explain(numbers) if spec.explain is not None else _plain(numbers)
+        except Exception as exc:  # a failing explanation (a plug-in's, a Hessian that raises) still shows the numbers
+            own = _plain(numbers) + [f"(its own explanation failed: {type(exc).__name__})"]
+        head = _shared_head(race, hp, raw, g, numbers, update)
+        out["lines"] = head + list(own) + [f"x ← x + step = {vec(x_after)}"]
     return out
 
 

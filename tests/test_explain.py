@@ -11,6 +11,7 @@ from lab.experiment import Experiment
 from lab.explain import KEYS, explain_step
 from lab.objectives import make_objective
 from lab.optimizers import OPTIMIZERS
+from lab.optimizers.explaining import vec
 
 RACERS = [RacerSpec("adam", {"lr": 0.05}, "Adam"),
           RacerSpec("adam", {"lr": 0.05, "schedule": "cosine", "t_max": 8, "clip_norm": 2.0}, "scheduled, clipped"),
@@ -170,3 +171,16 @@ def test_states_equal_torch_optims(racer, cls, kwargs, keys):
                 np.testing.assert_allclose(report["state_after"][ours], value, rtol=1e-12, atol=1e-300)
     finally:
         torch.set_default_dtype(default)
+
+
+def test_an_explanation_that_fails_still_shows_the_numbers(monkeypatch):
+    obj = make_objective("rosenbrock")
+    race = Race(obj, [-1.5, 2.0], [RacerSpec("newton")], max_steps=3).run()
+
+    def broken(x):
+        raise ArithmeticError("no Hessian here")
+
+    monkeypatch.setattr(obj, "hessian", broken)  # Newton's own lines ask the Hessian; the race's rule did not
+    r = explain_step(race, 0, 2)
+    assert r["lines"][-5:] == ["t = 2", "fallback = 0", f"step = {vec(r['update'])}",
+                               "(its own explanation failed: ArithmeticError)", f"x ← x + step = {vec(r['x_after'])}"]

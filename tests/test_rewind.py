@@ -102,3 +102,12 @@ def test_bad_racer_or_step_names_the_range(i, k, message):
         race.state_at(i, k)
     with pytest.raises(ValueError, match=message):
         race.details_at(i, k)
+
+
+def test_snapshots_every_1024_float_steps_and_every_128_updates():
+    obj = make_objective("rosenbrock")
+    race = Race(obj, obj.start, [RacerSpec("adam", {"lr": 0.01}), RacerSpec("lbfgs")], max_steps=1100, tol=0.0).run()
+    adam, lbfgs = race.tracks
+    assert adam._floats is not None and lbfgs._floats is None  # lbfgs steps through update even on the float path
+    assert adam.snapshots.steps == [0, 1024] and lbfgs.snapshots.steps == list(range(0, 1100, 128))
+    assert replay.SNAPSHOT_EVERY % replay.SNAPSHOT_EVERY_UPDATE == 0

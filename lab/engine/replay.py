@@ -189,5 +189,5 @@ def _size(obj) -> int:
     return sys.getsizeof(obj)
 
 
-__all__ = ["SNAPSHOT_EVERY", "SNAPSHOT_EVERY_UPDATE", "Snapshots", "check_step", "details_at", "float_fg", "full_gradient", "state_at",
-           "snapshot", "used_gradient"]
+__all__ = ["SNAPSHOT_EVERY", "SNAPSHOT_EVERY_UPDATE", "Snapshots", "check_step", "details_at", "float_fg",
+           "full_gradient", "snapshot", "state_at", "used_gradient"]

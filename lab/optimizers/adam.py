@@ -70,7 +70,8 @@ def adam(lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float 
     Without bias correction the first step is lr·(1 − β1)·g/(√(1 − β2)·|g|) ≈ 3.16·lr·sign(g) for the
     defaults — the lecture's "very large first step" (m₀ and v₀ start at zero, v much slower to grow).
     With it the first step is lr·sign(g), up to eps. The state is named as in the rule: t (``count``), m (``mu``),
-    v (``nu``), v_max (``nu_max``, shown with amsgrad). Matches torch.optim.Adam (amsgrad as torch: max of v, then corrected).
+    v (``nu``), v_max (``nu_max``, shown with amsgrad).
+    Matches torch.optim.Adam (amsgrad as torch: max of v, then corrected).
     """
     hyper = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps,
              "bias_correction": bias_correction, "amsgrad": amsgrad}

@@ -54,7 +54,8 @@ def momentum(lr: float, rho: float = 0.9, weight_decay: float = 0.0) -> "Optimiz
 
     The lecture writes v ← ρv − α·g, x ← x + v: the same iterates, with its v equal to −lr times this v.
     Example: on f = ½x², x₀ = 1, lr = 0.1, rho = 0.9: v = 1, 1.8, 2.34; x = 0.9, 0.72, 0.486.
-    The state is v (torch's ``momentum_buffer``). This is torch's ``SGD(momentum=rho, dampening=0, weight_decay=weight_decay)``.
+    The state is v (torch's ``momentum_buffer``).
+    This is torch's ``SGD(momentum=rho, dampening=0, weight_decay=weight_decay)``.
     """
     return per_coordinate("momentum", {"lr": lr, "rho": rho, "weight_decay": weight_decay}, rule, MomentumState,
                           momentum_details(lr, rho, lookahead=False))

@@ -92,7 +92,7 @@ def explain(s) -> list[str]:
         f"mu_product = μ₁·…·μₜ = {num(np.asarray(after['mu_product']).reshape(-1)[0])}",
         f"m = β₁·m + (1 − β₁)·g = {vec(after['m'])}", f"v = β₂·v + (1 − β₂)·g² = {vec(after['v'])}",
         f"v̂ = v/(1 − β₂{sup(t)}) = {vec(v_hat)}",
-        f"step = −lr·(1 − μₜ)/(1 − μ₁…μₜ)·g/(√v̂ + ε) − lr·μₜ₊₁/(1 − μ₁…μₜ₊₁)·m/(√v̂ + ε) = {vec(s.step)}"]
+        f"step = −lr·[(1 − μₜ)/(1 − μ₁…μₜ)·g + μₜ₊₁/(1 − μ₁…μₜ₊₁)·m]/(√v̂ + ε) = {vec(s.step)}"]
 
 
 SPEC = OptimizerSpec(

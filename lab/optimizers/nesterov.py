@@ -34,7 +34,8 @@ def nesterov(lr: float, rho: float = 0.9, weight_decay: float = 0.0) -> "Optimiz
     x̃' = x' + ρv' = x̃ − ρv + (1 + ρ)v' = x̃ + v' + ρ(v' − v) = x̃ − α∇f(x̃) − αρu'.
     So the x reported here is the lecture's lookahead point x̃ = x + ρv (equal at t = 0, v₀ = 0);
     ``details`` gives back the lecture's position x = x̃ − ρv and velocity v = −lr·u.
-    The state is v (torch's ``momentum_buffer``). This is torch's ``SGD(momentum=rho, nesterov=True, dampening=0, weight_decay=weight_decay)``.
+    The state is v (torch's ``momentum_buffer``).
+    This is torch's ``SGD(momentum=rho, nesterov=True, dampening=0, weight_decay=weight_decay)``.
     """
     return per_coordinate("nesterov", {"lr": lr, "rho": rho, "weight_decay": weight_decay}, rule, MomentumState,
                           momentum_details(lr, rho, lookahead=True))

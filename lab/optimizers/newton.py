@@ -89,7 +89,8 @@ def newton(lr: float = 1.0, damping: float = 0.0) -> Optimizer:
       goes downhill along negative curvature instead of jumping to the saddle;
     - some |λ| ≤ tol (singular): those directions take a gradient step: λ is replaced by 1 (a step −lr·g along them);
     - a non-finite Hessian or gradient: the step is NaN and the race marks the racer diverged.
-    ``note(state)`` says which happened. The state: t (``count``) and fallback (the code of NEWTON_NOTES). On a quadratic with lr = 1 it lands on the minimum in one step.
+    ``note(state)`` says which happened. The state: t (``count``) and fallback (the code of NEWTON_NOTES).
+    On a quadratic with lr = 1 it lands on the minimum in one step.
     """
 
     def init(x):

@@ -30,7 +30,8 @@ def rmsprop(lr: float, decay_rate: float = 0.99, eps: float = 1e-8) -> "Optimize
             grad_squared = decay_rate * grad_squared + (1 - decay_rate) * g * g
             x = x - lr * g / (sqrt(grad_squared) + eps)
 
-    torch calls decay_rate ``alpha``; the state is S (``grad_squared``, torch's ``square_avg``). Example: the first step is lr·g/(√(1 − decay_rate)·|g| + eps), 10·lr for 0.99.
+    torch calls decay_rate ``alpha``; the state is S (``grad_squared``, torch's ``square_avg``).
+    Example: the first step is lr·g/(√(1 − decay_rate)·|g| + eps), 10·lr for 0.99.
     """
     return per_coordinate("rmsprop", {"lr": lr, "decay_rate": decay_rate, "eps": eps}, rule, GradSquaredState,
                           root_mean_square_details(lr, eps))
