@@ -161,9 +161,9 @@ def report_lines(report: dict) -> list[str]:
     best = min(range(len(rows)), key=lambda r: rows[r]["grad_error"]) if rows else -1
     lines += ["", "err of (f(x+h) − f(x−h))/2h by h:", "    h  ∇f        ∇²f"]
     for r, row in enumerate(rows):
-        lines.append(f"{_power(row['h']):>5}  {number(row['grad_error'], 2):<9} {number(row['hessian_error'], 2):<9}"
-                     + (" ← least" if r == best else ""))
-    lines.append("large h: truncation (∝ h²); small h: rounding (∝ 1/h)")
+        line = f"{_power(row['h']):>5}  {number(row['grad_error'], 2):<9} {number(row['hessian_error'], 2):<8}"
+        lines.append((line + (" ← least" if r == best else "")).rstrip())
+    lines += ["large h: truncation error (∝ h²)", "small h: rounding error (∝ 1/h)"]
     return lines
 
 
