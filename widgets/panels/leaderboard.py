@@ -70,7 +70,7 @@ class Leaderboard(LiveTable):
                           "#006B4F" if t.status == "converged" else "#8A5A00" if t.status == "stationary" else None)
             self.set_cell(i, 3, f"{t.steps:,}", align_right=True)
         self.fit_widths(icon_col=0)
-        self.rate_text = (f"as of step {m.view_step.step:,} of {m.step_count:,}" if not m.view_step.live else
+        self.rate_text = (f"step {m.view_step.step:,} of {m.step_count:,}" if not m.view_step.live else
                           f"all racers step together, {m.steps_per_second:,.0f} steps/s"
                           if m.running and m.steps_per_second else
                           "race over" if m.done else "paused" if m.step_count else "ready: press Run (Space)")
