@@ -90,6 +90,7 @@ def test_every_view_moves_to_step_k(raced, qtbot):
         assert board.item(r, 3).text() == f"{kk:,}"
         assert board.item(r, 2).text() == ("converged" if tr.status_step is not None and tr.status_step <= k
                                            else "running")
+    assert board.rate_text == f"step {k} of 60"
     ranked = sorted(race.tracks, key=lambda tr: tr.losses[min(k, tr.steps)])
     assert [board.item(r, 0).text() for r in range(7)] == [tr.spec.label for tr in ranked]
     # a vertical cursor at x = k on the loss, |∇f| and κ plots
