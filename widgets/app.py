@@ -1,5 +1,5 @@
-"""``python main.py [--experiment FILE | --lesson NAME [--page N]] [--steps N] [--screenshot OUT.png]``: the window, or a
-screenshot of a finished race.
+"""``python main.py [--experiment FILE | --lesson NAME [--page N]] [--steps N] [--screenshot OUT.png [--at-step K]]``:
+the window, or a screenshot of a finished race (shown at its step K with ``--at-step``: the timeline wound back there).
 
 With ``--screenshot`` the window opens (offscreen works: QT_QPA_PLATFORM=offscreen), runs the race to its end as fast
 as it can, saves a picture of the whole window and exits 0. Bad options, an unreadable experiment file, a size
@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="window size for --screenshot (default 1400x900; refused, with the smallest allowed, when "
                         "smaller than the window can be)")
     add_lesson_options(p)
+    p.add_argument("--at-step", metavar="K", type=int, default=None,
+                   help="with --screenshot: show the finished race at its step K (0 = the start), as the timeline does")
     return p
 
 
@@ -98,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise _BadUsage(f"--screenshot {out}: folder {folder} does not exist")
         elif args.size is not None:
             raise _BadUsage("--size only goes with --screenshot")
+        if args.at_step is not None:
+            _check_at_step(args, experiment)
     except (_BadUsage, LabError) as exc:
         return _refuse(str(exc))
 
@@ -118,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     if out is not None:
-        return _screenshot(app, experiment, out, size, lesson)
+        return _screenshot(app, experiment, out, size, lesson, args.at_step)
 
     from widgets.main_window import MainWindow
 
@@ -278,7 +282,19 @@ def _quiet_offscreen_noise(mode, context, message: str) -> None:
     sys.stderr.write(message + "\n")
 
 
-def _screenshot(app, experiment, out: Path, size: tuple[int, int], lesson=None) -> int:
+def _check_at_step(args, experiment) -> None:
+    """--at-step K: with --screenshot only, 0 ≤ K ≤ the race's max steps (whether the race gets there is known after
+    it has run: ``_screenshot``)."""
+    if args.screenshot is None:
+        raise _BadUsage("--at-step only goes with --screenshot")
+    from widgets.model.lab_model import DEFAULT_STEPS
+
+    steps = experiment.steps if experiment is not None else DEFAULT_STEPS
+    if not 0 <= args.at_step <= steps:
+        raise _BadUsage(f"--at-step must be between 0 and the race's {steps} steps, got {args.at_step}")
+
+
+def _screenshot(app, experiment, out: Path, size: tuple[int, int], lesson=None, at_step: int | None = None) -> int:
     from PySide6.QtCore import QEventLoop
 
     from lab.files import atomic_write
@@ -308,6 +324,15 @@ def _screenshot(app, experiment, out: Path, size: tuple[int, int], lesson=None) 
     started = time.perf_counter()
     while time.perf_counter() - started < 0.3:  # let queued messages land and layouts settle
         app.processEvents()
+    if at_step is not None:
+        from widgets.steps import settle
+
+        if at_step > model.step_count:
+            window.close()
+            return _refuse(f"--at-step {at_step} is past the race's end: every racer had stopped by step "
+                           f"{model.step_count}")
+        window.timeline.show_step(at_step)
+        settle(window)
     window.refresh_now()
     app.processEvents()
     try:
@@ -322,6 +347,7 @@ def _screenshot(app, experiment, out: Path, size: tuple[int, int], lesson=None) 
         print(f"error: {exc}", file=sys.stderr)
         window.close()
         return 1
-    print(f"{out}: {model.experiment.objective}, {len(model.traces)} racers, {model.step_count} steps")
+    print(f"{out}: {model.experiment.objective}, {len(model.traces)} racers, {model.step_count} steps"
+          + (f", shown at step {at_step}" if at_step is not None else ""))
     window.close()
     return 0

@@ -24,6 +24,7 @@ from widgets.panels.racers_panel import RacersPanel
 from widgets.plots.contour_plot import ContourView
 from widgets.plots.data_plot import DataPanel
 from widgets.plots.loss_plot import GradNormPlot, LossPlot
+from widgets.steps import install_steps
 from widgets.style import FONT_PT, configure_pyqtgraph, font
 from widgets.work.redraw_clock import RedrawClock
 from widgets.work.view_jobs import ViewJobs
@@ -35,7 +36,7 @@ EXPORT_WAIT_MS = 600_000  # closing the window while trajectories are being writ
 KEYS_HELP = """<h3>Keys</h3>
 <table cellpadding=4>
 <tr><td><b>Space</b></td><td>run / pause</td></tr>
-<tr><td><b>→</b></td><td>one step</td></tr>
+<tr><td><b>← →</b></td><td>the timeline: one step back / on (→ at the last step: the race steps); Shift: ten; Home / End</td></tr>
 <tr><td><b>R</b></td><td>reset: every racer back to the start</td></tr>
 </table>
 <h3>On the contour plot</h3>
@@ -77,6 +78,7 @@ class MainWindow(FileDialogs, QMainWindow):
         self.curvature = CurvaturePanel(self.model, self.clock)
         self._build_layout()
         self._build_menus()
+        install_steps(self)  # the timeline, the explain panel, the gradient check (widgets/steps/)
 
         self.model.messageShown.connect(self._on_message)
         self.model.errorOccurred.connect(self._on_error)

@@ -41,6 +41,7 @@ class Leaderboard(LiveTable):
         self.setToolTip("ranked by the current loss; a stopped racer's step is where it stopped; hover a status "
                         "for the reason")
         model.runningChanged.connect(self._on_changed)
+        model.view_step.viewStepChanged.connect(self._on_changed)  # the timeline: the ranking as of step k
         self.cellClicked.connect(self._on_cell_clicked)
         self._order: list[RacerTrace] = []
         self.rate_text = ""
@@ -56,7 +57,7 @@ class Leaderboard(LiveTable):
         f_star = m.objective.min_value
         header = self.horizontalHeaderItem(1)
         header.setText("f − f*" if f_star is not None else "f")
-        ranked = sorted(m.traces, key=lambda t: rank_key(t, f_star))
+        ranked = sorted(m.view_step.traces, key=lambda t: rank_key(t, f_star))
         self._order = ranked
         self.setRowCount(len(ranked))
         for i, t in enumerate(ranked):
@@ -69,7 +70,8 @@ class Leaderboard(LiveTable):
                           "#006B4F" if t.status == "converged" else "#8A5A00" if t.status == "stationary" else None)
             self.set_cell(i, 3, f"{t.steps:,}", align_right=True)
         self.fit_widths(icon_col=0)
-        self.rate_text = (f"all racers step together, {m.steps_per_second:,.0f} steps/s"
+        self.rate_text = (f"step {m.view_step.step:,} of {m.step_count:,}" if not m.view_step.live else
+                          f"all racers step together, {m.steps_per_second:,.0f} steps/s"
                           if m.running and m.steps_per_second else
                           "race over" if m.done else "paused" if m.step_count else "ready: press Run (Space)")
         self.rateChanged.emit(self.rate_text)
