@@ -14,6 +14,8 @@ parsed — and a refusal names the limit: ``racers: at most 100 racers in an exp
     MAX_EXPERIMENT_BYTES    bytes in an experiment file
     MAX_TRAJECTORY_BYTES    bytes in a trajectory file read back (.csv, .npz, .json written by ``run --out``)
     MAX_SETTINGS_BYTES      bytes in the window's settings file (its remembered experiment, geometry, speed)
+    MAX_TUNE_RUNS           runs per learning rate when tuning (seeds × starts; every lr of a block steps them
+                            at once: 25 × 4096 points)
     MAX_PHASE_SIZE          points per axis of a momentum phase diagram (size × size cells; at 1000, 8 MB of
                             rates and a 60 MB .csv)
 
@@ -41,6 +43,8 @@ MAX_EXPERIMENT_BYTES = 1_000_000
 MAX_TRAJECTORY_BYTES = 2_000_000_000
 MAX_SETTINGS_BYTES = 4_000_000
 MAX_PHASE_SIZE = 1000
+MAX_TUNE_RUNS = 4096
 
 __all__ = ["MAX_COLOR", "MAX_DERIVATIVE_SIZE", "MAX_EXPERIMENT_BYTES", "MAX_FORMULA", "MAX_FORMULA_DEPTH",
-           "MAX_LABEL", "MAX_PHASE_SIZE", "MAX_RACERS", "MAX_SEED", "MAX_SETTINGS_BYTES", "MAX_STEPS", "MAX_TRAJECTORY_BYTES"]
+           "MAX_LABEL", "MAX_PHASE_SIZE", "MAX_RACERS", "MAX_SEED", "MAX_SETTINGS_BYTES", "MAX_STEPS",
+           "MAX_TRAJECTORY_BYTES", "MAX_TUNE_RUNS"]
