@@ -196,3 +196,15 @@ def test_core_refuses_bad_eigenvalues():
         phase_diagram([0.0, 1.0])
     with pytest.raises(LabError, match="not positive definite"):
         phase_diagram([np.nan, 1.0])
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_oscillation_lies_above_its_edge(optimizer):
+    """For every lr, once the slowest direction oscillates at some ρ it does at every larger ρ (until the setting
+    diverges): what the window's legend says of the dashed line."""
+    for lam in ([1.0, 10.0], [0.4, 1000.0]):
+        d = phase_diagram(lam, optimizer, size=150, rho_max=0.999)
+        oscillates, diverges = d.region == OSCILLATES, d.region == DIVERGES
+        first = np.where(oscillates.any(axis=0), oscillates.argmax(axis=0), len(d.rho))
+        above = np.arange(len(d.rho))[:, None] >= first[None, :]
+        assert (oscillates | diverges)[above].all() and oscillates.any()

@@ -3,7 +3,8 @@ as an image over (log lr, ρ), computed in the view's worker.
 
 Each cell is coloured by 1 − rate (the share of the distance to the minimum removed per step; log colour scale,
 bright = fast); cells that diverge are light grey. A solid line is the edge of divergence (rate = 1), a dashed
-line the edge of the region where the slowest direction's roots are complex (the iterates spiral in). The star is
+line the edge of the region where the slowest direction's roots are complex (the iterates spiral in): that region
+lies above it, at larger ρ, for both methods. The star is
 the optimum (lr*, ρ*); the momentum (●) and Nesterov (◆) racers sit at their (lr, ρ) in their colours. "Set …
 to the optimum" gives a racer of the diagram's method (the selected one, else the first) lr* and ρ*.
 """
@@ -227,7 +228,7 @@ def legend_html(d: PhaseDiagram, shown) -> str:
                    f"<br>rate {m.rate:.4g}{' (diverges)' if m.rate >= 1 else ''}</span></td></tr>" for m in shown)
     return (f"<div style='font-size:{FONT_PT}pt'><b>☆ optimum</b><br>lr* = {d.optimal_lr:.3g}<br>"
             f"ρ* = {d.optimal_rho:.3g}<br>rate* = {d.optimal_rate:.4g}"
-            f"<p><b>━</b> rate = 1; grey:<br>diverges</p><p><b>╌</b> white: inside,<br>the slowest<br>"
+            f"<p><b>━</b> rate = 1; grey:<br>diverges</p><p><b>╌</b> white: above it<br>the slowest<br>"
             f"direction<br>oscillates</p><p>GD (ρ = 0)<br>diverges from<br>lr = {d.gd_edge:.3g}</p>"
             f"<table cellspacing=0 cellpadding=2>{rows}</table></div>")
 
