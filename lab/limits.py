@@ -16,6 +16,7 @@ parsed — and a refusal names the limit: ``racers: at most 100 racers in an exp
     MAX_SETTINGS_BYTES      bytes in the window's settings file (its remembered experiment, geometry, speed)
     MAX_TUNE_RUNS           runs per learning rate when tuning (seeds × starts; every lr of a block steps them
                             at once: 25 × 4096 points)
+    MAX_WORKERS             local processes a command's blocks may run on (--workers)
     MAX_PHASE_SIZE          points per axis of a momentum phase diagram (size × size cells; at 1000, 8 MB of
                             rates and a 60 MB .csv)
 
@@ -44,7 +45,8 @@ MAX_TRAJECTORY_BYTES = 2_000_000_000
 MAX_SETTINGS_BYTES = 4_000_000
 MAX_PHASE_SIZE = 1000
 MAX_TUNE_RUNS = 4096
+MAX_WORKERS = 64
 
 __all__ = ["MAX_COLOR", "MAX_DERIVATIVE_SIZE", "MAX_EXPERIMENT_BYTES", "MAX_FORMULA", "MAX_FORMULA_DEPTH",
            "MAX_LABEL", "MAX_PHASE_SIZE", "MAX_RACERS", "MAX_SEED", "MAX_SETTINGS_BYTES", "MAX_STEPS",
-           "MAX_TRAJECTORY_BYTES", "MAX_TUNE_RUNS"]
+           "MAX_TRAJECTORY_BYTES", "MAX_TUNE_RUNS", "MAX_WORKERS"]

@@ -35,7 +35,8 @@ it agrees with Lessard, Recht & Packard's lr = 4/(3λmax + λmin), ρ = (√(3κ
 rate = 1 − 2/√(3κ+1) (tests/test_phase.py).
 
 The grid's work is split into blocks of ρ rows, ``phase_block(optimizer, eigenvalues, lr, rho_block)``, a pure
-function of its arguments: the rows of a diagram can be computed anywhere, in any order.
+function of its arguments: the rows of a diagram can be computed anywhere, in any order (``workers``: on local
+processes, lab.parallel).
 """
 from __future__ import annotations
 
@@ -245,28 +246,36 @@ class PhaseDiagram:
 
 
 def phase_diagram(eigenvalues, optimizer: str = "momentum", *, lr_min=None, lr_max=None, rho_min=None,
-                  rho_max=None, size: int = DEFAULT_SIZE, source: dict | None = None,
+                  rho_max=None, size: int = DEFAULT_SIZE, source: dict | None = None, workers: int = 1,
                   should_stop: Callable[[], bool] | None = None,
                   progress: Callable[[int, int], Any] | None = None) -> PhaseDiagram:
     """The phase diagram of ``optimizer`` for a quadratic with these (positive) eigenvalues over the grid of
-    ``axes``; row blocks of ``phase_block``, with ``progress(done, total)`` (cells) and ``should_stop()`` between
-    them (cancelled: ``cancelled=True``, the rest of the rate NaN)."""
+    ``axes``: blocks of ρ rows by ``phase_block``, on ``workers`` local processes (lab.parallel; the same bits
+    whatever their number), with ``progress(done, total)`` (cells) and ``should_stop()`` between blocks
+    (cancelled: ``cancelled=True``, the rest of the rate NaN)."""
+    from lab.parallel import check_workers, run_blocks
+
     if optimizer not in OPTIMIZERS:
         raise LabError(f"the phase diagram is for {' or '.join(OPTIMIZERS)}, got {optimizer!r}")
+    workers = check_workers(workers)
     lam = check_eigenvalues(eigenvalues)
     lr, rho = axes(lam, lr_min, lr_max, rho_min, rho_max, size)
     rates = np.full((len(rho), len(lr)), np.nan)
     region = np.full((len(rho), len(lr)), DIVERGES, dtype=np.int8)
     out = PhaseDiagram(optimizer, lam, lr, rho, rates, region, *optimum(optimizer, lam), source=dict(source or {}))
-    rows = max(1, BLOCK_CELLS // len(lr))
-    for start in range(0, len(rho), rows):
-        if should_stop is not None and should_stop():
-            out.cancelled = True
-            return out
-        stop = min(start + rows, len(rho))
-        rates[start:stop], region[start:stop] = phase_block(optimizer, lam, lr, rho[start:stop])
+    rows = max(1, min(BLOCK_CELLS // len(lr), -(-len(rho) // workers)))
+    starts = range(0, len(rho), rows)
+    filled = [0]
+
+    def done(i: int, block) -> None:
+        lo = starts[i]
+        rates[lo:lo + rows], region[lo:lo + rows] = block
+        filled[0] += block[0].size
         if progress is not None:
-            progress(stop * len(lr), rates.size)
+            progress(filled[0], rates.size)
+
+    blocks = [(optimizer, lam, lr, rho[lo:lo + rows]) for lo in starts]
+    out.cancelled = run_blocks(phase_block, blocks, workers, should_stop, done) is None
     return out
 
 

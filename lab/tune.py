@@ -21,7 +21,8 @@ objective's domain from ``seed``.
 
 The work is split into blocks, ``run_block(setup, optimizer, hyperparameters, lrs) -> Block``: a pure function of
 the set-up and one racer's block of lrs, every lr × seed × start of it stepped at once on the batched engine
-(lab/engine/multistart.py: a learning rate per point). ``tune`` loops over them: coarse, then fine, per racer.
+(lab/engine/multistart.py: a learning rate per point; each point takes the same bits whatever else is in its
+batch). ``tune`` runs every racer's coarse block, then every racer's fine block, here or on local processes.
 """
 from __future__ import annotations
 
@@ -232,9 +233,14 @@ def _grid_for(racer: RacerSpec) -> np.ndarray:
 
 
 def tune(setup: TuneSetup, racers: Sequence[RacerSpec], should_stop: Callable[[], bool] | None = None,
-         progress: Callable[[int, int, str], Any] | None = None) -> TuneResult:
-    """Tune every racer's lr (see the module docstring). ``progress(done, total, label)`` counts point-steps;
-    ``should_stop()`` cancels (the result then has ``cancelled=True`` and the racers finished so far)."""
+         progress: Callable[[int, int, str], Any] | None = None, workers: int = 1) -> TuneResult:
+    """Tune every racer's lr (see the module docstring): every racer's coarse block, then every racer's fine block,
+    on ``workers`` local processes (lab.parallel; each racer's lrs split into ``workers`` blocks; the same bits
+    whatever their number). ``progress(done, total, label)`` counts point-steps; ``should_stop()`` cancels (the
+    result then has ``cancelled=True`` and no racers)."""
+    from lab.parallel import check_workers
+
+    workers = check_workers(workers)
     if setup.metric not in METRICS:
         raise LabError(f"metric must be one of {', '.join(METRICS)}, got {setup.metric!r}")
     if setup.metric == "steps_to_tol" and not setup.tol > 0:
@@ -250,36 +256,78 @@ def tune(setup: TuneSetup, racers: Sequence[RacerSpec], should_stop: Callable[[]
         check_racer(r)
         grids.append(_grid_for(r))
         r.build()  # every other value checked before any work
-    seeds = seeds_to_run(obj, setup)
-    per_lr = seeds * len(setup.starts) * setup.steps
-    total = sum(len(g) + FINE for g in grids) * per_lr
-    done = 0
-    out = TuneResult(setup, [], seeds)
-    for r, coarse in zip(racers, grids):
-        hyper = {k: v for k, v in r.hyperparameters.items() if k != "lr"}
-        tuned = TunedRacer(r, coarse, np.full(len(coarse), np.nan), None)
-        for stage in ("coarse", "fine"):
-            lrs = coarse if stage == "coarse" else fine_grid(coarse, best_index(tuned.scores[:len(coarse)]) or 0)
-            report = None if progress is None else (lambda d, _t, o=done, lab=r.name: progress(o + d, total, lab))
-            block = run_block(setup, r.optimizer, hyper, lrs, obj, should_stop, report)
-            tuned.errors += block.errors
-            if block.cancelled:
-                out.cancelled = True
-                return out
-            done += len(lrs) * per_lr
-            s = scores(block, setup.metric)
-            if stage == "coarse":
-                tuned.scores = s
-                if best_index(s) is None:  # nothing to refine around
-                    done += FINE * per_lr
-                    break
-            else:
-                order = np.argsort(np.concatenate([coarse, lrs]), kind="stable")
-                tuned.lrs = np.concatenate([coarse, lrs])[order]
-                tuned.scores = np.concatenate([tuned.scores, s])[order]
-        tuned.best = best_index(tuned.scores)
-        out.racers.append(tuned)
+    per_lr = seeds_to_run(obj, setup) * len(setup.starts) * setup.steps
+    count = [0, sum(len(g) + FINE for g in grids) * per_lr]  # point-steps done, in all
+    out = TuneResult(setup, [], seeds_to_run(obj, setup))
+    tuned = [TunedRacer(r, g, np.full(len(g), np.nan), None) for r, g in zip(racers, grids)]
+    blocks = _stage(setup, obj, [(t.racer, t.lrs) for t in tuned], workers, should_stop, progress, count, per_lr)
+    if blocks is None:
+        out.cancelled = True
+        return out
+    fine = []
+    for t, block in zip(tuned, blocks):
+        t.scores, t.errors = scores(block, setup.metric), list(block.errors)
+        j = best_index(t.scores)
+        if j is None:  # nothing to refine around
+            count[0] += FINE * per_lr
+        else:
+            fine.append((t, fine_grid(t.lrs, j)))
+    blocks = _stage(setup, obj, [(t.racer, lrs) for t, lrs in fine], workers, should_stop, progress, count, per_lr)
+    if blocks is None:
+        out.cancelled = True
+        return out
+    for (t, lrs), block in zip(fine, blocks):
+        order = np.argsort(np.concatenate([t.lrs, lrs]), kind="stable")
+        t.lrs = np.concatenate([t.lrs, lrs])[order]
+        t.scores = np.concatenate([t.scores, scores(block, setup.metric)])[order]
+        t.errors += block.errors
+    for t in tuned:
+        t.best = best_index(t.scores)
+    out.racers = tuned
     return out
+
+
+def _stage(setup, obj, work, workers, should_stop, progress, count, per_lr) -> list[Block] | None:
+    """One Block per (racer, lrs) of ``work``; None if cancelled. One process: each racer's lrs in one block, with
+    progress and cancellation within it; more: each racer's lrs in ``workers`` blocks over the processes."""
+    from lab.parallel import run_blocks, split
+
+    def report(label):
+        base = count[0]
+        return None if progress is None else (lambda d, _t: progress(base + d, count[1], label))
+
+    if workers == 1:
+        out = []
+        for racer, lrs in work:
+            block = run_block(setup, racer.optimizer, _others(racer), lrs, obj, should_stop, report(racer.name))
+            if block.cancelled:
+                return None
+            count[0] += len(lrs) * per_lr
+            out.append(block)
+        return out
+    jobs = [(k, part) for k, (_, lrs) in enumerate(work) for part in split(len(lrs), workers)]
+    blocks = [(setup, work[k][0].optimizer, _others(work[k][0]), work[k][1][part]) for k, part in jobs]
+
+    def done(i, block):
+        count[0] += len(block.lrs) * per_lr
+        if progress is not None:
+            progress(count[0], count[1], work[jobs[i][0]][0].name)
+
+    parts = run_blocks(run_block, blocks, workers, should_stop, done)
+    if parts is None:
+        return None
+    out = []
+    for k in range(len(work)):
+        mine = [b for (j, _), b in zip(jobs, parts) if j == k]
+        out.append(Block(np.concatenate([b.lrs for b in mine]), *(np.concatenate([getattr(b, a) for b in mine])
+                                                                     for a in ("loss", "step", "status")),
+                         errors=[e for b in mine for e in b.errors]))
+    return out
+
+
+def _others(racer: RacerSpec) -> dict:
+    """The racer's hyperparameters other than lr (the tune sets lr)."""
+    return {k: v for k, v in racer.hyperparameters.items() if k != "lr"}
 
 
 __all__ = ["Block", "COARSE", "FINE", "METRICS", "TuneResult", "TuneSetup", "TunedRacer", "best_index",

@@ -2,6 +2,7 @@
 
     phase (--objective quadratic [--param kappa=50] | --objective NAME --at X,Y) [--optimizer momentum|nesterov]
           [--lr-min A] [--lr-max B] [--rho-min C] [--rho-max D] [--size N] [--out F.npz|F.csv] [--json]
+          [--workers N]
 
 The eigenvalues are the Hessian's at --at (the quadratic's Hessian is the same everywhere: --at is optional for
 it). Without --out and --json: a short summary (κ, the optimum, the gradient-descent edge). See lab/phase.py.
@@ -13,6 +14,20 @@ from lab.errors import LabError
 from lab.files import shown
 
 NAME = "phase"
+
+
+def add_workers_option(p) -> None:
+    """--workers N, shared by the commands whose work is split into blocks (lab.parallel)."""
+    from lab.limits import MAX_WORKERS
+
+    p.add_argument("--workers", metavar="N", help=f"run the blocks on N local processes (default 1, at most "
+                                                  f"{MAX_WORKERS}); the result is the same, bit for bit")
+
+
+def parse_workers(args) -> int:
+    from lab.limits import MAX_WORKERS
+
+    return 1 if args.workers is None else parse_whole(args.workers, "--workers", lo=1, hi=MAX_WORKERS)
 
 
 def add_parser(subparsers):
@@ -37,6 +52,7 @@ def add_parser(subparsers):
     p.add_argument("--size", metavar="N", help=f"points per axis (default 200, from 2 to {MAX_PHASE_SIZE})")
     p.add_argument("--out", metavar="FILE", help="write the grid to FILE.npz or FILE.csv")
     p.add_argument("--json", action="store_true", help="print optimal_lr, optimal_rho, optimal_rate, kappa as JSON")
+    add_workers_option(p)
     return p
 
 
@@ -51,6 +67,7 @@ def run(args) -> int:
     bounds = {k: None if getattr(args, k) is None else parse_number(getattr(args, k), "--" + k.replace("_", "-"))
               for k in ("lr_min", "lr_max", "rho_min", "rho_max")}
     size = 200 if args.size is None else parse_whole(args.size, "--size", lo=2, hi=MAX_PHASE_SIZE)
+    workers = parse_workers(args)
     obj = objective_from_args(args)
     if args.at is None and obj.name != "quadratic":
         hint = f", e.g. a minimum: --at {','.join(f'{v:g}' for v in obj.minima[0])}" if len(obj.minima) else ""
@@ -62,7 +79,7 @@ def run(args) -> int:
         check_out(args.out)
     try:
         d = phase_diagram(lam, args.optimizer, size=size, source={"objective": obj.name, "params": obj.params},
-                          **bounds)
+                          workers=workers, **bounds)
     except LabError as exc:
         raise LabError(f"phase: {exc}".replace("size must", "--size must")) from None
     if args.out is not None:

@@ -2,7 +2,7 @@
 
     tune --objective NAME [--param k=v ...] [--start X,Y] --racer SPEC [--racer SPEC ...] [--steps N] [--seeds K]
          [--starts M] [--metric final_loss|steps_to_tol] [--seed S] [--noise SCALE] [--tol T] [--bound B]
-         [--out tuned.json]
+         [--out tuned.json] [--workers N]
 
 SPEC as for ``run --racer``; its lr, if given, is what is tuned (replaced). See lab/tune.py for the grids, the
 metric and the ties.
@@ -21,6 +21,7 @@ NAME = "tune"
 
 
 def add_parser(subparsers):
+    from lab.cli.phase import add_workers_option
     from lab.cli.run import SPEC_HELP, add_objective_options
     from lab.limits import MAX_STEPS, MAX_TUNE_RUNS
 
@@ -49,6 +50,7 @@ def add_parser(subparsers):
                                               "every step taken; 1e-8 for steps_to_tol)")
     p.add_argument("--bound", metavar="B", help="a run diverges when a coordinate's size passes B (default 1e6)")
     p.add_argument("--out", metavar="FILE.json", help="write the experiment of the tuned racers")
+    add_workers_option(p)
     return p
 
 
@@ -92,17 +94,19 @@ def setup_from_args(args):
 
 
 def run(args) -> int:
+    from lab.cli.phase import parse_workers
     from lab.export import check_writable
     from lab.tune import tune
 
     setup, racers, start = setup_from_args(args)
+    workers = parse_workers(args)
     if args.out is not None:
         if not str(args.out).lower().endswith(".json"):
             raise LabError(f"--out {shown(args.out)}: the tuned racers are written as an experiment file, .json")
         check_writable(args.out)
     bar = terminal_progress()
     try:
-        result = tune(setup, racers, progress=bar)
+        result = tune(setup, racers, progress=bar, workers=workers)
     finally:
         if bar is not None:
             sys.stderr.write("\r" + " " * 80 + "\r")  # the bar goes; the table stays
