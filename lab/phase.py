@@ -247,12 +247,12 @@ class PhaseDiagram:
 
 def phase_diagram(eigenvalues, optimizer: str = "momentum", *, lr_min=None, lr_max=None, rho_min=None,
                   rho_max=None, size: int = DEFAULT_SIZE, source: dict | None = None, workers: int = 1,
-                  should_stop: Callable[[], bool] | None = None,
+                  scheduler: str | None = None, should_stop: Callable[[], bool] | None = None,
                   progress: Callable[[int, int], Any] | None = None) -> PhaseDiagram:
     """The phase diagram of ``optimizer`` for a quadratic with these (positive) eigenvalues over the grid of
-    ``axes``: blocks of ρ rows by ``phase_block``, on ``workers`` local processes (lab.parallel; the same bits
-    whatever their number), with ``progress(done, total)`` (cells) and ``should_stop()`` between blocks
-    (cancelled: ``cancelled=True``, the rest of the rate NaN)."""
+    ``axes``: blocks of ρ rows by ``phase_block``, on ``workers`` local processes or a Dask ``scheduler``
+    (lab.parallel; the same bits wherever they run), with ``progress(done, total)`` (cells) and ``should_stop()``
+    between blocks (cancelled: ``cancelled=True``, the rest of the rate NaN)."""
     from lab.parallel import check_workers, run_blocks
 
     if optimizer not in OPTIMIZERS:
@@ -263,7 +263,7 @@ def phase_diagram(eigenvalues, optimizer: str = "momentum", *, lr_min=None, lr_m
     rates = np.full((len(rho), len(lr)), np.nan)
     region = np.full((len(rho), len(lr)), DIVERGES, dtype=np.int8)
     out = PhaseDiagram(optimizer, lam, lr, rho, rates, region, *optimum(optimizer, lam), source=dict(source or {}))
-    rows = max(1, min(BLOCK_CELLS // len(lr), -(-len(rho) // workers)))
+    rows = max(1, min(BLOCK_CELLS // len(lr), -(-len(rho) // (workers if scheduler is None else 8))))
     starts = range(0, len(rho), rows)
     filled = [0]
 
@@ -275,7 +275,7 @@ def phase_diagram(eigenvalues, optimizer: str = "momentum", *, lr_min=None, lr_m
             progress(filled[0], rates.size)
 
     blocks = [(optimizer, lam, lr, rho[lo:lo + rows]) for lo in starts]
-    out.cancelled = run_blocks(phase_block, blocks, workers, should_stop, done) is None
+    out.cancelled = run_blocks(phase_block, blocks, workers, should_stop, done, scheduler) is None
     return out
 
 

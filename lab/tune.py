@@ -233,11 +233,12 @@ def _grid_for(racer: RacerSpec) -> np.ndarray:
 
 
 def tune(setup: TuneSetup, racers: Sequence[RacerSpec], should_stop: Callable[[], bool] | None = None,
-         progress: Callable[[int, int, str], Any] | None = None, workers: int = 1) -> TuneResult:
+         progress: Callable[[int, int, str], Any] | None = None, workers: int = 1,
+         scheduler: str | None = None) -> TuneResult:
     """Tune every racer's lr (see the module docstring): every racer's coarse block, then every racer's fine block,
-    on ``workers`` local processes (lab.parallel; each racer's lrs split into ``workers`` blocks; the same bits
-    whatever their number). ``progress(done, total, label)`` counts point-steps; ``should_stop()`` cancels (the
-    result then has ``cancelled=True`` and no racers)."""
+    on ``workers`` local processes or a Dask ``scheduler`` (lab.parallel; each racer's lrs split into ``workers``
+    blocks, 8 on a cluster; the same bits wherever they run). ``progress(done, total, label)`` counts point-steps;
+    ``should_stop()`` cancels (the result then has ``cancelled=True`` and no racers)."""
     from lab.parallel import check_workers
 
     workers = check_workers(workers)
@@ -260,7 +261,8 @@ def tune(setup: TuneSetup, racers: Sequence[RacerSpec], should_stop: Callable[[]
     count = [0, sum(len(g) + FINE for g in grids) * per_lr]  # point-steps done, in all
     out = TuneResult(setup, [], seeds_to_run(obj, setup))
     tuned = [TunedRacer(r, g, np.full(len(g), np.nan), None) for r, g in zip(racers, grids)]
-    blocks = _stage(setup, obj, [(t.racer, t.lrs) for t in tuned], workers, should_stop, progress, count, per_lr)
+    where = (workers, scheduler)
+    blocks = _stage(setup, obj, [(t.racer, t.lrs) for t in tuned], where, should_stop, progress, count, per_lr)
     if blocks is None:
         out.cancelled = True
         return out
@@ -272,7 +274,7 @@ def tune(setup: TuneSetup, racers: Sequence[RacerSpec], should_stop: Callable[[]
             count[0] += FINE * per_lr
         else:
             fine.append((t, fine_grid(t.lrs, j)))
-    blocks = _stage(setup, obj, [(t.racer, lrs) for t, lrs in fine], workers, should_stop, progress, count, per_lr)
+    blocks = _stage(setup, obj, [(t.racer, lrs) for t, lrs in fine], where, should_stop, progress, count, per_lr)
     if blocks is None:
         out.cancelled = True
         return out
@@ -287,16 +289,18 @@ def tune(setup: TuneSetup, racers: Sequence[RacerSpec], should_stop: Callable[[]
     return out
 
 
-def _stage(setup, obj, work, workers, should_stop, progress, count, per_lr) -> list[Block] | None:
+def _stage(setup, obj, work, where, should_stop, progress, count, per_lr) -> list[Block] | None:
     """One Block per (racer, lrs) of ``work``; None if cancelled. One process: each racer's lrs in one block, with
-    progress and cancellation within it; more: each racer's lrs in ``workers`` blocks over the processes."""
+    progress and cancellation within it; more: each racer's lrs in ``workers`` blocks over the processes (8 over a
+    cluster's workers)."""
     from lab.parallel import run_blocks, split
 
+    workers, scheduler = where
     def report(label):
         base = count[0]
         return None if progress is None else (lambda d, _t: progress(base + d, count[1], label))
 
-    if workers == 1:
+    if workers == 1 and scheduler is None:
         out = []
         for racer, lrs in work:
             block = run_block(setup, racer.optimizer, _others(racer), lrs, obj, should_stop, report(racer.name))
@@ -305,7 +309,8 @@ def _stage(setup, obj, work, workers, should_stop, progress, count, per_lr) -> l
             count[0] += len(lrs) * per_lr
             out.append(block)
         return out
-    jobs = [(k, part) for k, (_, lrs) in enumerate(work) for part in split(len(lrs), workers)]
+    parts_each = workers if scheduler is None else 8
+    jobs = [(k, part) for k, (_, lrs) in enumerate(work) for part in split(len(lrs), parts_each)]
     blocks = [(setup, work[k][0].optimizer, _others(work[k][0]), work[k][1][part]) for k, part in jobs]
 
     def done(i, block):
@@ -313,7 +318,7 @@ def _stage(setup, obj, work, workers, should_stop, progress, count, per_lr) -> l
         if progress is not None:
             progress(count[0], count[1], work[jobs[i][0]][0].name)
 
-    parts = run_blocks(run_block, blocks, workers, should_stop, done)
+    parts = run_blocks(run_block, blocks, workers, should_stop, done, scheduler)
     if parts is None:
         return None
     out = []

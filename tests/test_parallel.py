@@ -46,3 +46,39 @@ def test_phase_and_tune_on_two_processes_give_the_same_bytes(capsys, tmp_path):
         (tmp_path / f"{name}.txt").write_text(out.replace(str(tmp_path / f"{name}.json"), "FILE"))
     for ending in ("npz", "json", "txt"):
         assert (tmp_path / f"one.{ending}").read_bytes() == (tmp_path / f"two.{ending}").read_bytes()
+
+
+def test_a_dask_cluster_gives_the_same_bytes(capsys, tmp_path):
+    distributed = pytest.importorskip("dask.distributed", reason="dask.distributed (the [cluster] extra) is missing")
+    phase = ["phase", "--objective", "quadratic", "--param", "kappa=30", "--optimizer", "nesterov", "--size", "60"]
+    tune = ["tune", "--objective", "linear_regression", "--param", "batch_size=8", "--racer", "adam", "--steps", "40",
+            "--seeds", "2", "--starts", "2"]
+    for name, where in (("one", []), ("cluster", None)):
+        if where is None:
+            cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                               dashboard_address=None)
+            where = ["--scheduler", cluster.scheduler_address]
+        try:
+            assert cli(capsys, *phase, "--out", tmp_path / f"{name}.npz", *where)[0] == 0
+            rc, out, err = cli(capsys, *tune, "--out", tmp_path / f"{name}.json", *where)
+            assert rc == 0 and err == ""
+        finally:
+            if name == "cluster":
+                cluster.close()
+    for ending in ("npz", "json"):
+        assert (tmp_path / f"one.{ending}").read_bytes() == (tmp_path / f"cluster.{ending}").read_bytes()
+
+
+def test_an_unreachable_scheduler_is_one_line_after_a_timeout(capsys, monkeypatch, tmp_path):
+    pytest.importorskip("dask.distributed", reason="dask.distributed (the [cluster] extra) is missing")
+    import lab.parallel
+
+    monkeypatch.setattr(lab.parallel, "CONNECT_SECONDS", 0.5)
+    rc, out, err = cli(capsys, "phase", "--objective", "quadratic", "--scheduler", "tcp://127.0.0.1:9",
+                       "--out", tmp_path / "p.npz")
+    assert rc == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("error: --scheduler 'tcp://127.0.0.1:9': no Dask scheduler could be reached there within 0.5 s")
+    assert list(tmp_path.iterdir()) == []
+    rc, _, err = cli(capsys, "tune", "--objective", "quadratic", "--racer", "sgd", "--workers", "2", "--scheduler",
+                     "tcp://127.0.0.1:9")
+    assert rc == 2 and "not both" in err

@@ -29,9 +29,11 @@ def test_rate_is_the_spectral_radius_of_the_iteration_matrix(optimizer):
     for lr, rho, lam in zip(rng.uniform(0, 0.5, 300), rng.uniform(0, 0.999, 300), rng.uniform(0.1, 10, 300)):
         m = iteration_matrix(optimizer, lr, rho, lam)
         b, c = coefficients(optimizer, lr, rho, lam)
-        assert np.trace(m) == pytest.approx(float(b), abs=1e-12) and np.linalg.det(m) == pytest.approx(float(c), abs=1e-12)
-        assert float(rate(optimizer, lr, rho, lam)) == pytest.approx(np.abs(np.linalg.eigvals(m)).max(), rel=1e-9, abs=1e-12)
-        assert float(rate(optimizer, lr, rho, lam)) == pytest.approx(np.abs(np.roots([1, -b, c])).max(), rel=1e-9, abs=1e-12)
+        assert np.trace(m) == pytest.approx(float(b), abs=1e-12)
+        assert np.linalg.det(m) == pytest.approx(float(c), abs=1e-12)
+        r = float(rate(optimizer, lr, rho, lam))
+        assert r == pytest.approx(np.abs(np.linalg.eigvals(m)).max(), rel=1e-9, abs=1e-12)
+        assert r == pytest.approx(np.abs(np.roots([1, -b, c])).max(), rel=1e-9, abs=1e-12)
 
 
 def test_momentum_rate_closed_forms():
@@ -85,7 +87,8 @@ def test_optimum_matches_the_closed_forms(kappa):
     lr, rho, r = optimum("momentum", lam)
     q = np.sqrt(kappa)
     assert lr == pytest.approx((2 / (np.sqrt(lam[0]) + np.sqrt(lam[1]))) ** 2)
-    assert rho == pytest.approx(((q - 1) / (q + 1)) ** 2, abs=1e-15) and r == pytest.approx((q - 1) / (q + 1), abs=1e-15)
+    assert rho == pytest.approx(((q - 1) / (q + 1)) ** 2, abs=1e-15)
+    assert r == pytest.approx((q - 1) / (q + 1), abs=1e-15)
     worst = max(float(rate("momentum", lr, rho, v)) for v in lam)
     assert worst == pytest.approx(r, abs=1e-7)  # a double root at both ends: √ρ*
     # Nesterov, found numerically: Lessard, Recht & Packard's tuning
@@ -93,7 +96,8 @@ def test_optimum_matches_the_closed_forms(kappa):
     s = np.sqrt(3 * kappa + 1)
     assert r == pytest.approx(1 - 2 / s, abs=1e-9)
     if kappa > 1:
-        assert lr == pytest.approx(4 / (3 * lam[1] + lam[0]), rel=1e-6) and rho == pytest.approx((s - 2) / (s + 2), abs=1e-6)
+        assert lr == pytest.approx(4 / (3 * lam[1] + lam[0]), rel=1e-6)
+        assert rho == pytest.approx((s - 2) / (s + 2), abs=1e-6)
 
 
 def test_no_grid_point_beats_the_optimum_and_extremes_suffice():
@@ -133,7 +137,8 @@ def test_cli_json_npz_csv(capsys, tmp_path):
     assert rc == 0 and err == ""
     data = json.loads(out)
     assert sorted(data) == ["kappa", "optimal_lr", "optimal_rate", "optimal_rho"]
-    assert data["kappa"] == pytest.approx(50) and data["optimal_rate"] == pytest.approx((50 ** 0.5 - 1) / (50 ** 0.5 + 1))
+    assert data["kappa"] == pytest.approx(50)
+    assert data["optimal_rate"] == pytest.approx((50 ** 0.5 - 1) / (50 ** 0.5 + 1))
     path = tmp_path / "p.npz"
     rc, out, err = cli(capsys, "phase", "--objective", "quadratic", "--param", "kappa=50", "--size", "30",
                        "--lr-min", "1e-3", "--lr-max", "0.2", "--rho-min", "0.1", "--rho-max", "0.95", "--out", path)
@@ -146,7 +151,8 @@ def test_cli_json_npz_csv(capsys, tmp_path):
         np.testing.assert_allclose(f["rho"], np.linspace(0.1, 0.95, 30))
         i, j = 17, 4  # [rho index, lr index]
         assert f["rate"][i, j] == max(float(rate("momentum", f["lr"][j], f["rho"][i], v)) for v in (1.0, 50.0))
-        assert f["eigenvalues"].tolist() == pytest.approx([1.0, 50.0]) and float(f["optimal_rho"]) == pytest.approx(data["optimal_rho"])
+        assert f["eigenvalues"].tolist() == pytest.approx([1.0, 50.0])
+        assert float(f["optimal_rho"]) == pytest.approx(data["optimal_rho"])
     csv_path = tmp_path / "p.csv"
     assert cli(capsys, "phase", "--objective", "rosenbrock", "--at", "1,1", "--optimizer", "nesterov", "--size", "5",
                "--out", csv_path)[0] == 0
@@ -156,7 +162,8 @@ def test_cli_json_npz_csv(capsys, tmp_path):
     assert {r["region"] for r in rows} <= set(REGION_NAMES) and "diverges" in {r["region"] for r in rows}
     r = rows[7]
     lam = np.linalg.eigvalsh(make_objective("rosenbrock").hessian(np.array([1.0, 1.0])))
-    assert float(r["rate"]) == pytest.approx(max(float(rate("nesterov", float(r["lr"]), float(r["rho"]), v)) for v in lam))
+    exact = max(float(rate("nesterov", float(r["lr"]), float(r["rho"]), v)) for v in lam)
+    assert float(r["rate"]) == pytest.approx(exact)
 
 
 def test_cli_summary(capsys):

@@ -2,7 +2,7 @@
 
     phase (--objective quadratic [--param kappa=50] | --objective NAME --at X,Y) [--optimizer momentum|nesterov]
           [--lr-min A] [--lr-max B] [--rho-min C] [--rho-max D] [--size N] [--out F.npz|F.csv] [--json]
-          [--workers N]
+          [--workers N | --scheduler ADDRESS]
 
 The eigenvalues are the Hessian's at --at (the quadratic's Hessian is the same everywhere: --at is optional for
 it). Without --out and --json: a short summary (κ, the optimum, the gradient-descent edge). See lab/phase.py.
@@ -17,17 +17,28 @@ NAME = "phase"
 
 
 def add_workers_option(p) -> None:
-    """--workers N, shared by the commands whose work is split into blocks (lab.parallel)."""
+    """--workers N and --scheduler ADDRESS, shared by the commands whose work is split into blocks (lab.parallel)."""
     from lab.limits import MAX_WORKERS
 
     p.add_argument("--workers", metavar="N", help=f"run the blocks on N local processes (default 1, at most "
                                                   f"{MAX_WORKERS}); the result is the same, bit for bit")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run the blocks on the Dask cluster whose scheduler is at "
+                                                          "ADDRESS, e.g. tcp://10.0.0.5:8786 (needs dask.distributed)")
 
 
-def parse_workers(args) -> int:
+def parse_workers(args) -> tuple[int, str | None]:
+    """(workers, scheduler address or None) from --workers and --scheduler (LabError for both, or a bad one)."""
     from lab.limits import MAX_WORKERS
 
-    return 1 if args.workers is None else parse_whole(args.workers, "--workers", lo=1, hi=MAX_WORKERS)
+    workers = 1 if args.workers is None else parse_whole(args.workers, "--workers", lo=1, hi=MAX_WORKERS)
+    scheduler = args.scheduler
+    if scheduler is not None:
+        if args.workers is not None:
+            raise LabError("give --workers N (local processes) or --scheduler ADDRESS (a Dask cluster), not both")
+        scheduler = scheduler.strip()
+        if not scheduler or len(scheduler) > 200 or not scheduler.isprintable():
+            raise LabError(f"--scheduler: expected an address such as tcp://10.0.0.5:8786, got {args.scheduler!r}")
+    return workers, scheduler
 
 
 def add_parser(subparsers):
@@ -60,14 +71,14 @@ def run(args) -> int:
     from lab.cli.basin import check_out
     from lab.cli.run import objective_from_args
     from lab.limits import MAX_PHASE_SIZE
-    from lab.phase import OPTIMIZERS, hessian_eigenvalues, phase_diagram
+    from lab.phase import OPTIMIZERS, axes, hessian_eigenvalues, phase_diagram
 
     if args.optimizer not in OPTIMIZERS:
         raise LabError(f"--optimizer {args.optimizer!r}: the phase diagram is for momentum or nesterov")
     bounds = {k: None if getattr(args, k) is None else parse_number(getattr(args, k), "--" + k.replace("_", "-"))
               for k in ("lr_min", "lr_max", "rho_min", "rho_max")}
     size = 200 if args.size is None else parse_whole(args.size, "--size", lo=2, hi=MAX_PHASE_SIZE)
-    workers = parse_workers(args)
+    workers, scheduler = parse_workers(args)
     obj = objective_from_args(args)
     if args.at is None and obj.name != "quadratic":
         hint = f", e.g. a minimum: --at {','.join(f'{v:g}' for v in obj.minima[0])}" if len(obj.minima) else ""
@@ -78,10 +89,11 @@ def run(args) -> int:
     if args.out is not None:
         check_out(args.out)
     try:
-        d = phase_diagram(lam, args.optimizer, size=size, source={"objective": obj.name, "params": obj.params},
-                          workers=workers, **bounds)
+        axes(lam, size=size, **bounds)  # the grid checked first: its messages name the options
     except LabError as exc:
-        raise LabError(f"phase: {exc}".replace("size must", "--size must")) from None
+        raise LabError(f"phase: {exc}") from None
+    d = phase_diagram(lam, args.optimizer, size=size, source={"objective": obj.name, "params": obj.params},
+                      workers=workers, scheduler=scheduler, **bounds)
     if args.out is not None:
         path = d.save(args.out)
         if not args.json:

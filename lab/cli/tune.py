@@ -2,7 +2,7 @@
 
     tune --objective NAME [--param k=v ...] [--start X,Y] --racer SPEC [--racer SPEC ...] [--steps N] [--seeds K]
          [--starts M] [--metric final_loss|steps_to_tol] [--seed S] [--noise SCALE] [--tol T] [--bound B]
-         [--out tuned.json] [--workers N]
+         [--out tuned.json] [--workers N | --scheduler ADDRESS]
 
 SPEC as for ``run --racer``; its lr, if given, is what is tuned (replaced). See lab/tune.py for the grids, the
 metric and the ties.
@@ -99,14 +99,14 @@ def run(args) -> int:
     from lab.tune import tune
 
     setup, racers, start = setup_from_args(args)
-    workers = parse_workers(args)
+    workers, scheduler = parse_workers(args)
     if args.out is not None:
         if not str(args.out).lower().endswith(".json"):
             raise LabError(f"--out {shown(args.out)}: the tuned racers are written as an experiment file, .json")
         check_writable(args.out)
     bar = terminal_progress()
     try:
-        result = tune(setup, racers, progress=bar, workers=workers)
+        result = tune(setup, racers, progress=bar, workers=workers, scheduler=scheduler)
     finally:
         if bar is not None:
             sys.stderr.write("\r" + " " * 80 + "\r")  # the bar goes; the table stays

@@ -224,7 +224,8 @@ class PhaseView(OptimizerChoice, AnalysisView):
 
 def legend_html(d: PhaseDiagram, shown) -> str:
     rows = "".join(f"<tr><td style='color:{m.color}; font-size:{FONT_PT + 4}pt'>{GLYPH[m.optimizer]}</td>"
-                   f"<td style='padding-left:4px'>{m.label}<br><span style='color:#505050'>lr {m.lr:.3g}<br>ρ {m.rho:.3g}"
+                   f"<td style='padding-left:4px'>{m.label}<br><span style='color:#505050'>lr {m.lr:.3g}"
+                   f"<br>ρ {m.rho:.3g}"
                    f"<br>rate {m.rate:.4g}{' (diverges)' if m.rate >= 1 else ''}</span></td></tr>" for m in shown)
     return (f"<div style='font-size:{FONT_PT}pt'><b>☆ optimum</b><br>lr* = {d.optimal_lr:.3g}<br>"
             f"ρ* = {d.optimal_rho:.3g}<br>rate* = {d.optimal_rate:.4g}"
