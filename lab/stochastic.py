@@ -23,7 +23,7 @@ EPOCH, REPLACEMENT = "epoch", "replacement"
 SAMPLINGS = (EPOCH, REPLACEMENT)
 
 # Independent random streams per purpose, so that equal seeds never correlate two of them.
-DATA_STREAM, INIT_STREAM, SHUFFLE_STREAM, DRAW_STREAM, NOISE_STREAM = 1, 2, 3, 4, 5
+DATA_STREAM, INIT_STREAM, SHUFFLE_STREAM, DRAW_STREAM, NOISE_STREAM, START_STREAM = 1, 2, 3, 4, 5, 6
 
 GradientSource = Callable[[np.ndarray, int], np.ndarray]
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QSizePolicy, Q
 from lab.experiment import Experiment
 from widgets import settings as lab_settings
 from widgets.analysis.menu import install_analysis_menu
+from widgets.analysis.tune_view import install_tune
 from widgets.error_box import error_box
 from widgets.file_dialogs import FileDialogs
 from widgets.lessons.menu import install_lessons
@@ -215,6 +216,7 @@ class MainWindow(FileDialogs, QMainWindow):
 
         install_analysis_menu(self)  # Analysis → Convergence map… / Learning-rate sweep… (analysis/menu.py)
         install_lessons(self)  # Lessons menu, File → Open lesson…, the caption with Next / Back (lessons/menu.py)
+        install_tune(self)  # Racers → Tune learning rates… (analysis/tune_view.py)
         h = bar.addMenu("&Help")
         self._action(h, "Keys and symbols", self._on_help, QKeySequence.StandardKey.HelpContents, "helpAction")
         for menu in (f, r, rc, h):

@@ -95,14 +95,19 @@ def multistart(objective: Objective, optimizer: str | Optimizer, starts, *, step
                hyperparameters: dict | None = None, tol: float = 1e-8, bound: float = 1e6,
                block: int | None = None, chunk: int | None = None,
                should_stop: Callable[[], bool] | None = None,
-               progress: Callable[[int, int], Any] | None = None) -> MultiStartResult:
+               progress: Callable[[int, int], Any] | None = None,
+               gradient: Callable[[np.ndarray, np.ndarray, int, np.ndarray], np.ndarray] | None = None
+               ) -> MultiStartResult:
     """Run ``optimizer`` from every row of ``starts`` (K, d) for up to ``steps`` steps.
 
     ``optimizer``: a name (its ``hyperparameters`` checked; a value in PER_POINT may be a sequence of K values,
     one per point) or a built batched Optimizer (then no ``hyperparameters``). L-BFGS is not batched: refused.
     ``block``: points per block (default 16 384, fewer for big d); ``chunk``: steps between two calls of
     ``should_stop()`` and ``progress(done, total)`` (default: about half a million point-steps). ``done`` and
-    ``total`` count point-steps; a stopped point counts as done. The gradient is exact (no minibatches).
+    ``total`` count point-steps; a stopped point counts as done. The gradient is exact (no minibatches), unless
+    ``gradient(x, grad, k, rows)`` is given: the gradient the points ``rows`` (their indices in ``starts``) at
+    ``x``, whose exact gradient is ``grad``, step on at step index k (0 for the first step, as a Race's
+    gradient_source: minibatches, noise); losses, |∇f| and statuses stay exact. The NumPy path runs it.
     """
     steps, tol, bound = check_limits(steps, tol, bound)
     x0 = check_starts(objective, starts)
@@ -126,7 +131,7 @@ def multistart(objective: Objective, optimizer: str | Optimizer, starts, *, step
         tol=tol, bound=bound, optimizer=name,
         hyperparameters={**scalars, **{k: v.copy() for k, v in per_point.items()}})
     total = k_points * steps
-    fast = _compiled_plan(objective, name, build, per_point)
+    fast = None if gradient is not None else _compiled_plan(objective, name, build, per_point)
     if fast is not None:
         if default_block and should_stop is None and progress is None:
             block = _FAST_BLOCK  # nobody to call between blocks: fewer, bigger ones keep both cores busy
@@ -136,7 +141,7 @@ def multistart(objective: Objective, optimizer: str | Optimizer, starts, *, step
     for lo in range(0, k_points, block):
         rows = np.arange(lo, min(lo + block, k_points))
         if not _run_block(objective, build, per_point, out, rows, steps, tol, bound, chunk,
-                          should_stop, progress, lo * steps, total):
+                          should_stop, progress, lo * steps, total, gradient):
             out.cancelled = True
             break
         if progress is not None:
@@ -155,7 +160,7 @@ def _mark_stationary(objective, out: MultiStartResult) -> MultiStartResult:
 
 
 def _run_block(objective, build, per_point, out, rows, steps, tol, bound, chunk, should_stop, progress,
-               done_before, total) -> bool:
+               done_before, total, gradient=None) -> bool:
     """Step one block to its end; False if should_stop() said so (the block's running points stay RUNNING)."""
     n = len(rows)
     x = out.starts[rows].copy()
@@ -182,7 +187,8 @@ def _run_block(objective, build, per_point, out, rows, steps, tol, bound, chunk,
             with np.errstate(all="ignore"):
                 while k < stop:
                     k += 1
-                    step, state = opt.update(grad, state, x, objective)
+                    g = grad if gradient is None else gradient(x, grad, k - 1, rows)
+                    step, state = opt.update(g, state, x, objective)
                     x = x + step
                     value, grad = objective.value_and_grad(x)
                     gnorm = _norm(grad)
