@@ -202,7 +202,7 @@ def basin_map(objective: Objective, optimizer: str | Optimizer, hyperparameters:
     and NOT_RUN where no result was reached.
 
     The starts run in blocks of ``block`` points (default MAP_BLOCK), each ``basin_block``: here, or with
-    ``workers`` N on N local processes, or with ``scheduler`` on a Dask cluster (lab.engine.blocks) — the same
+    ``workers`` N on N local processes, or with ``scheduler`` on a Dask cluster (lab.parallel) — the same
     bits whichever (``progress`` then counts blocks' point-steps as they finish; ``should_stop`` is not asked).
     """
     if objective.dim != 2:
@@ -221,7 +221,12 @@ def basin_map(objective: Objective, optimizer: str | Optimizer, hyperparameters:
     k_points = len(starts)
     steps, tol, bound = check_limits(steps, tol, bound)
     name = optimizer if isinstance(optimizer, str) else optimizer.name
-    if not isinstance(optimizer, str) and (workers is not None or scheduler is not None):
+    if workers is not None:
+        from lab.parallel import check_workers
+
+        check_workers(workers)
+    elsewhere = (workers or 1) > 1 or scheduler is not None
+    if not isinstance(optimizer, str) and elsewhere:
         raise LabError("a map run by workers names its optimizer: a built one cannot be sent to other processes")
     config = map_config(objective, optimizer, hyperparameters, steps=steps, grid=grid, domain=dom, tol=tol,
                         bound=bound)
@@ -239,13 +244,13 @@ def basin_map(objective: Objective, optimizer: str | Optimizer, hyperparameters:
         state.update(optimizer=part["optimizer"], hyperparameters=part["hyperparameters"])
         state["cancelled"] |= part["cancelled"]
         state["done"] += hi - lo
-        if progress is not None and (workers is not None or scheduler is not None):
+        if progress is not None and elsewhere:
             progress(state["done"] * steps, k_points * steps)
 
-    if workers is not None or scheduler is not None:
-        from lab.engine.blocks import run_blocks
+    if elsewhere:
+        from lab.parallel import run_blocks
 
-        run_blocks(basin_block, config, ranges, keep, workers=workers, scheduler=scheduler)
+        run_blocks(basin_block, [(config, r) for r in ranges], workers or 1, done=keep, scheduler=scheduler)
     else:  # here, block by block, with the window's cancel and progress at multistart's chunks
         for i, (lo, hi) in enumerate(ranges):
             report = None if progress is None else (

@@ -139,7 +139,7 @@ def map_to_folder(path, objective, optimizer: str, hyperparameters: dict | None,
     """A convergence map (lab.basin.basin_map's arguments) written into the folder store at ``path`` block by block,
     resuming a store of the same map; the store and the count of each label."""
     from lab import basin
-    from lab.engine.blocks import run_blocks
+    from lab.parallel import run_blocks
     from lab.engine.status import check_limits
 
     if objective.dim != 2:
@@ -162,8 +162,19 @@ def map_to_folder(path, objective, optimizer: str, hyperparameters: dict | None,
         store.write(i, lo, hi, {"label": label, "step": part["step"], "status": part["status"],
                                 "final": part["x"], "loss": part["loss"]})
 
-    run_blocks(basin.basin_block, config, ranges, keep, workers=workers, scheduler=scheduler,
-               skip=np.flatnonzero(store.done).tolist(), progress=progress)
+    skip = np.flatnonzero(store.done).tolist()
+    finished = [len(skip)]
+
+    def done(i: int, part: dict) -> None:
+        keep(i, part)
+        finished[0] += 1
+        if progress is not None:
+            progress(finished[0], len(ranges))
+
+    if progress is not None:
+        progress(finished[0], len(ranges))
+    run_blocks(basin.basin_block, [(config, r) for r in ranges], workers or 1, done=done, scheduler=scheduler,
+               skip=skip)
     return store, store.finish()
 
 

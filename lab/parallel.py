@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from lab.errors import LabError
 from lab.limits import MAX_WORKERS
@@ -33,26 +33,30 @@ def check_workers(workers) -> int:
 
 def run_blocks(fn: Callable[..., Any], blocks: Sequence[tuple], workers: int = 1,
                should_stop: Callable[[], bool] | None = None,
-               done: Callable[[int, Any], Any] | None = None, scheduler: str | None = None) -> list | None:
+               done: Callable[[int, Any], Any] | None = None, scheduler: str | None = None,
+               skip: Iterable[int] = ()) -> list | None:
     """``[fn(*block) for block in blocks]`` in order; ``done(i, result)`` as block i finishes (in this process);
-    None when ``should_stop()`` said so (checked between blocks, and every POLL_SECONDS while workers run)."""
+    None when ``should_stop()`` said so (checked between blocks, and every POLL_SECONDS while workers run). The
+    blocks whose indices are in ``skip`` (a resumed map's finished ones) are not run: their results stay None."""
     workers = check_workers(workers)
     results: list = [None] * len(blocks)
+    skipped = set(skip)
+    todo = [i for i in range(len(blocks)) if i not in skipped]
     if scheduler is not None:
-        return _on_cluster(fn, blocks, scheduler, should_stop, done, results)
-    if workers == 1 or len(blocks) < 2:
-        for i, block in enumerate(blocks):
+        return _on_cluster(fn, blocks, todo, scheduler, should_stop, done, results)
+    if workers == 1 or len(todo) < 2:
+        for i in todo:
             if should_stop is not None and should_stop():
                 return None
-            results[i] = fn(*block)
+            results[i] = fn(*blocks[i])
             if done is not None:
                 done(i, results[i])
         return results
-    pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(blocks)),
+    pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(todo)),
                                   mp_context=multiprocessing.get_context("spawn"))
     finished_all = False
     try:
-        futures = {pool.submit(fn, *block): i for i, block in enumerate(blocks)}
+        futures = {pool.submit(fn, *blocks[i]): i for i in todo}
         pending = set(futures)
         while pending:
             if should_stop is not None and should_stop():
@@ -72,7 +76,7 @@ def run_blocks(fn: Callable[..., Any], blocks: Sequence[tuple], workers: int = 1
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _on_cluster(fn, blocks, address: str, should_stop, done, results) -> list | None:
+def _on_cluster(fn, blocks, todo, address: str, should_stop, done, results) -> list | None:
     """The blocks on the Dask cluster whose scheduler is at ``address``."""
     try:
         from dask.distributed import Client, as_completed
@@ -86,16 +90,16 @@ def _on_cluster(fn, blocks, address: str, should_stop, done, results) -> list | 
                        f"{CONNECT_SECONDS:g} s ({text or type(exc).__name__})") from None
     futures = []
     try:
-        futures = [client.submit(fn, *block, pure=False) for block in blocks]
-        index = {f.key: i for i, f in enumerate(futures)}
+        futures = [client.submit(fn, *blocks[i], pure=False) for i in todo]
+        index = {f.key: i for i, f in zip(todo, futures)}
         for future in as_completed(futures, loop=client.loop):
             if should_stop is not None and should_stop():
                 return None
             i = index[future.key]
             try:
                 results[i] = future.result()
-            except RuntimeError as exc:
-                if "deserializ" not in str(exc):
+            except (RuntimeError, ImportError) as exc:
+                if "deserializ" not in str(exc) and not isinstance(exc, ImportError):
                     raise
                 raise LabError(f"--scheduler {address!r}: the cluster cannot import Optimizer Lab (start its scheduler "
                                "and workers with PYTHONPATH set to its folder, or install it there)") from None

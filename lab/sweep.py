@@ -11,7 +11,7 @@ Every run starts from the same point; all lrs of one optimizer step together as 
 starts with a learning rate per row (lab.multistart), each row taking the same bits as that lr alone.
 By default tol = 0, so every run takes all N steps unless it diverges (|x|∞ > bound or not finite): the
 loss is then the loss at the step it diverged, and ``status`` says DIVERGED. Each optimizer's curve is one
-block (``sweep_block``): run here, or with ``workers`` / ``scheduler`` elsewhere (lab.engine.blocks), the same bits.
+block (``sweep_block``): run here, or with ``workers`` / ``scheduler`` elsewhere (lab.parallel), the same bits.
 """
 from __future__ import annotations
 
@@ -180,12 +180,22 @@ def lr_sweep(objective: Objective, start, optimizers: Sequence[str | tuple[str, 
         errors[i] = part["errors"]
         out.cancelled |= part["cancelled"]
 
-    if workers is not None or scheduler is not None:
-        from lab.engine.blocks import run_blocks
+    if workers is not None:
+        from lab.parallel import check_workers
 
-        each = len(lrs) * steps
-        run_blocks(sweep_block, config, list(range(n)), keep, workers=workers, scheduler=scheduler,
-                   progress=None if progress is None else (lambda d, t: progress(d * each, total)))
+        check_workers(workers)
+    if (workers or 1) > 1 or scheduler is not None:
+        from lab.parallel import run_blocks
+
+        each, finished = len(lrs) * steps, [0]
+
+        def done(i: int, part: dict) -> None:
+            keep(i, part)
+            finished[0] += 1
+            if progress is not None:
+                progress(finished[0] * each, total)
+
+        run_blocks(sweep_block, [(config, i) for i in range(n)], workers or 1, done=done, scheduler=scheduler)
     else:
         for i in range(n):
             offset = i * len(lrs) * steps

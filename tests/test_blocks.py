@@ -11,7 +11,7 @@ from lab import basin
 from lab.basin import basin_map
 from lab.basin_store import map_to_folder
 from lab.cli import main as cli_main
-from lab.engine import blocks
+from lab import parallel
 from lab.errors import LabError
 from lab.objectives import make_objective
 from lab.sweep import lr_sweep
@@ -110,15 +110,16 @@ def test_a_folder_holding_something_else_is_refused(tmp_path):
 
 @pytest.mark.parametrize(("extra", "message"), [
     (["--workers", "0"], "--workers must be a whole number >= 1"),
+    (["--workers", "65"], "--workers must be a whole number from 1 to 64"),
     (["--workers", "2.5"], "--workers"),
     (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "not both"),
-    (["--scheduler", "tcp://127.0.0.1:1"], "no Dask scheduler answered within 0.3 s"),
-    (["--scheduler", "two words"], "--scheduler must be an address"),
+    (["--scheduler", "tcp://127.0.0.1:1"], "no Dask scheduler could be reached there within 0.3 s"),
+    (["--scheduler", "two words"], "--scheduler: expected an address"),
     (["--grid", "2000"], "from 2 to 1000"),
     (["--grid", "20000", "--out", "{tmp}/big/"], "from 2 to 10000"),
 ])
 def test_bad_work_options_are_one_line(tmp_path, capsys, monkeypatch, extra, message):
-    monkeypatch.setattr(blocks, "CONNECT_SECONDS", 0.3)
+    monkeypatch.setattr(parallel, "CONNECT_SECONDS", 0.3)
     argv = ["basin", "--objective", "himmelblau", "--optimizer", "sgd", "--steps", "5", "--grid", "4"]
     assert cli_main(argv + [a.replace("{tmp}", str(tmp_path)) for a in extra]) == 2
     out, err = capsys.readouterr()

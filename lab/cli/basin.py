@@ -8,7 +8,7 @@ SPEC is ``optimizer[:k=v,k=v,...]`` as for ``run --racer``. Without --out: the s
 minimum, diverging, not converging, or converging elsewhere. With --out: the map (lab.basin.BasinMap.save: .npz
 with every array, or .csv with one row per start), or for a FOLDER/ a folder store written block by block
 (lab/basin_store.py: grids up to MAX_GRID_FOLDER per side, resumed when run again). --workers and --scheduler
-run the blocks elsewhere (lab/engine/blocks.py): the same numbers.
+run the blocks elsewhere (lab/parallel.py): the same numbers.
 """
 from __future__ import annotations
 

@@ -9,36 +9,12 @@ it). Without --out and --json: a short summary (κ, the optimum, the gradient-de
 """
 from __future__ import annotations
 
-from lab.cli.common import fmt, fmt_point, parse_number, parse_numbers, parse_whole, print_json
+from lab.cli.common import (add_work_options, fmt, fmt_point, parse_number, parse_numbers, parse_whole, print_json,
+                            work_options)
 from lab.errors import LabError
 from lab.files import shown
 
 NAME = "phase"
-
-
-def add_workers_option(p) -> None:
-    """--workers N and --scheduler ADDRESS, shared by the commands whose work is split into blocks (lab.parallel)."""
-    from lab.limits import MAX_WORKERS
-
-    p.add_argument("--workers", metavar="N", help=f"run the blocks on N local processes (default 1, at most "
-                                                  f"{MAX_WORKERS}); the result is the same, bit for bit")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="run the blocks on the Dask cluster whose scheduler is at "
-                                                          "ADDRESS, e.g. tcp://10.0.0.5:8786 (needs dask.distributed)")
-
-
-def parse_workers(args) -> tuple[int, str | None]:
-    """(workers, scheduler address or None) from --workers and --scheduler (LabError for both, or a bad one)."""
-    from lab.limits import MAX_WORKERS
-
-    workers = 1 if args.workers is None else parse_whole(args.workers, "--workers", lo=1, hi=MAX_WORKERS)
-    scheduler = args.scheduler
-    if scheduler is not None:
-        if args.workers is not None:
-            raise LabError("give --workers N (local processes) or --scheduler ADDRESS (a Dask cluster), not both")
-        scheduler = scheduler.strip()
-        if not scheduler or len(scheduler) > 200 or not scheduler.isprintable():
-            raise LabError(f"--scheduler: expected an address such as tcp://10.0.0.5:8786, got {args.scheduler!r}")
-    return workers, scheduler
 
 
 def add_parser(subparsers):
@@ -63,7 +39,7 @@ def add_parser(subparsers):
     p.add_argument("--size", metavar="N", help=f"points per axis (default 200, from 2 to {MAX_PHASE_SIZE})")
     p.add_argument("--out", metavar="FILE", help="write the grid to FILE.npz or FILE.csv")
     p.add_argument("--json", action="store_true", help="print optimal_lr, optimal_rho, optimal_rate, kappa as JSON")
-    add_workers_option(p)
+    add_work_options(p)
     return p
 
 
@@ -78,7 +54,7 @@ def run(args) -> int:
     bounds = {k: None if getattr(args, k) is None else parse_number(getattr(args, k), "--" + k.replace("_", "-"))
               for k in ("lr_min", "lr_max", "rho_min", "rho_max")}
     size = 200 if args.size is None else parse_whole(args.size, "--size", lo=2, hi=MAX_PHASE_SIZE)
-    workers, scheduler = parse_workers(args)
+    workers, scheduler = work_options(args).values()
     obj = objective_from_args(args)
     if args.at is None and obj.name != "quadratic":
         hint = f", e.g. a minimum: --at {','.join(f'{v:g}' for v in obj.minima[0])}" if len(obj.minima) else ""

@@ -43,7 +43,7 @@ class ProgressBar:
         self.last_draw = -1.0
         self.drawn = False
 
-    def line(self, done: float, total: float) -> str:
+    def line(self, done: float, total: float, label: str = "") -> str:
         """The bar's text for ``done`` of ``total`` (rate and time left from the work done since the first call)."""
         now = self.clock()
         if self.first_done is None:
@@ -55,12 +55,12 @@ class ProgressBar:
         if elapsed > 0 and done > self.first_done:
             rate = (done - self.first_done) / elapsed
             text += f"  {_rate(rate)}{self.unit}/s  {_clock((total - done) / rate)} left"
-        return text
+        return text + (f"  {label[:30]}" if label else "")
 
-    def __call__(self, done: float, total: float) -> None:
+    def __call__(self, done: float, total: float, label: str = "") -> None:
         if not self.live:
             return
-        text = self.line(done, total)
+        text = self.line(done, total, label)
         now = self.clock()
         if now - self.last_draw < 0.1 and done < total:
             return

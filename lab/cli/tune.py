@@ -9,11 +9,9 @@ metric and the ties.
 """
 from __future__ import annotations
 
-import math
-import sys
-import time
-
-from lab.cli.common import fmt, fmt_point, parse_number, parse_numbers, parse_whole, table
+from lab.cli.common import (add_work_options, fmt, fmt_point, parse_number, parse_numbers, parse_whole, table,
+                            work_options)
+from lab.cli.progress import ProgressBar
 from lab.errors import LabError
 from lab.files import shown
 
@@ -21,7 +19,6 @@ NAME = "tune"
 
 
 def add_parser(subparsers):
-    from lab.cli.phase import add_workers_option
     from lab.cli.run import SPEC_HELP, add_objective_options
     from lab.limits import MAX_STEPS, MAX_TUNE_RUNS
 
@@ -50,7 +47,7 @@ def add_parser(subparsers):
                                               "every step taken; 1e-8 for steps_to_tol)")
     p.add_argument("--bound", metavar="B", help="a run diverges when a coordinate's size passes B (default 1e6)")
     p.add_argument("--out", metavar="FILE.json", help="write the experiment of the tuned racers")
-    add_workers_option(p)
+    add_work_options(p)
     return p
 
 
@@ -94,22 +91,20 @@ def setup_from_args(args):
 
 
 def run(args) -> int:
-    from lab.cli.phase import parse_workers
     from lab.export import check_writable
     from lab.tune import tune
 
     setup, racers, start = setup_from_args(args)
-    workers, scheduler = parse_workers(args)
+    workers, scheduler = work_options(args).values()
     if args.out is not None:
         if not str(args.out).lower().endswith(".json"):
             raise LabError(f"--out {shown(args.out)}: the tuned racers are written as an experiment file, .json")
         check_writable(args.out)
-    bar = terminal_progress()
+    bar = ProgressBar("tuning", unit=" point-steps")
     try:
-        result = tune(setup, racers, progress=bar, workers=workers, scheduler=scheduler)
+        result = tune(setup, racers, progress=bar if bar.live else None, workers=workers, scheduler=scheduler)
     finally:
-        if bar is not None:
-            sys.stderr.write("\r" + " " * 80 + "\r")  # the bar goes; the table stays
+        bar.close()
     print(headline(result))
     print(rows(result))
     if args.out is not None:
@@ -145,22 +140,3 @@ def rows(result) -> str:
                      "inf (no lr worked)" if t.best is None else fmt(t.best_score), cell(below), cell(above)])
     return table(["RACER", "BEST LR", metric, "LR BELOW: ITS " + metric, "LR ABOVE: ITS " + metric], body,
                  right=(1, 2))
-
-
-def terminal_progress():
-    """A progress bar on stderr, redrawn at most 10 times a second, when stderr is a terminal; else None."""
-    if not sys.stderr.isatty():
-        return None
-    last = [0.0]
-
-    def report(done: int, total: int, label: str) -> None:
-        now = time.monotonic()
-        if now - last[0] < 0.1:
-            return
-        last[0] = now
-        share = min(done / total, 1.0) if total else 1.0
-        bar = "#" * math.floor(30 * share)
-        sys.stderr.write(f"\rtuning [{bar:<30}] {100 * share:5.1f}% {label[:30]:<30}")
-        sys.stderr.flush()
-
-    return report
