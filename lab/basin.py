@@ -8,8 +8,8 @@
 A start *reaches* minimum m when its final point lies within ``radius`` of m (the nearest known minimum),
 whether |∇f| fell below tol there (the run stopped, ``step`` says when) or the steps ran out close to it
 (``step`` is then ``steps``). Otherwise its label is DIVERGED (-1), NOT_CONVERGED (-2: it ran out of steps
-away from every known minimum), ELSEWHERE (-3: |∇f| < tol away from every known minimum: a saddle or an
-unlisted local minimum) or NOT_RUN (-4: the map was cancelled first, or the objective failed there).
+away from every known minimum), ELSEWHERE (-3: |∇f| < tol away from every known minimum: an
+unlisted local minimum, or a saddle point or maximum — status ``stationary`` — wherever it is) or NOT_RUN (-4: the map was cancelled first, or the objective failed there).
 
 The grid: ``xs = linspace(x_lo, x_hi, nx)``, ``ys = linspace(y_lo, y_hi, ny)`` over the objective's plotting
 domain (or ``domain``), the image convention ``[j, i]`` = (xs[i], ys[j]), row 0 at the bottom (y_lo).
@@ -28,8 +28,11 @@ import numpy as np
 
 from lab.errors import LabError
 from lab.files import shown, write_npz, write_text
+from lab.limits import MAX_GRID, MAX_GRID_FOLDER
 from lab.engine.multistart import CONVERGED, DIVERGED as MS_DIVERGED, ERROR as MS_ERROR, RUNNING as MS_RUNNING
+from lab.engine.multistart import STATIONARY
 from lab.engine.multistart import STATUS_NAMES, multistart
+from lab.engine.status import check_limits
 from lab.objectives.base import Objective
 from lab.optimizers import Optimizer
 
@@ -37,7 +40,6 @@ DIVERGED, NOT_CONVERGED, ELSEWHERE, NOT_RUN = -1, -2, -3, -4
 CODE_NAMES = {DIVERGED: "diverged", NOT_CONVERGED: "not converged", ELSEWHERE: "converged elsewhere",
               NOT_RUN: "not run"}
 DEFAULT_GRID = 200
-MAX_GRID = 1000  # 1000 × 1000 starts keep ~60 MB of results
 
 
 @dataclass
@@ -130,12 +132,58 @@ class BasinMap:
 
 def grid_points(domain, grid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """xs (nx,), ys (ny,) and the starts (ny·nx, 2), row-major: start j·nx + i is (xs[i], ys[j])."""
-    nx, ny = _grid(grid)
-    dom = _domain(domain)
+    nx, ny = check_grid(grid)
+    dom = check_domain(domain)
     xs = np.linspace(dom[0, 0], dom[0, 1], nx)
     ys = np.linspace(dom[1, 0], dom[1, 1], ny)
     gx, gy = np.meshgrid(xs, ys)
     return xs, ys, np.stack([gx.ravel(), gy.ravel()], axis=1)
+
+
+def block_starts(domain, grid, lo: int, hi: int) -> np.ndarray:
+    """Starts lo..hi−1 of ``grid_points`` (the same values), without making the others: (hi − lo, 2)."""
+    nx, ny = check_grid(grid, MAX_GRID_FOLDER)
+    dom = check_domain(domain)
+    xs = np.linspace(dom[0, 0], dom[0, 1], nx)
+    ys = np.linspace(dom[1, 0], dom[1, 1], ny)
+    j, i = np.divmod(np.arange(lo, hi), nx)
+    return np.stack([xs[i], ys[j]], axis=1)
+
+
+MAP_BLOCK = 1 << 16
+"""Start points per block of a map: the unit a worker computes, a folder store writes, and a resumed map skips."""
+
+
+def block_ranges(n: int, size: int = MAP_BLOCK) -> list[tuple[int, int]]:
+    """[lo, hi) ranges of ``size`` points covering 0..n."""
+    return [(lo, min(lo + size, n)) for lo in range(0, n, size)]
+
+
+def map_config(objective: Objective, optimizer, hyperparameters: dict | None, *, steps: int, grid, domain,
+               tol: float, bound: float) -> dict:
+    """What a block of a map needs, as plain values (sent to other processes): the objective by name and
+    parameters, the optimizer by name, its hyperparameters, the grid and the run's limits."""
+    return {"objective": objective.name, "params": dict(objective.params), "optimizer": optimizer,
+            "hyperparameters": dict(hyperparameters or {}), "steps": steps,
+            "grid": list(check_grid(grid, MAX_GRID_FOLDER)), "domain": check_domain(domain).tolist(), "tol": tol,
+            "bound": bound}
+
+
+def basin_block(config: dict, block: tuple[int, int], objective: Objective | None = None, **callbacks) -> dict:
+    """The runs from starts [lo, hi) of the map ``config`` describes: x, loss, grad_norm, status, step, errors.
+    A pure function of its arguments (any process computes the same bits); ``callbacks``: multistart's
+    ``should_stop`` and ``progress``."""
+    from lab.objectives import make_objective
+
+    obj = objective if objective is not None else make_objective(config["objective"], **config["params"])
+    lo, hi = block
+    r = multistart(obj, config["optimizer"], block_starts(config["domain"], config["grid"], lo, hi),
+                   steps=config["steps"],
+                   hyperparameters=config["hyperparameters"], tol=config["tol"], bound=config["bound"],
+                   block=hi - lo, **callbacks)
+    return {"x": r.x, "loss": r.loss, "grad_norm": r.grad_norm, "status": r.status, "step": r.step,
+            "errors": list(r.errors), "cancelled": r.cancelled, "optimizer": r.optimizer,
+            "hyperparameters": r.hyperparameters}
 
 
 def basin_map(objective: Objective, optimizer: str | Optimizer, hyperparameters: dict | None = None, *,
@@ -143,7 +191,7 @@ def basin_map(objective: Objective, optimizer: str | Optimizer, hyperparameters:
               radius: float | None = None, tol: float = 1e-8, bound: float = 1e6,
               should_stop: Callable[[], bool] | None = None,
               progress: Callable[[int, int], Any] | None = None, block: int | None = None,
-              chunk: int | None = None) -> BasinMap:
+              chunk: int | None = None, workers: int | None = None, scheduler: str | None = None) -> BasinMap:
     """The convergence map of ``optimizer`` (a name with ``hyperparameters``, or a built batched Optimizer)
     on a 2-D ``objective`` over ``grid`` (n for n × n, or (nx, ny)) start points spanning ``domain`` (default:
     the objective's plotting domain), ``steps`` steps each.
@@ -152,10 +200,14 @@ def basin_map(objective: Objective, optimizer: str | Optimizer, hyperparameters:
     be to count as reaching one (default: 1 % of the domain's diagonal, at most a third of the distance between
     the two closest minima). Cancel with ``should_stop()``; the map then comes back with ``cancelled=True``
     and NOT_RUN where no result was reached.
+
+    The starts run in blocks of ``block`` points (default MAP_BLOCK), each ``basin_block``: here, or with
+    ``workers`` N on N local processes, or with ``scheduler`` on a Dask cluster (lab.parallel) — the same
+    bits whichever (``progress`` then counts blocks' point-steps as they finish; ``should_stop`` is not asked).
     """
     if objective.dim != 2:
         raise LabError(f"a convergence map needs a 2-D objective; {objective.name} has {objective.dim} coordinates")
-    dom = objective.domain if domain is None else _domain(domain)
+    dom = objective.domain if domain is None else check_domain(domain)
     xs, ys, starts = grid_points(dom, grid)
     mins = objective.minima if minima is None else np.asarray(minima, dtype=float).reshape(-1, 2)
     if not np.isfinite(mins).all():
@@ -164,16 +216,56 @@ def basin_map(objective: Objective, optimizer: str | Optimizer, hyperparameters:
         radius = default_radius(dom, mins)
     elif not (radius > 0 and np.isfinite(radius)):
         raise LabError(f"radius must be a finite number > 0, got {radius!r}")
-    result = multistart(objective, optimizer, starts, steps=steps, hyperparameters=hyperparameters, tol=tol,
-                        bound=bound, should_stop=should_stop, progress=progress, block=block, chunk=chunk)
-    label = classify(result.x, result.status, mins, radius)
+    if block is not None and (isinstance(block, bool) or not isinstance(block, (int, np.integer)) or block < 1):
+        raise LabError(f"block must be a whole number >= 1, got {block!r}")
+    k_points = len(starts)
+    steps, tol, bound = check_limits(steps, tol, bound)
+    name = optimizer if isinstance(optimizer, str) else optimizer.name
+    if workers is not None:
+        from lab.parallel import check_workers
+
+        check_workers(workers)
+    elsewhere = (workers or 1) > 1 or scheduler is not None
+    if not isinstance(optimizer, str) and elsewhere:
+        raise LabError("a map run by workers names its optimizer: a built one cannot be sent to other processes")
+    config = map_config(objective, optimizer, hyperparameters, steps=steps, grid=grid, domain=dom, tol=tol,
+                        bound=bound)
+    result = {"x": starts.copy(), "loss": np.full(k_points, np.nan), "grad_norm": np.full(k_points, np.nan),
+              "status": np.zeros(k_points, dtype=np.int8), "step": np.zeros(k_points, dtype=np.int64)}
+    errors, state = [], {"cancelled": False, "optimizer": name, "hyperparameters": dict(hyperparameters or {}),
+                         "done": 0}
+    ranges = block_ranges(k_points, int(block) if block is not None else MAP_BLOCK)
+
+    def keep(i: int, part: dict) -> None:
+        lo, hi = ranges[i]
+        for key in result:
+            result[key][lo:hi] = part[key]
+        errors.extend(part["errors"])
+        state.update(optimizer=part["optimizer"], hyperparameters=part["hyperparameters"])
+        state["cancelled"] |= part["cancelled"]
+        state["done"] += hi - lo
+        if progress is not None and elsewhere:
+            progress(state["done"] * steps, k_points * steps)
+
+    if elsewhere:
+        from lab.parallel import run_blocks
+
+        run_blocks(basin_block, [(config, r) for r in ranges], workers or 1, done=keep, scheduler=scheduler)
+    else:  # here, block by block, with the window's cancel and progress at multistart's chunks
+        for i, (lo, hi) in enumerate(ranges):
+            report = None if progress is None else (
+                lambda d, t, o=lo * steps: progress(o + d, k_points * steps))
+            keep(i, basin_block(config, (lo, hi), objective, should_stop=should_stop, progress=report, chunk=chunk))
+            if state["cancelled"]:  # the rest stays RUNNING (code 0) at its start: NOT_RUN in the labels
+                break
+    label = classify(result["x"], result["status"], mins, radius)
     shape = (len(ys), len(xs))
-    return BasinMap(objective=objective.name, params=dict(objective.params), optimizer=result.optimizer,
-                    hyperparameters=result.hyperparameters, steps=result.steps, tol=result.tol,
-                    bound=result.bound, radius=float(radius), xs=xs, ys=ys, minima=mins.copy(),
-                    label=label.reshape(shape), step=result.step.reshape(shape),
-                    status=result.status.reshape(shape), final=result.x.reshape(shape + (2,)),
-                    loss=result.loss.reshape(shape), cancelled=result.cancelled, errors=list(result.errors))
+    return BasinMap(objective=objective.name, params=dict(objective.params), optimizer=state["optimizer"],
+                    hyperparameters=state["hyperparameters"], steps=steps, tol=tol,
+                    bound=bound, radius=float(radius), xs=xs, ys=ys, minima=mins.copy(),
+                    label=label.reshape(shape), step=result["step"].reshape(shape),
+                    status=result["status"].reshape(shape), final=result["x"].reshape(shape + (2,)),
+                    loss=result["loss"].reshape(shape), cancelled=state["cancelled"], errors=errors)
 
 
 def classify(final: np.ndarray, status: np.ndarray, minima: np.ndarray, radius: float) -> np.ndarray:
@@ -188,7 +280,7 @@ def classify(final: np.ndarray, status: np.ndarray, minima: np.ndarray, radius: 
         label = np.where(close, nearest, label).astype(np.int16)
     else:
         close = np.zeros(k, dtype=bool)
-    label[~close & (status == CONVERGED)] = ELSEWHERE
+    label[(~close & (status == CONVERGED)) | (status == STATIONARY)] = ELSEWHERE
     label[status == MS_DIVERGED] = DIVERGED
     label[(status == MS_RUNNING) | (status == MS_ERROR)] = NOT_RUN
     return label
@@ -196,7 +288,7 @@ def classify(final: np.ndarray, status: np.ndarray, minima: np.ndarray, radius: 
 
 def default_radius(domain, minima) -> float:
     """1 % of the domain's diagonal, at most a third of the distance between the two closest minima."""
-    dom = _domain(domain)
+    dom = check_domain(domain)
     r = 0.01 * float(np.hypot(*(dom[:, 1] - dom[:, 0])))
     if len(minima) > 1:
         d = np.sqrt(((minima[:, None] - minima[None]) ** 2).sum(-1))
@@ -204,23 +296,25 @@ def default_radius(domain, minima) -> float:
     return r
 
 
-def _grid(grid) -> tuple[int, int]:
+def check_grid(grid, most: int = MAX_GRID) -> tuple[int, int]:
+    """(nx, ny) from n or (nx, ny), each a whole number from 2 to ``most``; LabError otherwise."""
     values = (grid, grid) if np.ndim(grid) == 0 else tuple(np.ravel(grid).tolist())
     if len(values) != 2:
         raise LabError(f"grid must be n or (nx, ny), got {grid!r}")
     out = []
     for v in values:
         try:
-            ok = not isinstance(v, bool) and float(v).is_integer() and 2 <= float(v) <= MAX_GRID
+            ok = not isinstance(v, bool) and float(v).is_integer() and 2 <= float(v) <= most
         except (TypeError, ValueError, OverflowError):
             ok = False
         if not ok:
-            raise LabError(f"grid sizes must be whole numbers from 2 to {MAX_GRID}, got {grid!r}")
+            raise LabError(f"grid sizes must be whole numbers from 2 to {most}, got {grid!r}")
         out.append(int(v))
     return out[0], out[1]
 
 
-def _domain(domain) -> np.ndarray:
+def check_domain(domain) -> np.ndarray:
+    """[[x_lo, x_hi], [y_lo, y_hi]] as a (2, 2) array, finite with lo < hi; LabError otherwise."""
     try:
         dom = np.asarray(domain, dtype=float).reshape(2, 2)
     except (TypeError, ValueError):
@@ -234,5 +328,6 @@ def _plain(d: dict) -> dict:
     return {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in d.items()}
 
 
-__all__ = ["BasinMap", "DIVERGED", "ELSEWHERE", "NOT_CONVERGED", "NOT_RUN", "basin_map", "classify",
-           "default_radius", "grid_points"]
+__all__ = ["BasinMap", "DIVERGED", "ELSEWHERE", "MAP_BLOCK", "NOT_CONVERGED", "NOT_RUN", "basin_block", "basin_map",
+           "block_ranges", "block_starts", "check_domain", "check_grid", "classify", "default_radius", "grid_points",
+           "map_config"]

@@ -13,6 +13,7 @@ KIND_TOL = 1e-8
 """An eigenvalue counts as zero when |λ| ≤ KIND_TOL·max(1, max|λ|)."""
 
 MINIMUM, MAXIMUM, SADDLE, DEGENERATE = "minimum", "maximum", "saddle", "degenerate"
+SADDLE_POINT = "saddle point"
 
 
 class Curvature(NamedTuple):
@@ -54,6 +55,19 @@ def point_kind(eigenvalues: np.ndarray, tol: float = KIND_TOL) -> np.ndarray:
     kind = np.where((pos > 0) & (neg > 0), SADDLE, kind)
     kind = np.where(np.isfinite(lam).all(axis=-1), kind, DEGENERATE)
     return kind if kind.ndim else str(kind)
+
+
+def not_a_minimum(eigenvalues: np.ndarray, tol: float = KIND_TOL) -> np.ndarray:
+    """Why a point whose gradient vanishes is not a minimum, from its Hessian's eigenvalues (..., d): '' when no
+    λ < −tol·max(1, max|λ|) (a minimum, or a point the second-order test cannot tell, such as the monkey saddle's
+    flat centre, or a non-finite Hessian); 'maximum' when every λ is negative; else 'saddle point' (some λ
+    negative, not all: a zero λ beside a negative one counts as a saddle point too)."""
+    lam = np.asarray(eigenvalues, dtype=float)
+    with np.errstate(invalid="ignore"):
+        zero = tol * np.maximum(1.0, np.abs(lam).max(axis=-1, keepdims=True))
+        neg = (lam < -zero).sum(axis=-1)
+    reason = np.where(neg == lam.shape[-1], MAXIMUM, np.where(neg > 0, SADDLE_POINT, ""))
+    return np.where(np.isfinite(lam).all(axis=-1), reason, "")
 
 
 def curvature(hessian: np.ndarray, tol: float = KIND_TOL) -> Curvature:

@@ -143,15 +143,20 @@ class Experiment:
         if len(text) > MAX_EXPERIMENT_BYTES:
             raise LabError(f"{where}: {len(text)} characters, more than the {MAX_EXPERIMENT_BYTES} an experiment "
                            "may have (MAX_EXPERIMENT_BYTES)")
-        try:
-            data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=unique_keys)
-        except json.JSONDecodeError as exc:
-            raise LabError(f"{where}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-        except ValueError as exc:
-            raise LabError(f"{where}: {exc}") from None
-        except RecursionError:
-            raise LabError(f"{where}: lists or objects nested too deeply (not an experiment file)") from None
-        return cls.from_dict(data, where)
+        return cls.from_dict(parse_json(text, where, "an experiment file"), where)
+
+
+def parse_json(text: str, where: str, what: str) -> object:
+    """``text`` parsed as JSON with unique keys and finite numbers only; LabError naming ``where`` (``what``: what
+    the file should be, e.g. "an experiment file")."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=unique_keys)
+    except json.JSONDecodeError as exc:
+        raise LabError(f"{where}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except ValueError as exc:
+        raise LabError(f"{where}: {exc}") from None
+    except RecursionError:
+        raise LabError(f"{where}: lists or objects nested too deeply (not {what})") from None
 
 
 def unique_keys(pairs: list) -> dict:
@@ -174,7 +179,7 @@ def check_label(label: str) -> str:
 
 
 def _reject_constant(name: str):
-    raise ValueError(f"{name} is not allowed in an experiment file (numbers must be finite)")
+    raise ValueError(f"{name} is not allowed (numbers must be finite)")
 
 
 def _type(v) -> str:
@@ -231,4 +236,4 @@ def _racer(r, where: str) -> RacerSpec:
     return RacerSpec(optimizer, dict(hyper), label, color, enabled)
 
 
-__all__ = ["Experiment", "FORMAT_VERSION", "asdict", "check_label", "unique_keys"]
+__all__ = ["Experiment", "FORMAT_VERSION", "asdict", "check_label", "parse_json", "unique_keys"]

@@ -14,6 +14,15 @@ parsed — and a refusal names the limit: ``racers: at most 100 racers in an exp
     MAX_EXPERIMENT_BYTES    bytes in an experiment file
     MAX_TRAJECTORY_BYTES    bytes in a trajectory file read back (.csv, .npz, .json written by ``run --out``)
     MAX_SETTINGS_BYTES      bytes in the window's settings file (its remembered experiment, geometry, speed)
+    MAX_LESSON_BYTES        bytes in a lesson file
+    MAX_LESSON_PAGES        pages in a lesson
+    MAX_LESSON_TEXT         characters in one text of a lesson page (its title, text, watch, question, a "try")
+    MAX_LESSON_TRIES        "try this" items on one lesson page
+    MAX_TUNE_RUNS           runs per learning rate when tuning (seeds × starts; every lr of a block steps them
+                            at once: 25 × 4096 points)
+    MAX_WORKERS             local processes a command's blocks may run on (--workers)
+    MAX_PHASE_SIZE          points per axis of a momentum phase diagram (size × size cells; at 1000, 8 MB of
+                            rates and a 60 MB .csv)
 
 MAX_DERIVATIVE_SIZE: a formula of a few hundred characters can have derivatives millions of terms long
 (``x**x**x**...**y``: the gradient grows with the square of the depth, the Hessian with its cube), and the
@@ -38,6 +47,27 @@ MAX_SEED = 2**63 - 1
 MAX_EXPERIMENT_BYTES = 1_000_000
 MAX_TRAJECTORY_BYTES = 2_000_000_000
 MAX_SETTINGS_BYTES = 4_000_000
+MAX_LESSON_BYTES = 1_000_000
+MAX_LESSON_PAGES = 50
+MAX_LESSON_TEXT = 2_000
+MAX_LESSON_TRIES = 10
+MAX_PHASE_SIZE = 1000
+MAX_TUNE_RUNS = 4096
+MAX_WORKERS = 64
+
+PLUGIN_IMPORT_SECONDS = 10.0
+"""How long one optimizer plug-in may take to import and build its spec: one that takes longer (a hang, a network
+call) is skipped with one line, and the lab starts without it."""
+
+MAX_GRID = 1000
+"""Starts per side of a convergence map held in memory (``basin`` without a folder --out, the window): 10⁶ starts
+keep ~60 MB of results."""
+
+MAX_GRID_FOLDER = 10_000
+"""Starts per side of a map written to a folder store (lab/basin_store.py): 10⁸ starts, ~2.7 GB on disk, a few
+blocks in memory."""
 
 __all__ = ["MAX_COLOR", "MAX_DERIVATIVE_SIZE", "MAX_EXPERIMENT_BYTES", "MAX_FORMULA", "MAX_FORMULA_DEPTH",
-           "MAX_LABEL", "MAX_RACERS", "MAX_SEED", "MAX_SETTINGS_BYTES", "MAX_STEPS", "MAX_TRAJECTORY_BYTES"]
+           "MAX_GRID", "MAX_GRID_FOLDER", "MAX_LABEL", "MAX_LESSON_BYTES", "MAX_LESSON_PAGES", "MAX_LESSON_TEXT",
+           "MAX_LESSON_TRIES", "MAX_PHASE_SIZE", "MAX_RACERS", "MAX_SEED", "MAX_SETTINGS_BYTES", "MAX_STEPS",
+           "MAX_TRAJECTORY_BYTES", "MAX_TUNE_RUNS", "MAX_WORKERS", "PLUGIN_IMPORT_SECONDS"]

@@ -44,6 +44,7 @@ def optimizers_section() -> list[str]:
             lines.append(f"| `{p.name}` | {p.short} | {_num(p.default)} | {_cell(p.allowed())} | {_cell(p.doc)} |")
         if s.first_order:
             lines += ["", "It also takes the schedule and clipping below."]
+        lines += ["", f"State, by the names its rule (and `explain`) gives it: {_state_names(s)}."]
     from lab.optimizers import pieces
 
     lines += ["", "### Schedules and clipping (every first-order optimizer)", "",
@@ -53,6 +54,19 @@ def optimizers_section() -> list[str]:
         default = "off" if p.default is None else _num(p.default)
         lines.append(f"| `{p.name}` | {default} | {_cell(p.allowed())} | {_cell(p.doc)} |")
     return lines
+
+
+def _state_names(spec) -> str:
+    """The names ``spec.names_of_state`` gives with the defaults, then those a switch or choice adds."""
+    defaults = spec.defaults()
+    base = list(spec.names_of_state(defaults).values())
+    text = ", ".join(f"`{n}`" for n in base) if base else "none"
+    for p in spec.own_params:
+        for value in (True,) if p.kind == "bool" else (getattr(p, "choices", None) or ()):
+            extra = [n for n in spec.names_of_state({**defaults, p.name: value}).values() if n not in base]
+            if extra and value != defaults[p.name]:
+                text += f"; with {p.name}={str(value).lower()} also " + ", ".join(f"`{n}`" for n in extra)
+    return text
 
 
 def objectives_section() -> list[str]:

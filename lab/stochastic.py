@@ -23,7 +23,7 @@ EPOCH, REPLACEMENT = "epoch", "replacement"
 SAMPLINGS = (EPOCH, REPLACEMENT)
 
 # Independent random streams per purpose, so that equal seeds never correlate two of them.
-DATA_STREAM, INIT_STREAM, SHUFFLE_STREAM, DRAW_STREAM, NOISE_STREAM = 1, 2, 3, 4, 5
+DATA_STREAM, INIT_STREAM, SHUFFLE_STREAM, DRAW_STREAM, NOISE_STREAM, START_STREAM = 1, 2, 3, 4, 5, 6
 
 GradientSource = Callable[[np.ndarray, int], np.ndarray]
 
@@ -143,6 +143,7 @@ def gradient_source(objective: Objective, noise: float = 0.0, seed: int = 0) -> 
             g = g + gradient_noise(noise, seed, k, g.shape[-1])
         return g
 
+    source.minibatched, source.noise = minibatched, noise  # what an explanation of a step says of its g
     return source
 
 

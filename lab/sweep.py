@@ -10,7 +10,8 @@
 Every run starts from the same point; all lrs of one optimizer step together as one batch of identical
 starts with a learning rate per row (lab.multistart), each row taking the same bits as that lr alone.
 By default tol = 0, so every run takes all N steps unless it diverges (|x|∞ > bound or not finite): the
-loss is then the loss at the step it diverged, and ``status`` says DIVERGED. L-BFGS is not batched.
+loss is then the loss at the step it diverged, and ``status`` says DIVERGED. Each optimizer's curve is one
+block (``sweep_block``): run here, or with ``workers`` / ``scheduler`` elsewhere (lab.parallel), the same bits.
 """
 from __future__ import annotations
 
@@ -122,15 +123,32 @@ def lr_grid(lr_min: float, lr_max: float, num: int) -> np.ndarray:
     return np.geomspace(lo, hi, num) if num > 1 else np.array([lo])
 
 
+def sweep_block(config: dict, i: int, objective: Objective | None = None, **callbacks) -> dict:
+    """Optimizer i's curve of the sweep ``config`` describes: loss, grad_norm, status, step, errors, cancelled.
+    A pure function of its arguments; ``callbacks``: multistart's ``should_stop`` and ``progress``."""
+    from lab.objectives import make_objective
+
+    obj = objective if objective is not None else make_objective(config["objective"], **config["params"])
+    lrs = np.asarray(config["lrs"], dtype=float)
+    name, hp = config["optimizers"][i]
+    starts = np.repeat(np.asarray(config["start"], dtype=float)[None], len(lrs), axis=0)
+    r = multistart(obj, name, starts, steps=config["steps"], hyperparameters={**hp, "lr": lrs}, tol=config["tol"],
+                   bound=config["bound"], **callbacks)
+    return {"loss": r.loss, "grad_norm": r.grad_norm, "status": r.status, "step": r.step,
+            "errors": [f"{name}: {e}" for e in r.errors], "cancelled": r.cancelled}
+
+
 def lr_sweep(objective: Objective, start, optimizers: Sequence[str | tuple[str, dict]], *, lr_min: float,
              lr_max: float, num: int = 50, steps: int, tol: float = 0.0, bound: float = 1e6,
              should_stop: Callable[[], bool] | None = None,
-             progress: Callable[[int, int], Any] | None = None) -> LRSweep:
+             progress: Callable[[int, int], Any] | None = None, workers: int | None = None,
+             scheduler: str | None = None) -> LRSweep:
     """Sweep lr over ``num`` log-spaced values for each optimizer (a name, or (name, hyperparameters) without
     lr), from ``start`` (default: the objective's start), ``steps`` steps each.
 
     ``progress(done, total)`` counts point-steps over the whole sweep; ``should_stop()`` cancels it (the
-    result then has ``cancelled=True`` and RUNNING where no result was reached).
+    result then has ``cancelled=True`` and RUNNING where no result was reached). With ``workers`` N or a Dask
+    ``scheduler`` the optimizers' curves are computed elsewhere (``should_stop`` is then not asked).
     """
     if not optimizers:
         raise LabError("give at least one optimizer to sweep")
@@ -152,18 +170,41 @@ def lr_sweep(objective: Objective, start, optimizers: Sequence[str | tuple[str, 
                   loss=np.full((n, len(lrs)), np.nan), grad_norm=np.full((n, len(lrs)), np.nan),
                   status=np.zeros((n, len(lrs)), dtype=np.int8), step=np.zeros((n, len(lrs)), dtype=np.int64),
                   eigenvalues=np.asarray(lam, dtype=float), edge=float(stability_bound(lam)))
-    starts = np.repeat(x0[None], len(lrs), axis=0)
-    for i, (name, hp) in enumerate(opts):
-        offset = i * len(lrs) * steps
-        report = None if progress is None else (lambda done, _total, o=offset: progress(o + done, total))
-        r = multistart(objective, name, starts, steps=steps, hyperparameters={**hp, "lr": lrs}, tol=tol,
-                       bound=bound, should_stop=should_stop, progress=report)
-        out.loss[i], out.grad_norm[i], out.status[i], out.step[i] = r.loss, r.grad_norm, r.status, r.step
-        out.errors.extend(f"{name}: {e}" for e in r.errors)
-        if r.cancelled:
-            out.cancelled = True
-            break
+    config = {"objective": objective.name, "params": dict(objective.params), "start": x0.tolist(),
+              "lrs": lrs.tolist(), "optimizers": opts, "steps": int(steps), "tol": tol, "bound": bound}
+    errors: list[list[str]] = [[] for _ in opts]
+
+    def keep(i: int, part: dict) -> None:
+        out.loss[i], out.grad_norm[i], out.status[i], out.step[i] = (part["loss"], part["grad_norm"], part["status"],
+                                                                     part["step"])
+        errors[i] = part["errors"]
+        out.cancelled |= part["cancelled"]
+
+    if workers is not None:
+        from lab.parallel import check_workers
+
+        check_workers(workers)
+    if (workers or 1) > 1 or scheduler is not None:
+        from lab.parallel import run_blocks
+
+        each, finished = len(lrs) * steps, [0]
+
+        def done(i: int, part: dict) -> None:
+            keep(i, part)
+            finished[0] += 1
+            if progress is not None:
+                progress(finished[0] * each, total)
+
+        run_blocks(sweep_block, [(config, i) for i in range(n)], workers or 1, done=done, scheduler=scheduler)
+    else:
+        for i in range(n):
+            offset = i * len(lrs) * steps
+            report = None if progress is None else (lambda done, _total, o=offset: progress(o + done, total))
+            keep(i, sweep_block(config, i, objective, should_stop=should_stop, progress=report))
+            if out.cancelled:
+                break
+    out.errors.extend(e for part in errors for e in part)
     return out
 
 
-__all__ = ["LRSweep", "lr_grid", "lr_sweep"]
+__all__ = ["LRSweep", "lr_grid", "lr_sweep", "sweep_block"]

@@ -140,3 +140,16 @@ def test_bad_inputs_are_refused():
         args.update(kwargs)
         with pytest.raises(LabError, match=message):
             basin_map(q, "sgd", {"lr": 0.1}, **args)
+
+
+def test_an_lbfgs_map_is_each_start_raced_alone():
+    """Batched L-BFGS (per-point histories and line searches) in a basin map: every cell is the one-racer race
+    from that start — the same status, step and final point, bit for bit — and himmelblau's four basins show."""
+    m = basin_map(HIMMELBLAU, "lbfgs", {"history_size": 5}, steps=60, grid=7)
+    assert set(np.unique(m.label)) == {0, 1, 2, 3}
+    ys, xs = np.meshgrid(m.ys, m.xs, indexing="ij")
+    for (i, j) in [(0, 0), (1, 5), (3, 3), (4, 2), (6, 6), (5, 1)]:
+        alone = Race(HIMMELBLAU, [xs[i, j], ys[i, j]], [RacerSpec("lbfgs", {"history_size": 5})], max_steps=60).run()
+        tr = alone.tracks[0]
+        assert (m.status[i, j], m.step[i, j]) == (tr.status.code, tr.status_step)
+        np.testing.assert_array_equal(m.final[i, j], tr.x)

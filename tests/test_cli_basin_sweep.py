@@ -76,7 +76,6 @@ def test_sweep_writes_every_curve(capsys, tmp_path):
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["basin", "--objective", "himmelblau", "--optimizer", "lbfgs"], "lbfgs steps one point at a time"),
     (["basin", "--objective", "himmelblau", "--optimizer", "sgd:mu=1"], "--optimizer 'sgd:mu=1'"),
     (["basin", "--objective", "himmelblau", "--optimizer", "sgd", "--grid", "1"], "--grid"),
     (["basin", "--objective", "himmelblau", "--optimizer", "sgd", "--grid", "3,4,5"], "--grid"),
@@ -100,7 +99,6 @@ def test_sweep_writes_every_curve(capsys, tmp_path):
     (["sweep", "--objective", "quadratic", "--optimizer", "sgd", "--lr-min", "1e-3", "--lr-max", "1",
       "--start", "1,2,3"], "2 coordinates"),
     (["sweep", "--objective", "quadratic", "--optimizer", "sgd", "--lr-min", "1e-3"], "--lr-max"),
-    (["sweep", "--objective", "quadratic", "--optimizer", "lbfgs", "--lr-min", "1e-3", "--lr-max", "1"], "lbfgs"),
     (["sweep", "--objective", "quadratic", "--optimizer", "sgd", "--lr-min", "1e-3", "--lr-max", "1",
       "--out", "/no/such/folder/s.npz"], "does not exist"),
 ])

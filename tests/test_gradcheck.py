@@ -65,3 +65,64 @@ def test_default_step_checks_rippled_objectives(name):
     lo, hi = obj.domain[:, 0], obj.domain[:, 1]
     x = lo + (hi - lo) * rng.random((40, 2))
     assert grad_check(obj, x) < 1e-6 and hessian_check(obj, x) < 1e-6
+
+
+def test_centred_differences_by_hand():
+    """f = x³ + y⁴ at (1, 1): (f(1+h) − f(1−h))/2h = 3 + h² in x, 4 + 4h² in y; the gradient's centred
+    difference 6 (exact) and 12 + 4h²; so the relative errors are known in closed form."""
+    from lab.gradcheck import centred_grad, centred_hessian, check_over_h
+
+    obj = make_objective("custom", expr="x**3 + y**4")
+    x = np.array([1.0, 1.0])
+    h = 0.1
+    np.testing.assert_allclose(centred_grad(obj.value, x, h), [3 + h * h, 4 + 4 * h * h], rtol=1e-12)
+    np.testing.assert_allclose(centred_hessian(obj.grad, x, h), [[6.0, 0.0], [0.0, 12 + 4 * h * h]], rtol=1e-12)
+    rows = check_over_h(obj, x, [0.1, 0.01])
+    assert [r["h"] for r in rows] == [0.1, 0.01]
+    for r in rows:
+        h = r["h"]
+        grad_err = np.hypot(h * h, 4 * h * h) / np.hypot(3 + h * h, 4 + 4 * h * h)
+        hess_err = 4 * h * h / np.hypot(6.0, 12 + 4 * h * h)
+        assert r["grad_error"] == pytest.approx(grad_err, rel=1e-6)
+        assert r["hessian_error"] == pytest.approx(hess_err, rel=1e-6)
+
+
+def test_the_h_table_is_a_v():
+    """Truncation falls as h², then rounding grows as 1/h: the smallest error is in the middle of 1e-1 … 1e-12."""
+    from lab.gradcheck import H_SWEEP, check_over_h
+
+    rows = check_over_h(make_objective("rosenbrock"), np.array([-1.2, 1.0]))
+    assert [r["h"] for r in rows] == list(H_SWEEP) and len(rows) == 12
+    errors = [r["grad_error"] for r in rows]
+    best = int(np.argmin(errors))
+    assert 2 <= best <= 8
+    assert errors[0] > 100 * errors[best] and errors[-1] > 100 * errors[best]
+    assert errors[0] > errors[1] > errors[2]  # truncation: ×100 less per decade of h
+    assert errors[0] / errors[1] == pytest.approx(100, rel=0.05)
+
+
+def test_check_at_holds_evals_numbers():
+    """The window's gradient check shows the numbers `eval` prints (same functions, same h)."""
+    from lab.cli.evaluate import evaluate
+    from lab.gradcheck import check_at
+
+    obj = make_objective("rosenbrock")
+    x = np.array([-1.2, 1.0])
+    report = check_at(obj, x)
+    printed = evaluate(obj, x)
+    assert report["grad_error"] == printed["grad_check_error"]
+    assert report["hessian_error"] == printed["hessian_check_error"]
+    assert report["grad"] == printed["grad"] and report["hessian"] == printed["hessian"]
+    np.testing.assert_allclose(report["numeric_grad"], [-215.6, -88.0], rtol=1e-9)  # ∇f by hand at (−1.2, 1)
+    assert len(report["over_h"]) == 12
+
+
+def test_check_at_skips_the_hessian_in_high_dimension():
+    from lab.gradcheck import HESSIAN_CHECK_MAX_DIM, check_at
+
+    obj = make_objective("mlp")
+    assert obj.dim > HESSIAN_CHECK_MAX_DIM
+    report = check_at(obj, obj.start, hs=[1e-4])
+    assert report["hessian"] is None and report["hessian_error"] is None
+    assert report["over_h"][0]["hessian_error"] is None
+    assert report["grad_error"] < 1e-6 and report["over_h"][0]["grad_error"] < 1e-3

@@ -111,7 +111,7 @@ def test_statuses_and_their_steps_on_the_quadratic():
     assert r.status.tolist() == [DIVERGED, CONVERGED, MAX_STEPS]
     assert r.step[0] == int(np.ceil(np.log(1e3) / np.log(1.5)))  # |1 - 0.25·10|^t passes 1e3 at t = 18
     assert r.grad_norm[1] < 1e-9 and r.step[2] == 400
-    assert r.counts() == {"running": 0, "converged": 1, "diverged": 1, "max_steps": 1, "error": 0}
+    assert r.counts() == {"running": 0, "converged": 1, "diverged": 1, "max_steps": 1, "error": 0, "stationary": 0}
     at_min = multistart(q, "adam", [[0.0, 0.0]], steps=10)
     assert at_min.status[0] == CONVERGED and at_min.step[0] == 0 and at_min.loss[0] == 0.0
     none = multistart(q, "adam", [[1.0, 0.0]], steps=0)
@@ -200,7 +200,6 @@ def test_an_objective_that_raises_marks_its_block_error_and_the_run_goes_on():
 
 def test_bad_inputs_are_refused_with_what_is_wrong():
     for kwargs, message in [
-        (dict(optimizer="lbfgs"), "one point at a time"),
         (dict(optimizer="adamw", hyperparameters={"weight_decay": [0.1, 0.2]}), "cannot vary per point"),
         (dict(optimizer="adam", hyperparameters={"beta1": [0.8, 0.9]}), "cannot vary per point"),
         (dict(optimizer="sgd", hyperparameters={"lr": [0.1, 0.2, 0.3]}), "3 values for 2 start points"),

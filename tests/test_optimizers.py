@@ -682,18 +682,18 @@ def test_a_small_first_step_goes_downhill(name, objective):
 # ---------------------------------------------------------------------------------------------------------------------
 # Batching: K starts in one array move exactly as K separate runs.
 
-BATCHED = [name for name in OPTIMIZERS if name != "lbfgs"]
+BATCHED = list(OPTIMIZERS)
 BATCH_HP = {"sgd": {"lr": 2e-4}, "momentum": {"lr": 1e-4}, "nesterov": {"lr": 1e-4}, "adagrad": {"lr": 0.05},
             "rmsprop": {"lr": 1e-3}, "adam": {"lr": 1e-2, "amsgrad": True}, "adamw": {"lr": 1e-2},
             "newton": {"lr": 0.5, "damping": 0.1}, "nadam": {"lr": 1e-2, "weight_decay": 0.1},
             "radam": {"lr": 2e-4}, "adamax": {"lr": 1e-2}, "adadelta": {"weight_decay": 0.1},
-            "lion": {"lr": 1e-2, "weight_decay": 0.1}, "qhm": {"lr": 5e-4}}
+            "lion": {"lr": 1e-2, "weight_decay": 0.1}, "qhm": {"lr": 5e-4}, "lbfgs": {"lr": 1.0}}
 
 
 def test_batched_flags():
     assert sorted(BATCHED) == sorted(BATCH_HP)
     for name in OPTIMIZERS:
-        assert make_optimizer(name).batched is (name != "lbfgs")
+        assert make_optimizer(name).batched
 
 
 @pytest.mark.parametrize("name", BATCHED)
@@ -707,6 +707,27 @@ def test_batch_equals_separate_runs(name):
         alone, _ = run(opt, ROSENBROCK, starts[k], 40)
         np.testing.assert_allclose(batch[:, k], alone, rtol=1e-12, atol=1e-12)
     assert np.all(np.isfinite(batch))
+
+
+@pytest.mark.parametrize("line_search", ["strong_wolfe", "none"])
+def test_batched_lbfgs_takes_each_points_one_point_bits(line_search):
+    """Per-point histories, per-point lr, points that converge at different steps: each point of the batch is its
+    one-point run, bit for bit (positions, history length, line-search evaluations)."""
+    rng = np.random.default_rng(9)
+    starts = np.column_stack([rng.uniform(-2, 2, 6), rng.uniform(-1, 3, 6)])
+    lrs = np.array([1.0, 0.5, 0.25, 1.0, 0.1, 0.75]) if line_search == "strong_wolfe" else np.full(6, 2e-3)
+    from lab.optimizers import optimizer_spec
+
+    batch_opt = optimizer_spec("lbfgs").build(lr=lrs[:, None], line_search=line_search, history_size=3)  # as the engine
+    batch, state = run(batch_opt, ROSENBROCK, starts, 25)
+    assert state.n.max() == 3  # histories filled, and then shifted
+    for k in range(6):
+        alone, alone_state = run(make_optimizer("lbfgs", lr=float(lrs[k]), line_search=line_search, history_size=3),
+                                 ROSENBROCK, starts[k], 25)
+        np.testing.assert_array_equal(batch[:, k], alone)
+        assert state.n[k] == len(alone_state.s) and state.evaluations[k] == alone_state.evaluations
+        if len(alone_state.s):
+            np.testing.assert_array_equal(state.s[k, -len(alone_state.s):], np.array(alone_state.s))
 
 
 @pytest.mark.parametrize("hp", [{"lr": 0.05, "line_search": "armijo"},

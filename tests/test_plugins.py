@@ -135,6 +135,24 @@ BAD_PLUGINS = [
 ]
 
 
+def test_a_plugin_that_hangs_at_import_is_skipped_after_the_time_limit(monkeypatch, plugin):
+    import threading
+
+    from lab import limits
+
+    monkeypatch.setattr(limits, "PLUGIN_IMPORT_SECONDS", 0.2)
+    release = threading.Event()
+    hung = FakeEntryPoint("sleeper", "sleeper_mod", lambda: release.wait())  # blocks until the test ends
+    good = FakeEntryPoint("signsgd", "signsgd_plugin", lambda: plugin)
+    try:
+        specs, lines = _load(monkeypatch, [hung, good])
+    finally:
+        release.set()
+    assert specs == [plugin.SPEC]
+    assert lines == ["optimizer-lab: optimizer plug-in 'sleeper' (sleeper_mod) skipped: it did not finish importing "
+                     "within PLUGIN_IMPORT_SECONDS (0.2 s)"]
+
+
 @pytest.mark.parametrize("ep, expected", [(ep, line) for _, ep, line in BAD_PLUGINS], ids=[c[0] for c in BAD_PLUGINS])
 def test_a_bad_plugin_is_reported_in_one_line_and_skipped(monkeypatch, plugin, ep, expected):
     good = FakeEntryPoint("signsgd", "signsgd_plugin", lambda: plugin)

@@ -86,3 +86,34 @@ def test_the_snapshot_gives_the_lr_of_the_next_step_under_a_schedule():
     assert points[1].lr == 0.4 and points[2].lr == 0.1
     # the stability limit is compared with that lr: 2/λmax = 0.5 > 0.05, where the unscheduled 0.4 is too
     assert points[0].bound == points[1].bound == 0.5
+
+
+def test_points_at_step_k_are_the_races_own():
+    """points_at: x_k and the Hessian there for every racer; ∇f and the arrows (details_at) for those asked and for
+    a scheduled racer (its lr is the next step's); a racer that stopped early at its last step."""
+    import numpy as np
+
+    from lab.curvature import curvature
+    from lab.objectives import make_objective
+    from lab.race import Race, RacerSpec
+    from lab.views.snapshot import points_at
+
+    obj = make_objective("rosenbrock")
+    specs = [RacerSpec("momentum", {"lr": 0.001, "rho": 0.9}), RacerSpec("newton"),
+             RacerSpec("sgd", {"lr": 0.001, "schedule": "step", "step_size": 5, "gamma": 0.5})]
+    race = Race(obj, [-1.5, 2.0], specs, max_steps=40).run()
+    k = 12
+    points = points_at(race, k, arrows_for={0})
+    assert sorted(points) == [0, 1, 2]
+    for i, p in points.items():
+        tr = race.tracks[i]
+        x = tr.positions[min(k, tr.steps)]
+        assert np.array_equal(p.x, x)
+        story = curvature(obj.hessian(x[None]))
+        assert np.array_equal(p.eigenvalues, story.eigenvalues[0]) and p.condition == float(story.condition_number[0])
+    d = race.details_at(0, k)
+    assert np.array_equal(points[0].grad, d["grad"]) and np.array_equal(points[0].details["velocity"], d["velocity"])
+    assert points[1].grad is None and race.tracks[1].steps < k  # newton stopped at 7: its last point, no arrows
+    assert points[2].lr == 0.001 * 0.5 ** 2 and points[2].grad is not None  # lr of step 13 = lr·γ^⌊12/5⌋
+    only = points_at(race, k, racers=[1], arrows_for={1})
+    assert list(only) == [1] and only[1].grad is not None

@@ -1,5 +1,7 @@
-"""``python main.py [--experiment FILE] [--steps N] [--screenshot OUT.png] [--presenter] [--view contour|surface]``:
-the window, or a screenshot of a finished race.
+"""``python main.py [--experiment FILE | --lesson NAME [--page N]] [--steps N] [--screenshot OUT.png [--at-step K]]
+[--presenter] [--view contour|surface]``: the window, or a screenshot of a finished race (shown at its step K with
+``--at-step``: the timeline wound back there; in presenter mode with ``--presenter``; the surface in 3-D with
+``--view surface``).
 
 With ``--screenshot`` the window opens (offscreen works: QT_QPA_PLATFORM=offscreen), runs the race to its end as fast
 as it can, saves a picture of the whole window and exits 0. Bad options, an unreadable experiment file, a size
@@ -15,6 +17,7 @@ import time
 from pathlib import Path
 
 from lab.errors import LabError
+from widgets.lessons.options import add_lesson_options, lesson_from_args
 from widgets.view_modes.names import VIEWS
 
 SCREENSHOT_SIZE = (1400, 900)
@@ -42,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--size", metavar="WxH", default=None,
                    help="window size for --screenshot (default 1400x900; refused, with the smallest allowed, when "
                         "smaller than the window can be)")
+    add_lesson_options(p)
+    p.add_argument("--at-step", metavar="K", type=int, default=None,
+                   help="with --screenshot: show the finished race at its step K (0 = the start), as the timeline does")
     p.add_argument("--presenter", action="store_true",
                    help="open in presenter mode: editing panels hidden, larger fonts and lines (View menu, F5)")
     p.add_argument("--view", choices=VIEWS, default=VIEWS[0],
@@ -75,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         experiment = None
+        lesson = lesson_from_args(args)  # (lesson, page) or None
+        if lesson is not None:
+            experiment = lesson[0].experiment(lesson[1])
         if args.experiment is not None:
             from lab.experiment import Experiment
 
@@ -98,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise _BadUsage(f"--screenshot {out}: folder {folder} does not exist")
         elif args.size is not None:
             raise _BadUsage("--size only goes with --screenshot")
+        if args.at_step is not None:
+            _check_at_step(args, experiment)
     except (_BadUsage, LabError) as exc:
         return _refuse(str(exc))
 
@@ -118,16 +129,21 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     if out is not None:
-        return _screenshot(app, experiment, out, size, args)
+        return _screenshot(app, experiment, out, size, lesson, args.at_step, args)
 
     from widgets.main_window import MainWindow
 
-    window = MainWindow(experiment)
+    if args.experiment is None:
+        window = MainWindow(experiment)
+    else:  # shown first with the default race; the file's objective (a formula: derived) is prepared off this thread
+        from widgets.model import default_experiment
+
+        window = MainWindow(default_experiment())
+        window.model.start_use(experiment, args.experiment, window.jobs)
+    if lesson is not None:
+        window.lesson.open(*lesson, experiment=experiment)
     _show_as_asked(window, args)
     settle_heap()
-    if args.experiment is not None:
-        window.model.path = args.experiment
-        window._on_experiment_file(args.experiment)
     window.show()
     return app.exec()
 
@@ -274,13 +290,26 @@ def _quiet_offscreen_noise(mode, context, message: str) -> None:
     sys.stderr.write(message + "\n")
 
 
+def _check_at_step(args, experiment) -> None:
+    """--at-step K: with --screenshot only, 0 ≤ K ≤ the race's max steps (whether the race gets there is known after
+    it has run: ``_screenshot``)."""
+    if args.screenshot is None:
+        raise _BadUsage("--at-step only goes with --screenshot")
+    from widgets.model.lab_model import DEFAULT_STEPS
+
+    steps = experiment.steps if experiment is not None else DEFAULT_STEPS
+    if not 0 <= args.at_step <= steps:
+        raise _BadUsage(f"--at-step must be between 0 and the race's {steps} steps, got {args.at_step}")
+
+
 def _show_as_asked(window, args) -> None:
     """--view and --presenter (widgets/view_modes)."""
     window.show_view(args.view)
     window.set_presenter(args.presenter)
 
 
-def _screenshot(app, experiment, out: Path, size: tuple[int, int], args) -> int:
+def _screenshot(app, experiment, out: Path, size: tuple[int, int], lesson=None, at_step: int | None = None,
+                args=None) -> int:
     from PySide6.QtCore import QEventLoop
 
     from lab.files import atomic_write
@@ -289,7 +318,10 @@ def _screenshot(app, experiment, out: Path, size: tuple[int, int], args) -> int:
     from widgets.plots.plot_export import png_bytes
 
     window = MainWindow(experiment, remember=False)
-    _show_as_asked(window, args)
+    if lesson is not None:
+        window.lesson.open(*lesson, experiment=experiment)
+    if args is not None:
+        _show_as_asked(window, args)
     window.resize(*size)
     window.show()
     app.processEvents()
@@ -309,6 +341,15 @@ def _screenshot(app, experiment, out: Path, size: tuple[int, int], args) -> int:
     started = time.perf_counter()
     while time.perf_counter() - started < 0.3:  # let queued messages land and layouts settle
         app.processEvents()
+    if at_step is not None:
+        from widgets.steps import settle
+
+        if at_step > model.step_count:
+            window.close()
+            return _refuse(f"--at-step {at_step} is past the race's end: every racer had stopped by step "
+                           f"{model.step_count}")
+        window.timeline.show_step(at_step)
+        settle(window)
     window.refresh_now()
     app.processEvents()
     try:
@@ -323,6 +364,7 @@ def _screenshot(app, experiment, out: Path, size: tuple[int, int], args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         window.close()
         return 1
-    print(f"{out}: {model.experiment.objective}, {len(model.traces)} racers, {model.step_count} steps")
+    print(f"{out}: {model.experiment.objective}, {len(model.traces)} racers, {model.step_count} steps"
+          + (f", shown at step {at_step}" if at_step is not None else ""))
     window.close()
     return 0

@@ -12,8 +12,10 @@ from PySide6.QtWidgets import (QApplication, QMainWindow, QMessageBox, QScrollAr
 from lab.experiment import Experiment
 from widgets import settings as lab_settings
 from widgets.analysis.menu import install_analysis_menu
+from widgets.analysis.tune_view import install_tune
 from widgets.error_box import error_box
 from widgets.file_dialogs import FileDialogs
+from widgets.lessons.menu import install_lessons
 from widgets.model import LabModel
 from widgets.panels.controls import Controls, RunSettings
 from widgets.panels.curvature_panel import CurvaturePanel
@@ -24,6 +26,7 @@ from widgets.panels.racers_panel import RacersPanel
 from widgets.plots.contour_plot import ContourView
 from widgets.plots.data_plot import DataPanel
 from widgets.plots.loss_plot import GradNormPlot, LossPlot
+from widgets.steps import install_steps
 from widgets.style import FONT_PT, configure_pyqtgraph, font
 from widgets.view_modes.modes import ViewModes, install_view_modes
 from widgets.work.redraw_clock import RedrawClock
@@ -36,7 +39,7 @@ EXPORT_WAIT_MS = 600_000  # closing the window while trajectories are being writ
 KEYS_HELP = """<h3>Keys</h3>
 <table cellpadding=4>
 <tr><td><b>Space</b></td><td>run / pause</td></tr>
-<tr><td><b>→</b></td><td>one step</td></tr>
+<tr><td><b>← →</b></td><td>the timeline: one step back / on (→ at the last step: the race steps); Shift: ten; Home / End</td></tr>
 <tr><td><b>R</b></td><td>reset: every racer back to the start</td></tr>
 </table>
 <h3>On the contour plot</h3>
@@ -78,6 +81,7 @@ class MainWindow(ViewModes, FileDialogs, QMainWindow):
         self.curvature = CurvaturePanel(self.model, self.clock)
         self._build_layout()
         self._build_menus()
+        install_steps(self)  # the timeline, the explain panel, the gradient check (widgets/steps/)
         install_view_modes(self)  # View menu: presenter mode and zoom, contour / surface in 3-D (view_modes/)
 
         self.model.messageShown.connect(self._on_message)
@@ -213,6 +217,8 @@ class MainWindow(ViewModes, FileDialogs, QMainWindow):
         self._action(rc, "Lecture set", self.model.use_lecture_set, "Ctrl+L", "lectureSetAction")
 
         install_analysis_menu(self)  # Analysis → Convergence map… / Learning-rate sweep… (analysis/menu.py)
+        install_lessons(self)  # Lessons menu, File → Open lesson…, the caption with Next / Back (lessons/menu.py)
+        install_tune(self)  # Racers → Tune learning rates… (analysis/tune_view.py)
         h = bar.addMenu("&Help")
         self._action(h, "Keys and symbols", self._on_help, QKeySequence.StandardKey.HelpContents, "helpAction")
         for menu in (f, r, rc, h):
@@ -286,7 +292,7 @@ class MainWindow(ViewModes, FileDialogs, QMainWindow):
     @Slot(object)
     def _on_race_news(self, _progress) -> None:
         """A racer that just diverged or failed is said in the status bar (the leaderboard marks it too)."""
-        new = [t for t in self.model.traces if t.status in ("diverged", "error") and t not in self._told]
+        new = [t for t in self.model.traces if t.status in ("diverged", "error", "stationary") and t not in self._told]
         if new:
             self._told.update(new)
             self._fresh.extend(new)
@@ -295,7 +301,7 @@ class MainWindow(ViewModes, FileDialogs, QMainWindow):
     @Slot(object)
     def _on_run_ended_news(self, result) -> None:
         """The run's end message ('Race over ...', 'Step 5') keeps the news of racers that stopped badly."""
-        bad = ([t for t in self.model.traces if t.status in ("diverged", "error")] if result.race_done
+        bad = ([t for t in self.model.traces if t.status in ("diverged", "error", "stationary")] if result.race_done
                else self._fresh)
         self._fresh = []
         if bad:

@@ -2,7 +2,8 @@
 
 Every read is defensive: a missing, corrupt or wrongly typed value is ignored, so bad settings never stop the
 window from opening. ``OPTIMIZER_LAB_SETTINGS=/path/file.ini`` redirects them (tests do, so they never touch
-the user's own settings).
+the user's own settings). Without it the file is where QSettings keeps an INI file for the user
+(``default_path()``), and it is checked the same way before QSettings ever opens it.
 """
 from __future__ import annotations
 
@@ -22,11 +23,26 @@ APPLICATION = "Optimizer Lab"
 ENV = "OPTIMIZER_LAB_SETTINGS"
 
 
+def default_path() -> str:
+    """Where QSettings(IniFormat, UserScope, ORGANIZATION, APPLICATION) keeps its file: %APPDATA% on Windows,
+    $XDG_CONFIG_HOME (or ~/.config) elsewhere — computed, because constructing that QSettings already reads it."""
+    if os.name == "nt" and os.environ.get("APPDATA"):
+        base = os.environ["APPDATA"]
+    else:
+        base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, ORGANIZATION, APPLICATION + ".ini")
+
+
+def settings_path() -> str:
+    """The settings file this window uses: ``OPTIMIZER_LAB_SETTINGS`` if set, else ``default_path()``."""
+    return os.environ.get(ENV) or default_path()
+
+
 def refused() -> str:
-    """Why the settings file named by ``OPTIMIZER_LAB_SETTINGS`` is not to be opened ("" if it may be): a FIFO
-    (opening it would wait for a writer), a device or a socket, or a file over MAX_SETTINGS_BYTES. A missing
-    file or a folder is left to QSettings (created when written; writing fails quietly)."""
-    path = os.environ.get(ENV)
+    """Why the settings file (``settings_path()``) is not to be opened ("" if it may be): a FIFO (opening it
+    would wait for a writer), a device or a socket, or a file over MAX_SETTINGS_BYTES. A missing file or a
+    folder is left to QSettings (created when written; writing fails quietly)."""
+    path = settings_path()
     try:
         info = os.stat(path) if path else None
     except (OSError, ValueError):
@@ -42,12 +58,9 @@ def refused() -> str:
 
 def open_settings() -> QSettings | None:
     """The window's settings, or None when ``refused()`` says why they are not to be opened."""
-    path = os.environ.get(ENV)
     if refused():
         return None
-    if path:
-        return QSettings(path, QSettings.Format.IniFormat)
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
+    return QSettings(settings_path(), QSettings.Format.IniFormat)
 
 
 def read_bytes(s: QSettings, key: str) -> QByteArray | None:

@@ -185,3 +185,31 @@ def print_json(obj) -> None:
     from lab.export import compact_json
 
     print(compact_json(json_safe(obj)))
+
+
+def add_work_options(parser) -> None:
+    """--workers N and --scheduler ADDRESS: where a split command's blocks run (lab.parallel)."""
+    from lab.limits import MAX_WORKERS
+
+    parser.add_argument("--workers", metavar="N",
+                        help=f"run the blocks of work on N local processes (default 1, at most {MAX_WORKERS}); the "
+                             f"result is the same, bit for bit")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="send the blocks to the Dask scheduler at ADDRESS, e.g. tcp://10.0.0.5:8786 (needs the "
+                             "[cluster] extra here, and the lab importable on the scheduler and its workers)")
+
+
+def work_options(args) -> dict:
+    """{"workers": N (default 1), "scheduler": address or None} from --workers / --scheduler; LabError for both,
+    or a bad one."""
+    from lab.limits import MAX_WORKERS
+
+    workers = 1 if args.workers is None else parse_whole(args.workers, "--workers", lo=1, hi=MAX_WORKERS)
+    scheduler = args.scheduler
+    if scheduler is not None:
+        if args.workers is not None:
+            raise LabError("give --workers N (local processes) or --scheduler ADDRESS (a Dask cluster), not both")
+        scheduler = scheduler.strip()
+        if not scheduler or len(scheduler) > 200 or not scheduler.isprintable() or any(c.isspace() for c in scheduler):
+            raise LabError(f"--scheduler: expected an address such as tcp://10.0.0.5:8786, got {args.scheduler!r}")
+    return {"workers": workers, "scheduler": scheduler}

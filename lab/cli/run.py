@@ -180,14 +180,19 @@ def headline(exp, obj, race) -> str:
             + (f", gradient noise {fmt(exp.noise)}" if exp.noise else ""))
 
 
-def _sort_key(loss: float):
-    return (math.isnan(loss), 0.0 if math.isnan(loss) else loss)
+def _sort_key(tr):
+    """Finite losses first, lowest first; then stationary racers (they do not lead); then NaN and ±inf."""
+    from lab.engine.status import standing
+
+    loss = float(tr.losses[-1])
+    return (standing(tr.status, loss), loss if math.isfinite(loss) else 0.0)
 
 
 def leaderboard(obj, tracks, names) -> str:
-    """Racers sorted by final loss (NaN last): rank, name, final loss, distance to the nearest known minimum,
-    the step where |gradient| < tol was reached, the status, and the optimizer with its given hyperparameters."""
-    order = sorted(range(len(tracks)), key=lambda i: _sort_key(float(tracks[i].losses[-1])))
+    """Racers sorted by final loss (stationary racers after the others, NaN last): rank, name, final loss, distance
+    to the nearest known minimum, the step where |gradient| < tol was reached, the status, and the optimizer with
+    its given hyperparameters."""
+    order = sorted(range(len(tracks)), key=lambda i: _sort_key(tracks[i]))
     rows = []
     for rank, i in enumerate(order, start=1):
         tr = tracks[i]
@@ -196,7 +201,7 @@ def leaderboard(obj, tracks, names) -> str:
                 dist = fmt(float(np.min(np.linalg.norm(obj.minima - tr.positions[-1], axis=1))))
         else:
             dist = "-"
-        reached = str(tr.status_step) if tr.status == "converged" else "-"
+        reached = str(tr.status_step) if tr.status in ("converged", "stationary") else "-"
         settings = ", ".join(f"{k}={fmt(v)}" for k, v in tr.spec.hyperparameters.items()) or "defaults"
         rows.append([str(rank), names[i], fmt(float(tr.losses[-1])), dist, reached, tr.describe_status(),
                      f"{tr.spec.optimizer}: {settings}"])

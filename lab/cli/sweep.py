@@ -2,8 +2,10 @@
 
     sweep --objective NAME [--param k=v ...] [--start X,Y] --optimizer SPEC [--optimizer SPEC ...]
           --lr-min A --lr-max B [--num 50] [--steps N] [--tol T] [--bound B] [--out FILE.npz|.csv]
+          [--workers N | --scheduler ADDRESS]
 
-SPEC is ``optimizer[:k=v,...]`` as for ``run --racer``, without lr (the sweep sets it; not lbfgs). The lrs are
+SPEC is ``optimizer[:k=v,...]`` as for ``run --racer``, without lr (the sweep sets it). Each optimizer's curve is
+one block of work: --workers / --scheduler compute them elsewhere, with the same numbers. The lrs are
 log-spaced from A to B. Without --out: per optimizer the best lr and its final loss, the smallest lr that
 diverged, and the gradient-descent stability edge 2/λmax of the Hessian at the start. With --out: every
 curve (lab.sweep.LRSweep.save: .npz or .csv).
@@ -11,7 +13,9 @@ curve (lab.sweep.LRSweep.save: .npz or .csv).
 from __future__ import annotations
 
 from lab.cli.basin import check_out, options, parse_optimizer
-from lab.cli.common import fmt, fmt_point, parse_number, parse_numbers, parse_whole, table
+from lab.cli.common import (add_work_options, fmt, fmt_point, parse_number, parse_numbers, parse_whole, table,
+                            work_options)
+from lab.cli.progress import ProgressBar
 from lab.errors import LabError
 from lab.files import shown
 
@@ -40,6 +44,7 @@ def add_parser(subparsers):
     p.add_argument("--tol", metavar="T", help="stop early when |gradient| < T (default 0: take every step)")
     p.add_argument("--bound", metavar="B", help="a run diverges when a coordinate's size passes B (default 1e6)")
     p.add_argument("--out", metavar="FILE", help="write the curves to FILE.npz or FILE.csv")
+    add_work_options(p)
     return p
 
 
@@ -62,10 +67,14 @@ def run(args) -> int:
         lr_grid(lr_min, lr_max, num)
     except LabError as exc:
         raise LabError(f"--lr-min/--lr-max/--num: {exc}") from None
-    kw = {"tol": 0.0, **options(args)}
+    kw = {"tol": 0.0, **options(args), **work_options(args)}
     if args.out is not None:
         check_out(args.out)
-    s = lr_sweep(obj, start, opts, lr_min=lr_min, lr_max=lr_max, num=num, **kw)
+    bar = ProgressBar("sweep", unit="point-steps")
+    try:
+        s = lr_sweep(obj, start, opts, lr_min=lr_min, lr_max=lr_max, num=num, progress=bar, **kw)
+    finally:
+        bar.close()
     if args.out is not None:
         path = s.save(args.out)
         n = len(s.optimizers)

@@ -2,7 +2,8 @@
 
 Each point steps as it would alone (``update`` and the objective's batch evaluation are elementwise, so a
 point of the batch takes the same bits as the point run by itself, or as a racer of a Race) and stops as a
-racer stops: converged when |∇f| < tol, diverged when the position, loss or gradient is not finite or
+racer stops: converged when |∇f| < tol (stationary instead where the Hessian has a negative eigenvalue: a saddle
+point or a maximum, decided after the run for the points that stopped so, on either path), diverged when the position, loss or gradient is not finite or
 |x|∞ > bound, max_steps when the budget runs out. Its final point, loss, gradient norm, status and the
 step of that status are kept; stopped points cost nothing more once their rows are dropped.
 
@@ -30,15 +31,16 @@ from typing import Any, Callable
 import numpy as np
 
 from lab.engine.batch_setup import batched_optimizer, check_starts
-from lab.engine.status import STATUS_NAMES, Status, absmax, check_limits, classify, still_running
+from lab.engine.status import STATUS_NAMES, Status, absmax, check_limits, classify, stationary_reasons, still_running
 from lab.errors import LabError
 from lab.objectives.base import Function2D, Objective, float_safe
 from lab.optimizers import OPTIMIZERS, Optimizer
 
 # Per-point status codes (int8), in a point's life: running (not finished: the run was cancelled), then one of
-# converged, diverged, max_steps, or error (the update or the objective raised for the point's block).
-RUNNING, CONVERGED, DIVERGED, MAX_STEPS, ERROR = (s.code for s in (Status.RUNNING, Status.CONVERGED, Status.DIVERGED,
-                                                                  Status.MAX_STEPS, Status.ERROR))
+# converged, diverged, max_steps, error (the update or the objective raised for the point's block) or stationary.
+RUNNING, CONVERGED, DIVERGED, MAX_STEPS, ERROR, STATIONARY = (
+    s.code for s in (Status.RUNNING, Status.CONVERGED, Status.DIVERGED, Status.MAX_STEPS, Status.ERROR,
+                     Status.STATIONARY))
 
 #: Hyperparameters that may take one value per point, over all optimizers (each spec's ``per_point`` says which
 #: of its own): those its update uses in + − × ÷ only, so that a point with its own value takes the same bits as
@@ -57,7 +59,7 @@ class MultiStartResult:
 
     starts (K, d); x (K, d) the final point (the point of the status step; for a point still running when
     the run was cancelled, the last point reached); loss (K,) f(x) (NaN if never evaluated); grad_norm (K,)
-    |∇f(x)|; status (K,) int8 codes RUNNING, CONVERGED, DIVERGED, MAX_STEPS, ERROR; step (K,) the step of the
+    |∇f(x)|; status (K,) int8 codes RUNNING, CONVERGED, DIVERGED, MAX_STEPS, ERROR, STATIONARY; step (K,) the step of the
     status (for RUNNING, the steps taken). ``cancelled``: should_stop() ended the run early.
     """
 
@@ -93,14 +95,19 @@ def multistart(objective: Objective, optimizer: str | Optimizer, starts, *, step
                hyperparameters: dict | None = None, tol: float = 1e-8, bound: float = 1e6,
                block: int | None = None, chunk: int | None = None,
                should_stop: Callable[[], bool] | None = None,
-               progress: Callable[[int, int], Any] | None = None) -> MultiStartResult:
+               progress: Callable[[int, int], Any] | None = None,
+               gradient: Callable[[np.ndarray, np.ndarray, int, np.ndarray], np.ndarray] | None = None
+               ) -> MultiStartResult:
     """Run ``optimizer`` from every row of ``starts`` (K, d) for up to ``steps`` steps.
 
     ``optimizer``: a name (its ``hyperparameters`` checked; a value in PER_POINT may be a sequence of K values,
     one per point) or a built batched Optimizer (then no ``hyperparameters``). L-BFGS is not batched: refused.
     ``block``: points per block (default 16 384, fewer for big d); ``chunk``: steps between two calls of
     ``should_stop()`` and ``progress(done, total)`` (default: about half a million point-steps). ``done`` and
-    ``total`` count point-steps; a stopped point counts as done. The gradient is exact (no minibatches).
+    ``total`` count point-steps; a stopped point counts as done. The gradient is exact (no minibatches), unless
+    ``gradient(x, grad, k, rows)`` is given: the gradient the points ``rows`` (their indices in ``starts``) at
+    ``x``, whose exact gradient is ``grad``, step on at step index k (0 for the first step, as a Race's
+    gradient_source: minibatches, noise); losses, |∇f| and statuses stay exact. The NumPy path runs it.
     """
     steps, tol, bound = check_limits(steps, tol, bound)
     x0 = check_starts(objective, starts)
@@ -124,26 +131,36 @@ def multistart(objective: Objective, optimizer: str | Optimizer, starts, *, step
         tol=tol, bound=bound, optimizer=name,
         hyperparameters={**scalars, **{k: v.copy() for k, v in per_point.items()}})
     total = k_points * steps
-    fast = _compiled_plan(objective, name, build, per_point)
+    fast = None if gradient is not None else _compiled_plan(objective, name, build, per_point)
     if fast is not None:
         if default_block and should_stop is None and progress is None:
             block = _FAST_BLOCK  # nobody to call between blocks: fewer, bigger ones keep both cores busy
         out.cancelled = not _run_compiled(fast, objective, out, steps, tol, bound, block, chunk, should_stop,
                                           progress)
-        return out
+        return _mark_stationary(objective, out)
     for lo in range(0, k_points, block):
         rows = np.arange(lo, min(lo + block, k_points))
         if not _run_block(objective, build, per_point, out, rows, steps, tol, bound, chunk,
-                          should_stop, progress, lo * steps, total):
+                          should_stop, progress, lo * steps, total, gradient):
             out.cancelled = True
-            return out
+            break
         if progress is not None:
             progress(int(rows[-1] + 1) * steps, total)
+    return _mark_stationary(objective, out)
+
+
+def _mark_stationary(objective, out: MultiStartResult) -> MultiStartResult:
+    """The stop rule's second look (lab.engine.status.stationary_reasons) at the converged points: those at a
+    saddle point or a maximum become STATIONARY. One batched Hessian for them all, after either path."""
+    rows = np.flatnonzero(out.status == CONVERGED)
+    if rows.size:
+        reasons = stationary_reasons(objective, out.x[rows])
+        out.status[rows[reasons != ""]] = STATIONARY
     return out
 
 
 def _run_block(objective, build, per_point, out, rows, steps, tol, bound, chunk, should_stop, progress,
-               done_before, total) -> bool:
+               done_before, total, gradient=None) -> bool:
     """Step one block to its end; False if should_stop() said so (the block's running points stay RUNNING)."""
     n = len(rows)
     x = out.starts[rows].copy()
@@ -170,7 +187,8 @@ def _run_block(objective, build, per_point, out, rows, steps, tol, bound, chunk,
             with np.errstate(all="ignore"):
                 while k < stop:
                     k += 1
-                    step, state = opt.update(grad, state, x, objective)
+                    g = grad if gradient is None else gradient(x, grad, k - 1, rows)
+                    step, state = opt.update(g, state, x, objective)
                     x = x + step
                     value, grad = objective.value_and_grad(x)
                     gnorm = _norm(grad)
@@ -356,5 +374,5 @@ def _take(state, keep: np.ndarray, n: int):
     return state
 
 
-__all__ = ["CONVERGED", "DIVERGED", "ERROR", "MAX_STEPS", "MultiStartResult", "PER_POINT", "RUNNING", "Status",
-           "STATUS_NAMES", "multistart"]
+__all__ = ["CONVERGED", "DIVERGED", "ERROR", "MAX_STEPS", "MultiStartResult", "PER_POINT", "RUNNING", "STATIONARY",
+           "STATUS_NAMES", "Status", "multistart"]

@@ -7,13 +7,16 @@ from typing import Callable
 
 import numpy as np
 
-from lab.engine.status import Status, absmax, check_limits, classify, divergence_reason, still_running
+from lab.engine import replay
+from lab.engine.replay import Snapshots, float_fg
+from lab.engine.status import (Status, absmax, check_limits, classify, divergence_reason, stationary_reasons,
+                               still_running)
 from lab.objectives.base import Function2D, Objective, float_safe
 from lab.optimizers import Optimizer, make_optimizer
 from lab.optimizers.float_steps import FloatSteps
 
-RUNNING, CONVERGED, DIVERGED, MAX_STEPS, ERROR = (Status.RUNNING, Status.CONVERGED, Status.DIVERGED,
-                                                  Status.MAX_STEPS, Status.ERROR)
+RUNNING, CONVERGED, DIVERGED, MAX_STEPS, ERROR, STATIONARY = (Status.RUNNING, Status.CONVERGED, Status.DIVERGED,
+                                                              Status.MAX_STEPS, Status.ERROR, Status.STATIONARY)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class Track:
         self.n = 0
         self.status, self.status_step, self.reason = RUNNING, None, ""
         self.notes: list[tuple[int, str]] = []
+        self.snapshots = Snapshots()  # the optimizer's state now and then, for rewinding (lab/engine/replay.py)
         self._state = None
         self._grad: np.ndarray | None = None
         self._floats: FloatSteps | None = None  # the fast path: the optimizer's rule on floats, holding the state
@@ -150,7 +154,7 @@ class Race:
     """Racers stepping in lockstep from one start on one objective.
 
     Each step k records, per racer: x_k, f(x_k), |∇f(x_k)| and the status. A racer stops when it converges
-    (|∇f| < tol), diverges (a non-finite value, gradient or position, or |x|∞ > bound), errs (its optimizer or
+    (|∇f| < tol; stationary where the Hessian has a negative eigenvalue: a saddle point or a maximum), diverges (a non-finite value, gradient or position, or |x|∞ > bound), errs (its optimizer or
     the objective raised: the message is kept) or reaches max_steps. The others go on; nothing raises.
     ``gradient_source(x, k) -> g``, if given, supplies the gradient the optimizers step on (minibatches, noise);
     the record keeps the exact full-data loss and gradient norm.
@@ -195,6 +199,9 @@ class Race:
             for tr in alive:
                 if FloatSteps.available(tr.optimizer, self.objective):
                     tr._floats = FloatSteps(tr.optimizer, tr._state, self.objective)
+        for tr in alive:
+            tr.snapshots.take(0, tr._state, tr._floats is not None)
+        if alive and self._floats:
             self._evaluate_floats(alive, [(float(x[0]), float(x[1]))] * len(alive), 0)
         elif alive:
             self._evaluate(alive, np.repeat(x[None], len(alive), axis=0), 0)
@@ -231,6 +238,7 @@ class Race:
                     point = floats.step2(*tr._g, *tr._p)
                 except Exception:  # a float operation that raises where NumPy would not (÷ 0, overflow)
                     tr.state = floats.state()  # nothing changed: go on with update from here
+                    tr.snapshots.take(k - 1, tr._state, False)  # a rewind past here replays through update
                 else:
                     moved.append(tr)
                     points.append(point)
@@ -242,6 +250,8 @@ class Race:
                 moved.append(tr)
                 points.append(tuple(new.tolist()))
         self.step_count = k
+        if k % replay.SNAPSHOT_EVERY_UPDATE == 0:
+            replay.snapshot(moved, k)
         self._evaluate_floats(moved, points, k)
         if len(self._alive) != len(moved) or any(not tr.running for tr in moved):
             self._alive = [tr for tr in self._alive if tr.running]
@@ -269,17 +279,12 @@ class Race:
         tol, bound = self.tol, self.bound
         formula, args = self._formula
         for tr, (x, y) in zip(tracks, points):
-            try:
-                f, gx, gy = formula(x, y, *args)
-            except Exception:  # a float operation raised (÷ 0, overflow in **): NumPy's answer, or the error
-                try:
-                    with np.errstate(all="ignore"):
-                        values, grads = self.objective.value_and_grad(np.array([[x, y]]))
-                    f, (gx, gy) = float(values[0]), grads[0].tolist()
-                except Exception as exc:
-                    tr.append(np.array([x, y]), np.nan, np.nan)
-                    tr.finish(ERROR, k, "objective failed: " + _why(exc))
-                    continue
+            try:  # on floats; where a float operation raises (÷ 0, overflow in **), NumPy's answer, or the error
+                f, gx, gy = float_fg(formula, args, self.objective, x, y)
+            except Exception as exc:
+                tr.append(np.array([x, y]), np.nan, np.nan)
+                tr.finish(ERROR, k, "objective failed: " + _why(exc))
+                continue
             gnorm = math.sqrt(gx * gx + gy * gy)
             tr._append2(x, y, f, gnorm)
             tr._p, tr._g, tr._grad = (x, y), (gx, gy), None
@@ -299,6 +304,8 @@ class Race:
                 alive.append(tr)
                 points.append(new)
         self.step_count = k
+        if k % replay.SNAPSHOT_EVERY_UPDATE == 0:
+            replay.snapshot(alive, k)
         if alive:
             self._evaluate(alive, np.array(points, dtype=float), k)
         self._alive = [tr for tr in self.tracks if tr.running]
@@ -337,7 +344,8 @@ class Race:
         if code == DIVERGED.code:
             tr.finish(DIVERGED, k, divergence_reason(x, value, gnorm, self.bound))
         elif code == CONVERGED.code:
-            tr.finish(CONVERGED, k)
+            reason = stationary_reasons(self.objective, x[None])[0]  # a saddle point or a maximum is not a minimum
+            tr.finish(STATIONARY if reason else CONVERGED, k, reason)
 
     def _settle_max_steps(self) -> None:
         if self.step_count >= self.max_steps:
@@ -362,10 +370,20 @@ class Race:
                 pass
         return out
 
+    def state_at(self, i: int, k: int):
+        """Racer i's optimizer state after k updates (0 ≤ k ≤ tracks[i].steps), bit for bit the ``tracks[i].state``
+        it held at step k: replayed from the nearest snapshot (lab/engine/replay.py). ValueError for a bad i or k."""
+        i, k = replay.check_step(self, i, k)
+        return replay.state_at(self, i, k)
+
+    def details_at(self, i: int, k: int) -> dict:
+        """``details(i)`` as it was at step k: x_k, ∇f(x_k) and the optimizer's arrows and points there."""
+        i, k = replay.check_step(self, i, k)
+        return replay.details_at(self, i, k)
+
     def __repr__(self) -> str:
         return (f"Race({self.objective!r}, start={self.start.tolist()}, racers={len(self.tracks)}, "
                 f"step={self.step_count}/{self.max_steps})")
-
 
 
 def _why(exc: BaseException) -> str:
@@ -373,4 +391,5 @@ def _why(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-__all__ = ["CONVERGED", "DIVERGED", "ERROR", "MAX_STEPS", "RUNNING", "Race", "RacerSpec", "Status", "Track"]
+__all__ = ["CONVERGED", "DIVERGED", "ERROR", "MAX_STEPS", "RUNNING", "Race", "RacerSpec", "STATIONARY", "Status",
+           "Track"]

@@ -4,9 +4,13 @@ The stop rule, checked after each step k at the new point x with loss f and grad
 
 - diverged: x is not finite, f is not finite, |∇f| is not finite, or |x|∞ > bound (checked in that order, the
   first one met is the reason);
-- converged: |∇f| < tol;
+- converged: |∇f| < tol — unless the Hessian there has a negative eigenvalue (λ < −KIND_TOL·max(1, max|λ|),
+  KIND_TOL = 1e-8, lab/curvature.py): then the point is only ``stationary``, with the reason ``saddle point`` or
+  ``maximum`` (every λ negative); ``stationary_reasons`` decides it, for the race and the batched engine alike.
+  A point the second-order test cannot tell (no negative λ, some zero: the monkey saddle's centre) stays converged;
 - otherwise the point goes on, until max_steps.
-An optimizer or objective that raises gives ``error``. Files and the command line write the words.
+An optimizer or objective that raises gives ``error``. Files and the command line write the words. A stationary
+racer does not lead a leaderboard, whatever its loss (``standing``).
 """
 from __future__ import annotations
 
@@ -17,13 +21,15 @@ import numpy as np
 
 
 class Status(str, Enum):
-    """running, converged, diverged, max_steps, error: equal to its word, ``.code`` its int8 code in arrays."""
+    """running, converged, diverged, max_steps, error, stationary: equal to its word, ``.code`` its int8 code in
+    arrays (in this order: 0 … 5; stationary came last, so the others kept their codes)."""
 
     RUNNING = "running"
     CONVERGED = "converged"
     DIVERGED = "diverged"
     MAX_STEPS = "max_steps"
     ERROR = "error"
+    STATIONARY = "stationary"
 
     def __str__(self) -> str:
         return self.value
@@ -77,6 +83,34 @@ def classify(x: np.ndarray, value: np.ndarray, gnorm: np.ndarray, tol: float, bo
     return codes
 
 
+def stationary_reasons(objective, x) -> np.ndarray:
+    """The stop rule's second look at points x (K, d) where |∇f| < tol: per point '' (converged: no negative
+    Hessian eigenvalue) or why it is only stationary, 'saddle point' or 'maximum' (lab.curvature.not_a_minimum).
+    The Hessian is the objective's (Lanczos' extreme eigenvalues above lab.curvature.LANCZOS_ABOVE coordinates);
+    one that cannot be computed says ''."""
+    from lab.curvature import LANCZOS_ABOVE, curvature, curvature_at, not_a_minimum
+
+    x = np.atleast_2d(np.asarray(x, dtype=float))
+    try:
+        with np.errstate(all="ignore"):
+            if objective.dim <= LANCZOS_ABOVE or getattr(objective, "hvp", None) is None:
+                lam = curvature(np.asarray(objective.hessian(x), dtype=float).reshape(len(x), x.shape[1], -1))
+                lam = lam.eigenvalues
+            else:
+                lam = np.array([curvature_at(objective, p).eigenvalues for p in x])
+    except Exception:  # a Hessian that fails: the second-order test cannot tell
+        return np.full(len(x), "", dtype=object)
+    return not_a_minimum(lam).astype(object)
+
+
+def standing(status: str, loss: float) -> int:
+    """Where a racer stands on a leaderboard, before its loss decides: 0 a finite loss, 1 stationary (its gradient
+    vanished at a saddle point or a maximum: it does not lead, whatever its loss), 2 a loss that is not finite."""
+    if not math.isfinite(loss):
+        return 2
+    return 1 if status == Status.STATIONARY else 0
+
+
 def divergence_reason(x: np.ndarray, value: float, gnorm: float, bound: float) -> str:
     """Why one diverged point (x (d,)) stopped, in the rule's order."""
     if not np.all(np.isfinite(x)):
@@ -99,4 +133,5 @@ def check_limits(steps, tol, bound, what: str = "steps") -> tuple[int, float, fl
     return int(steps), float(tol), float(bound)
 
 
-__all__ = ["STATUS_NAMES", "Status", "absmax", "check_limits", "classify", "divergence_reason", "still_running"]
+__all__ = ["STATUS_NAMES", "Status", "absmax", "check_limits", "classify", "divergence_reason", "standing",
+           "stationary_reasons", "still_running"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
 from importlib.metadata import entry_points
 
 from lab.errors import LabError
@@ -46,6 +47,32 @@ def _check_plugin(name: str, obj) -> OptimizerSpec:
     return spec
 
 
+def _load_one(ep) -> tuple[OptimizerSpec | None, str]:
+    """(its spec, "") or (None, why it is skipped)."""
+    try:
+        obj = ep.load()
+    except (Exception, SystemExit) as exc:  # one broken plug-in never stops the program, even by sys.exit
+        return None, f"it failed to import: {_first_line(exc)}"
+    try:
+        return _check_plugin(ep.name, obj), ""
+    except Exception as exc:
+        return None, "malformed: " + (str(exc) if isinstance(exc, ValueError) else _first_line(exc))
+
+
+def _load_in_time(ep) -> tuple[OptimizerSpec | None, str]:
+    """``_load_one(ep)`` in a daemon thread, waited for PLUGIN_IMPORT_SECONDS at most: a plug-in whose import or
+    factory hangs is skipped (its thread is left blocked; it never keeps the process alive)."""
+    from lab.limits import PLUGIN_IMPORT_SECONDS
+
+    out: list = []
+    worker = threading.Thread(target=lambda: out.append(_load_one(ep)), name=f"plugin {ep.name}", daemon=True)
+    worker.start()
+    worker.join(PLUGIN_IMPORT_SECONDS)
+    if not out:
+        return None, f"it did not finish importing within PLUGIN_IMPORT_SECONDS ({PLUGIN_IMPORT_SECONDS:g} s)"
+    return out[0]
+
+
 def load_plugins(taken, report=None) -> list[OptimizerSpec]:
     """The specs of the installed plug-ins (entry-point group ENTRY_POINT_GROUP) whose names are not in ``taken``.
 
@@ -70,16 +97,9 @@ def load_plugins(taken, report=None) -> list[OptimizerSpec]:
             report(f"optimizer-lab: {where} skipped: the name {ep.name!r} is taken by "
                    f"{'a built-in optimizer' if ep.name in MODULES else 'another plug-in'}")
             continue
-        try:
-            obj = ep.load()
-        except (Exception, SystemExit) as exc:  # one broken plug-in never stops the program, even by sys.exit
-            report(f"optimizer-lab: {where} skipped: it failed to import: {_first_line(exc)}")
-            continue
-        try:
-            spec = _check_plugin(ep.name, obj)
-        except Exception as exc:
-            report(f"optimizer-lab: {where} skipped: malformed: "
-                   + (str(exc) if isinstance(exc, ValueError) else _first_line(exc)))
+        spec, why = _load_in_time(ep)
+        if spec is None:
+            report(f"optimizer-lab: {where} skipped: {why}")
             continue
         taken.add(spec.name)
         specs.append(spec)

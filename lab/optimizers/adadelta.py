@@ -7,6 +7,7 @@ import numpy as np
 
 from lab.optimizers.base import OptimizerSpec, eps, lr
 from lab.optimizers.elementwise import per_coordinate, sqrt
+from lab.optimizers.explaining import vec, weight_decay_lines
 from lab.optimizers.shared import WEIGHT_DECAY
 from lab.params import Param
 
@@ -55,6 +56,17 @@ def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay:
     return per_coordinate("adadelta", hyper, rule, AdadeltaState, details)
 
 
+def explain(s) -> list[str]:
+    """Adadelta's lines with one update's numbers: E[g²], the unscaled step Δ, E[Δx²]."""
+    hp = s.hp
+    g = s.g + hp["weight_decay"] * s.x if hp["weight_decay"] else s.g
+    delta = np.sqrt(s.before["acc_delta"] + hp["eps"]) / np.sqrt(s.after["square_avg"] + hp["eps"]) * g
+    return weight_decay_lines(s) + [
+        f"square_avg = ρ·square_avg + (1 − ρ)·g² = {vec(s.after['square_avg'])}",
+        f"Δ = √(acc_delta + ε)/√(square_avg + ε)·g = {vec(delta)}",
+        f"acc_delta = ρ·acc_delta + (1 − ρ)·Δ² = {vec(s.after['acc_delta'])}", f"step = −lr·Δ = {vec(s.step)}"]
+
+
 SPEC = OptimizerSpec(
     "adadelta", (lr(1.0), Param("rho", 0.9, lo=0.0, hi=1.0, hi_open=True, symbol="ρ",
                                 doc="decay of the running means of g² and of the squared steps"),
@@ -64,4 +76,5 @@ SPEC = OptimizerSpec(
     summary="steps in the units of x: RMS of past steps over RMS of gradients",
     label="Adadelta", short_label="Adadelta",
     preset=lambda scales: {"lr": 1.0},  # Zeiler's method; its step sizes come from eps and the past steps
-    per_point=("lr", "rho", "eps"))
+    per_point=("lr", "rho", "eps"), explain=explain,
+    state_names={"square_avg": "square_avg", "acc_delta": "acc_delta"})

@@ -7,6 +7,7 @@ import numpy as np
 
 from lab.optimizers.base import OptimizerSpec, eps, lr
 from lab.optimizers.elementwise import per_coordinate, sqrt
+from lab.optimizers.explaining import vec
 from lab.optimizers.scales import round_down
 
 
@@ -31,6 +32,17 @@ def root_mean_square_details(lr: float, eps: float):
     return details
 
 
+def scaled_step_lines(s, name: str) -> list[str]:
+    """The lines AdaGrad and RMSProp share: each coordinate's effective lr from ``name`` (G or S), the step."""
+    return [f"lr/(√{name} + ε) = {vec(s.lr / (np.sqrt(s.after[name]) + s.hp['eps']))}   (each coordinate's effective lr)",
+            f"step = −lr·g/(√{name} + ε) = {vec(s.step)}"]
+
+
+def explain(s) -> list[str]:
+    """AdaGrad's lines with one update's numbers: G grows, each coordinate's effective lr shrinks."""
+    return [f"G = G + g² = {vec(s.after['G'])}"] + scaled_step_lines(s, "G")
+
+
 def adagrad(lr: float, eps: float = 1e-10) -> "Optimizer":
     """AdaGrad: per-parameter learning rates from the running sum of squared gradients.
 
@@ -44,7 +56,7 @@ def adagrad(lr: float, eps: float = 1e-10) -> "Optimizer":
 
     Steep directions are damped, flat ones sped up, and every step size decays over time.
     The lecture adds 1e-7 to the root; torch's default eps is 1e-10, used here.
-    Example: the first step is lr·g/(|g| + eps) ≈ lr·sign(g).
+    Example: the first step is lr·g/(|g| + eps) ≈ lr·sign(g). The state is G (``grad_squared``, torch's ``sum``).
     """
     return per_coordinate("adagrad", {"lr": lr, "eps": eps}, rule, GradSquaredState,
                           root_mean_square_details(lr, eps))
@@ -57,4 +69,4 @@ SPEC = OptimizerSpec(
     label="AdaGrad", short_label="AdaGrad",
     # Its steps are about lr per coordinate and shrink like 1/√t: a length, started big.
     preset=lambda scales: {"lr": round_down(scales.width / 10)},
-    per_point=("lr", "eps"), lecture=True)
+    per_point=("lr", "eps"), lecture=True, state_names={"grad_squared": "G"}, explain=explain)

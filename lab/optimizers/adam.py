@@ -7,6 +7,7 @@ import numpy as np
 
 from lab.optimizers.base import AMSGRAD, BETA1, BETA2, BIAS_CORRECTION, OptimizerSpec, eps, lr
 from lab.optimizers.elementwise import maximum, per_coordinate, sqrt
+from lab.optimizers.explaining import sup, vec
 from lab.optimizers.scales import round_down
 
 
@@ -68,12 +69,38 @@ def adam(lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float 
 
     Without bias correction the first step is lr·(1 − β1)·g/(√(1 − β2)·|g|) ≈ 3.16·lr·sign(g) for the
     defaults — the lecture's "very large first step" (m₀ and v₀ start at zero, v much slower to grow).
-    With it the first step is lr·sign(g), up to eps. Matches torch.optim.Adam (amsgrad as torch: max of v, then corrected).
+    With it the first step is lr·sign(g), up to eps. The state is named as in the rule: t (``count``), m (``mu``),
+    v (``nu``), v_max (``nu_max``, shown with amsgrad).
+    Matches torch.optim.Adam (amsgrad as torch: max of v, then corrected).
     """
     hyper = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps,
              "bias_correction": bias_correction, "amsgrad": amsgrad}
     return per_coordinate("adam", hyper, rule, AdamState,
                           adam_details(lr, beta1, beta2, eps, bias_correction, amsgrad))
+
+
+def state_names(hp: dict) -> dict:
+    """The state as the rule names it: t, m, v, and v_max only with amsgrad."""
+    return {"count": "t", "mu": "m", "nu": "v", **({"nu_max": "v_max"} if hp["amsgrad"] else {})}
+
+
+def explain(s) -> list[str]:
+    """Adam's (and AdamW's) lines with one update's numbers: t, m, v, (v_max), m̂, v̂, the step."""
+    hp, after, t = s.hp, s.after, s.after["t"]
+    lines = [f"t = {t}", f"m = β₁·m + (1 − β₁)·g = {vec(after['m'])}",
+             f"v = β₂·v + (1 − β₂)·g² = {vec(after['v'])}"]
+    second, name = after["v"], "v"
+    if hp["amsgrad"]:
+        second, name = after["v_max"], "v_max"
+        lines.append(f"v_max = max(v_max, v) = {vec(second)}")
+    decay = f" − lr·wd·x" if hp.get("weight_decay") else ""
+    if hp["bias_correction"]:
+        m_hat, v_hat = after["m"] / (1.0 - hp["beta1"] ** t), second / (1.0 - hp["beta2"] ** t)
+        lines += [f"m̂ = m/(1 − β₁{sup(t)}) = {vec(m_hat)}", f"v̂ = {name}/(1 − β₂{sup(t)}) = {vec(v_hat)}",
+                  f"step = −lr·m̂/(√v̂ + ε){decay} = {vec(s.step)}"]
+    else:
+        lines.append(f"step = −lr·m/(√{name} + ε){decay} = {vec(s.step)}   (no bias correction)")
+    return lines
 
 
 PARAMS = (lr(1e-3), BETA1, BETA2, eps(1e-8), BIAS_CORRECTION, AMSGRAD)
@@ -86,4 +113,4 @@ SPEC = OptimizerSpec(
     label="Adam", short_label="Adam",
     # Adaptive steps are about lr per coordinate: lr is a length (0.01 on a 4-wide box).
     preset=lambda scales: {"lr": round_down(scales.width / 400)},
-    per_point=("lr", "eps"), lecture=True)
+    per_point=("lr", "eps"), lecture=True, state_names=state_names, explain=explain)

@@ -7,6 +7,7 @@ import numpy as np
 
 from lab.optimizers.base import BETA1, BETA2, OptimizerSpec, eps, lr
 from lab.optimizers.elementwise import maximum, per_coordinate
+from lab.optimizers.explaining import sup, vec, weight_decay_lines
 from lab.optimizers.scales import round_down
 from lab.optimizers.shared import WEIGHT_DECAY
 
@@ -45,7 +46,7 @@ def adamax(lr: float = 2e-3, beta1: float = 0.9, beta2: float = 0.999, eps: floa
 
     torch.optim.Adamax with these defaults. eps sits inside the maximum, as torch has it (the paper has none);
     u needs no bias correction, being a maximum. torch updates m as a lerp, m + (1 − β₁)(g − m): the same
-    numbers up to rounding. The first step is lr·g/(|g| + eps) ≈ lr·sign(g).
+    numbers up to rounding. The first step is lr·g/(|g| + eps) ≈ lr·sign(g). The state: t (``count``), m (``mu``), u.
     """
     hyper = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps, "weight_decay": weight_decay}
 
@@ -59,6 +60,14 @@ def adamax(lr: float = 2e-3, beta1: float = 0.9, beta2: float = 0.999, eps: floa
     return per_coordinate("adamax", hyper, rule, AdamaxState, details)
 
 
+def explain(s) -> list[str]:
+    """Adamax's lines with one update's numbers: m, the decayed maximum u, the step."""
+    t = s.after["t"]
+    return weight_decay_lines(s) + [
+        f"t = {t}", f"m = β₁·m + (1 − β₁)·g = {vec(s.after['m'])}", f"u = max(β₂·u, |g| + ε) = {vec(s.after['u'])}",
+        f"step = −lr/(1 − β₁{sup(t)})·m/u = {vec(s.step)}"]
+
+
 SPEC = OptimizerSpec(
     "adamax", (lr(2e-3), BETA1, BETA2, eps(1e-8), WEIGHT_DECAY), adamax,
     rule="g = ∇f(x) + wd·x;  t ← t + 1\nm ← β₁·m + (1 − β₁)·g\nu ← max(β₂·u, |g| + ε)\n"
@@ -66,4 +75,4 @@ SPEC = OptimizerSpec(
     summary="Adam with a decayed maximum of |g| in place of the second moment",
     label="Adamax", short_label="Adamax",
     preset=lambda scales: {"lr": round_down(scales.width / 400)},
-    per_point=("lr", "eps"))
+    per_point=("lr", "eps"), explain=explain, state_names={"count": "t", "mu": "m", "u": "u"})

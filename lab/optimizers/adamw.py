@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from lab.optimizers.adam import PARAMS as ADAM_PARAMS
-from lab.optimizers.adam import AdamState, adam_details, rule
+from lab.optimizers.adam import AdamState, adam_details, explain, rule, state_names
 from lab.optimizers.base import AMSGRAD, BIAS_CORRECTION, OptimizerSpec
 from lab.optimizers.elementwise import per_coordinate
 from lab.optimizers.scales import round_down
@@ -18,7 +18,7 @@ def adamw(lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float
         x = x * (1 - lr * weight_decay)       # decay first, outside the moments
         x = x - lr * m_hat / (sqrt(v_hat) + eps)   # then Adam's step, with g = grad(x) taken before the decay
 
-    Matches torch.optim.AdamW. With weight_decay = 0 it is Adam.
+    The state is Adam's: t, m, v (and v_max with amsgrad). Matches torch.optim.AdamW. With weight_decay = 0 it is Adam.
     """
     hyper = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps, "weight_decay": weight_decay,
              "amsgrad": amsgrad, "bias_correction": bias_correction}
@@ -33,4 +33,4 @@ SPEC = OptimizerSpec(
     summary="Adam with decoupled weight decay",
     label="AdamW", short_label="AdamW",
     preset=lambda scales: {"lr": round_down(scales.width / 400)},
-    per_point=("lr", "eps"))
+    per_point=("lr", "eps"), state_names=state_names, explain=explain)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from lab.optimizers import pieces  # here, not in the methods: a plug-in's thread never waits for this package
 from lab.optimizers.optimizer import Optimizer
 from lab.params import Param, check_all
 
@@ -21,7 +22,11 @@ class OptimizerSpec:
       (L, the top Hessian eigenvalue near the race) and ``scales.width`` (W, the domain's mean side);
     - ``per_point``: hyperparameters that may take one value per start point in a batch (same bits as alone);
     - ``batched``: whether it steps many points at once (the batched engine, basin maps, sweeps);
-    - ``lecture``: one of the lecture's set of racers (in the registry's order).
+    - ``lecture``: one of the lecture's set of racers (in the registry's order);
+    - ``state_names``: the state's fields by the names the rule gives them (``{"count": "t", "mu": "m"}``), a dict
+      or ``f(hyperparameters) -> dict`` (a field left out is not shown); the explain contract's keys;
+    - ``explain(step) -> list[str]``: the rule's own lines with one update's numbers (lab/optimizers/explaining.py
+      says what ``step`` holds); None: each state name with its value, then the step.
     """
 
     name: str
@@ -37,6 +42,8 @@ class OptimizerSpec:
     per_point: tuple[str, ...] = ()
     batched: bool = True
     lecture: bool = False
+    state_names: dict | Callable[[dict], dict] = field(default_factory=dict, repr=False)
+    explain: Callable[[Any], list[str]] | None = field(default=None, repr=False)
     first_order: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
@@ -44,8 +51,6 @@ class OptimizerSpec:
         # gradient clipping: lab/optimizers/pieces.py) as hyperparameters too, without naming them.
         probe = self.factory(**{p.name: p.default for p in self.params})
         if getattr(probe.update, "rule", None) is not None:
-            from lab.optimizers import pieces
-
             object.__setattr__(self, "first_order", True)
             object.__setattr__(self, "params", tuple(self.params) + pieces.PARAMS)
 
@@ -54,8 +59,6 @@ class OptimizerSpec:
         owner = f"optimizer {self.name!r}"
         values = check_all(self.params, hyperparameters, owner)
         if self.first_order:
-            from lab.optimizers import pieces
-
             pieces.check(values, owner)
         return self.build(**values)
 
@@ -63,7 +66,6 @@ class OptimizerSpec:
         """The optimizer from values already checked (all of them; a per-point one may be an array)."""
         if not self.first_order:
             return self.factory(**values)
-        from lab.optimizers import pieces
         from lab.optimizers.elementwise import with_pieces
 
         own = {k: v for k, v in values.items() if k not in pieces.NAMES}
@@ -74,8 +76,6 @@ class OptimizerSpec:
         """Its own hyperparameters, without the shared pieces (schedule, clipping) a first-order one also takes."""
         if not self.first_order:
             return self.params
-        from lab.optimizers import pieces
-
         return tuple(p for p in self.params if p.name not in pieces.NAMES)
 
     def shown_params(self, values: dict) -> tuple[Param, ...]:
@@ -83,11 +83,14 @@ class OptimizerSpec:
         schedule reads, and the clipping (a constant schedule hides step_size, gamma, t_max, lr_min, warmup)."""
         if not self.first_order:
             return self.params
-        from lab.optimizers import pieces
-
         schedule = values.get("schedule", "constant")
         names = pieces.shown(schedule if schedule in pieces.USED else "constant")
         return self.own_params + tuple(self.param(n) for n in names)
+
+    def names_of_state(self, hyperparameters: dict) -> dict:
+        """The state's fields shown, by their names in the rule, for these hyperparameters (all of them filled)."""
+        names = self.state_names
+        return dict(names(hyperparameters) if callable(names) else names)
 
     def param(self, name: str) -> Param:
         return {p.name: p for p in self.params}[name]

@@ -199,6 +199,8 @@ def with_pieces(optimizer: Optimizer, values: dict) -> Optimizer:
             return {**optimizer.details(grad, state.inner, x), "lr": _scheduled_lr(state.count, tail[i], *schedule)}
 
     update.rule, update.state_type, update.tail, update.step = base.rule, base.state_type, tail, step
-    update.pieces = spec
+    update.pieces, update.clip = spec, clipped  # what an explanation asks: the gradient the update steps on
+    if schedule is not None:
+        update.lr_used = lambda before, after: _scheduled_lr(before.count, tail[i], *schedule)
     hyper = {**optimizer.hyperparameters, **on}
     return optimizer._replace(hyperparameters=hyper, init=init, update=update, details=details)

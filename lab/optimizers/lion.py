@@ -7,6 +7,7 @@ import numpy as np
 
 from lab.optimizers.base import OptimizerSpec, lr
 from lab.optimizers.elementwise import per_coordinate, select
+from lab.optimizers.explaining import vec
 from lab.optimizers.scales import round_down
 from lab.params import Param
 
@@ -53,6 +54,15 @@ def lion(lr: float = 1e-4, beta1: float = 0.9, beta2: float = 0.99, weight_decay
     return per_coordinate("lion", hyper, rule, LionState, details)
 
 
+def explain(s) -> list[str]:
+    """Lion's lines with one update's numbers: the interpolation c, the sign step, then m."""
+    hp = s.hp
+    c = hp["beta1"] * s.before["m"] + (1.0 - hp["beta1"]) * s.g
+    decay = " + wd·x" if hp["weight_decay"] else ""
+    return [f"c = β₁·m + (1 − β₁)·g = {vec(c)}", f"step = −lr·(sign(c){decay}) = {vec(s.step)}",
+            f"m = β₂·m + (1 − β₂)·g = {vec(s.after['m'])}"]
+
+
 SPEC = OptimizerSpec(
     "lion", (lr(1e-4), Param("beta1", 0.9, lo=0.0, hi=1.0, hi_open=True, symbol="β₁",
                              doc="weight of the momentum in the step's direction"),
@@ -63,4 +73,4 @@ SPEC = OptimizerSpec(
     label="Lion", short_label="Lion",
     # Every step is lr per coordinate: a length, smaller than Adam's (the paper: 3–10× smaller).
     preset=lambda scales: {"lr": round_down(scales.width / 1000)},
-    per_point=("lr", "beta1", "beta2"))
+    per_point=("lr", "beta1", "beta2"), explain=explain, state_names={"m": "m"})

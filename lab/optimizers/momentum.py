@@ -7,6 +7,7 @@ import numpy as np
 
 from lab.optimizers.base import RHO, OptimizerSpec, lr
 from lab.optimizers.elementwise import per_coordinate
+from lab.optimizers.explaining import vec, weight_decay_lines
 from lab.optimizers.scales import round_down
 from lab.optimizers.shared import WEIGHT_DECAY
 
@@ -53,10 +54,16 @@ def momentum(lr: float, rho: float = 0.9, weight_decay: float = 0.0) -> "Optimiz
 
     The lecture writes v ← ρv − α·g, x ← x + v: the same iterates, with its v equal to −lr times this v.
     Example: on f = ½x², x₀ = 1, lr = 0.1, rho = 0.9: v = 1, 1.8, 2.34; x = 0.9, 0.72, 0.486.
+    The state is v (torch's ``momentum_buffer``).
     This is torch's ``SGD(momentum=rho, dampening=0, weight_decay=weight_decay)``.
     """
     return per_coordinate("momentum", {"lr": lr, "rho": rho, "weight_decay": weight_decay}, rule, MomentumState,
                           momentum_details(lr, rho, lookahead=False))
+
+
+def explain(s) -> list[str]:
+    """Momentum's lines with one update's numbers: v, then the step."""
+    return weight_decay_lines(s) + [f"v = ρ·v + g = {vec(s.after['v'])}", f"step = −lr·v = {vec(s.step)}"]
 
 
 SPEC = OptimizerSpec(
@@ -67,4 +74,4 @@ SPEC = OptimizerSpec(
     # x' = (1 + ρ − lr·λ)x − ρx₋ has its roots inside the unit circle iff lr·λ < 2(1 + ρ).
     lr_bound=lambda hp: 2.0 * (1 + float(hp["rho"])), lr_bound_text="2(1 + ρ)/λmax",
     preset=lambda scales: {"lr": round_down(1.0 / scales.curvature), "rho": 0.9},
-    per_point=("lr", "rho"), lecture=True)
+    per_point=("lr", "rho"), lecture=True, state_names={"v": "v"}, explain=explain)

@@ -7,6 +7,7 @@ import numpy as np
 
 from lab.optimizers.base import BETA1, BETA2, OptimizerSpec, eps, lr
 from lab.optimizers.elementwise import per_coordinate, select, sqrt
+from lab.optimizers.explaining import num, sup, vec, weight_decay_lines
 from lab.optimizers.scales import round_down
 from lab.optimizers.shared import WEIGHT_DECAY
 from lab.params import Param
@@ -64,7 +65,7 @@ def nadam(lr: float = 2e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float
     torch.optim.NAdam with these defaults (its decoupled_weight_decay=False). The gradient term is corrected by
     the product of the μ so far, the momentum term by the product one step ahead: the lookahead of Nesterov.
     torch updates m as a lerp, m + (1 − β₁)(g − m), and adds the two terms to x one after the other: the same
-    numbers up to rounding.
+    numbers up to rounding. The state: t (``count``), m (``mu``), v (``nu``), mu_product.
     """
     hyper = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps, "weight_decay": weight_decay,
              "momentum_decay": momentum_decay}
@@ -80,6 +81,20 @@ def nadam(lr: float = 2e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float
     return per_coordinate("nadam", hyper, rule, NAdamState, details)
 
 
+def explain(s) -> list[str]:
+    """NAdam's lines with one update's numbers: μₜ and μₜ₊₁, their product, m, v, the two-term step."""
+    hp, after, t = s.hp, s.after, s.after["t"]
+    mu_t = momentum_coefficient(t, hp["beta1"], hp["momentum_decay"])
+    mu_next = momentum_coefficient(t + 1, hp["beta1"], hp["momentum_decay"])
+    v_hat = after["v"] / (1.0 - hp["beta2"] ** t)
+    return weight_decay_lines(s) + [
+        f"t = {t}", f"μₜ = β₁·(1 − ½·0.96^(t·ψ)) = {num(mu_t)};  μₜ₊₁ = {num(mu_next)}",
+        f"mu_product = μ₁·…·μₜ = {num(np.asarray(after['mu_product']).reshape(-1)[0])}",
+        f"m = β₁·m + (1 − β₁)·g = {vec(after['m'])}", f"v = β₂·v + (1 − β₂)·g² = {vec(after['v'])}",
+        f"v̂ = v/(1 − β₂{sup(t)}) = {vec(v_hat)}",
+        f"step = −lr·[(1 − μₜ)/(1 − μ₁…μₜ)·g + μₜ₊₁/(1 − μ₁…μₜ₊₁)·m]/(√v̂ + ε) = {vec(s.step)}"]
+
+
 SPEC = OptimizerSpec(
     "nadam", (lr(2e-3), BETA1, BETA2, eps(1e-8), WEIGHT_DECAY,
               Param("momentum_decay", 4e-3, lo=0.0, symbol="ψ",
@@ -90,4 +105,5 @@ SPEC = OptimizerSpec(
     summary="Adam with Nesterov momentum (Dozat's schedule)",
     label="NAdam", short_label="NAdam",
     preset=lambda scales: {"lr": round_down(scales.width / 400)},
-    per_point=("lr", "eps"))
+    per_point=("lr", "eps"), explain=explain,
+    state_names={"count": "t", "mu": "m", "nu": "v", "mu_product": "mu_product"})

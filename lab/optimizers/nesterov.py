@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from lab.optimizers.base import RHO, OptimizerSpec, lr
 from lab.optimizers.elementwise import per_coordinate
+from lab.optimizers.explaining import vec, weight_decay_lines
 from lab.optimizers.momentum import MomentumState, momentum_details
 from lab.optimizers.scales import round_down
 from lab.optimizers.shared import WEIGHT_DECAY
@@ -33,10 +34,16 @@ def nesterov(lr: float, rho: float = 0.9, weight_decay: float = 0.0) -> "Optimiz
     x̃' = x' + ρv' = x̃ − ρv + (1 + ρ)v' = x̃ + v' + ρ(v' − v) = x̃ − α∇f(x̃) − αρu'.
     So the x reported here is the lecture's lookahead point x̃ = x + ρv (equal at t = 0, v₀ = 0);
     ``details`` gives back the lecture's position x = x̃ − ρv and velocity v = −lr·u.
+    The state is v (torch's ``momentum_buffer``).
     This is torch's ``SGD(momentum=rho, nesterov=True, dampening=0, weight_decay=weight_decay)``.
     """
     return per_coordinate("nesterov", {"lr": lr, "rho": rho, "weight_decay": weight_decay}, rule, MomentumState,
                           momentum_details(lr, rho, lookahead=True))
+
+
+def explain(s) -> list[str]:
+    """Nesterov's lines with one update's numbers: v, then the step from the lookahead gradient."""
+    return weight_decay_lines(s) + [f"v = ρ·v + g = {vec(s.after['v'])}", f"step = −lr·(g + ρ·v) = {vec(s.step)}"]
 
 
 SPEC = OptimizerSpec(
@@ -49,4 +56,4 @@ SPEC = OptimizerSpec(
     lr_bound_text="2(1 + ρ)/((1 + 2ρ)·λmax)",
     # The same lr as momentum, so that the race shows what the lookahead changes.
     preset=lambda scales: {"lr": round_down(1.0 / scales.curvature), "rho": 0.9},
-    per_point=("lr", "rho"), lecture=True)
+    per_point=("lr", "rho"), lecture=True, state_names={"v": "v"}, explain=explain)

@@ -7,6 +7,7 @@ import numpy as np
 
 from lab.optimizers.base import Optimizer, OptimizerSpec, lr
 from lab.optimizers.elementwise import ARRAY, maximum, rebind, select, sqrt
+from lab.optimizers.explaining import matrix, num, vec
 from lab.params import Param
 
 try:  # np.linalg.eigh without its Python checks: the same LAPACK call (the same bits), ~1.5 µs instead of ~5
@@ -88,7 +89,8 @@ def newton(lr: float = 1.0, damping: float = 0.0) -> Optimizer:
       goes downhill along negative curvature instead of jumping to the saddle;
     - some |λ| ≤ tol (singular): those directions take a gradient step: λ is replaced by 1 (a step −lr·g along them);
     - a non-finite Hessian or gradient: the step is NaN and the race marks the racer diverged.
-    ``note(state)`` says which happened. On a quadratic with lr = 1 it lands on the minimum in one step.
+    ``note(state)`` says which happened. The state: t (``count``) and fallback (the code of NEWTON_NOTES).
+    On a quadratic with lr = 1 it lands on the minimum in one step.
     """
 
     def init(x):
@@ -142,10 +144,27 @@ def _eigen_step(grad, hess, lr, damping):
     return np.where(finite[..., None], step, np.nan), fallback
 
 
+def explain(s) -> list[str]:
+    """Newton's lines with one update's numbers: H, its eigenvalues, what the fallback did, the solved step."""
+    hess = np.asarray(s.objective.hessian(s.x), dtype=float)
+    damping = s.hp["damping"]
+    name = "H + damping·I" if damping else "H"
+    lam = np.linalg.eigvalsh(hess + damping * np.eye(len(s.x))) if np.isfinite(hess).all() else np.full(len(s.x), np.nan)
+    lines = [f"H = ∇²f(x) = {matrix(hess)}", f"λ({name}) = {vec(lam)}"]
+    code = int(np.asarray(s.after["fallback"]).reshape(-1)[0])
+    if code == NEWTON_INDEFINITE:
+        lines.append(f"step = −lr·V·|Λ|⁻¹·Vᵀ·g = {vec(s.step)}   (a negative λ: saddle-free Newton, |λ| used)")
+    elif code == NEWTON_SINGULAR:
+        lines.append(f"step = −lr·V·Λ⁻¹·Vᵀ·g = {vec(s.step)}   (λ ≈ 0 replaced by 1: a gradient step there)")
+    else:
+        lines.append(f"step = −lr·({name})⁻¹·g = {vec(s.step)}   (lr = {num(s.lr)})")
+    return lines
+
+
 SPEC = OptimizerSpec(
     "newton", (lr(1.0), Param("damping", 0.0, lo=0.0, doc="added to the Hessian's diagonal")), newton,
     rule="g = ∇f(x);  H = ∇²f(x)\nx ← x − lr·(H + damping·I)⁻¹·g",
     summary="second order: jump to the minimum of the local quadratic model",
     label="Newton", short_label="Newton",
     preset=lambda scales: {"lr": 1.0},  # a full step to the local quadratic model's minimum
-    per_point=("lr",), lecture=True)
+    per_point=("lr",), lecture=True, state_names={"count": "t", "fallback": "fallback"}, explain=explain)

@@ -8,6 +8,7 @@ import numpy as np
 
 from lab.optimizers.base import OptimizerSpec, lr
 from lab.optimizers.elementwise import per_coordinate
+from lab.optimizers.explaining import vec
 from lab.optimizers.scales import round_down
 from lab.params import Param
 
@@ -63,6 +64,11 @@ def qhm(lr: float = 1e-3, nu: float = 0.7, beta: float = 0.999) -> "Optimizer":
     return per_coordinate("qhm", hyper, rule, QHMState, details)
 
 
+def explain(s) -> list[str]:
+    """QHM's lines with one update's numbers: the momentum b, then the step mixing g and b."""
+    return [f"b = β·b + (1 − β)·g = {vec(s.after['b'])}", f"step = −lr·((1 − ν)·g + ν·b) = {vec(s.step)}"]
+
+
 SPEC = OptimizerSpec(
     "qhm", (lr(1e-3), Param("nu", 0.7, lo=0.0, hi=1.0, symbol="ν",
                             doc="weight of the momentum in the step (0: gradient descent, 1: momentum)"),
@@ -73,4 +79,4 @@ SPEC = OptimizerSpec(
     lr_bound=lr_bound, lr_bound_text="min(2(1 + β)/(1 + β − 2νβ), (1 + β)/(β(1 − ν)))/λmax",
     # Gradient descent's 1.5/L over the part of the step that is the gradient.
     preset=lambda scales: {"lr": round_down(1.5 / scales.curvature)},
-    per_point=("lr", "nu", "beta"))
+    per_point=("lr", "nu", "beta"), explain=explain, state_names={"b": "b"})

@@ -8,6 +8,7 @@ import numpy as np
 
 from lab.optimizers.base import BETA1, BETA2, OptimizerSpec, eps, lr
 from lab.optimizers.elementwise import per_coordinate, sqrt
+from lab.optimizers.explaining import num, sup, vec, weight_decay_lines
 from lab.optimizers.scales import round_down
 from lab.optimizers.shared import WEIGHT_DECAY
 
@@ -69,7 +70,7 @@ def radam(lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float
                 x = x - lr * m_hat                    # SGD with momentum for the first steps (t ≤ 5 for β₂ = 0.999)
 
     torch.optim.RAdam with these defaults (decoupled_weight_decay=False). torch updates m as a lerp,
-    m + (1 − β₁)(g − m): the same numbers up to rounding.
+    m + (1 − β₁)(g − m): the same numbers up to rounding. The state: t (``count``), m (``mu``), v (``nu``).
     """
     hyper = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps, "weight_decay": weight_decay}
 
@@ -87,6 +88,20 @@ def radam(lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float
     return per_coordinate("radam", hyper, rule, RAdamState, details)
 
 
+def explain(s) -> list[str]:
+    """RAdam's lines with one update's numbers: m, v, m̂, ρₜ and, once ρₜ > 5, the rectification r."""
+    hp, after, t = s.hp, s.after, s.after["t"]
+    rho_t, rect = rectification(t, hp["beta2"])
+    lines = weight_decay_lines(s) + [
+        f"t = {t}", f"m = β₁·m + (1 − β₁)·g = {vec(after['m'])}", f"v = β₂·v + (1 − β₂)·g² = {vec(after['v'])}",
+        f"m̂ = m/(1 − β₁{sup(t)}) = {vec(after['m'] / (1.0 - hp['beta1'] ** t))}",
+        f"ρₜ = ρ∞ − 2t·β₂ᵗ/(1 − β₂ᵗ) = {num(rho_t)}"]
+    if rect is None:
+        return lines + [f"step = −lr·m̂ = {vec(s.step)}   (ρₜ ≤ 5: too few steps to trust v, momentum only)"]
+    return lines + [f"r = √((ρₜ − 4)(ρₜ − 2)ρ∞/((ρ∞ − 4)(ρ∞ − 2)ρₜ)) = {num(rect)}",
+                    f"step = −lr·m̂·r·√(1 − β₂{sup(t)})/(√v + ε) = {vec(s.step)}"]
+
+
 SPEC = OptimizerSpec(
     "radam", (lr(1e-3), BETA1, BETA2, eps(1e-8), WEIGHT_DECAY), radam,
     rule="g = ∇f(x) + wd·x;  t ← t + 1\nm ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;  m̂ = m / (1 − β₁ᵗ)\n"
@@ -97,4 +112,4 @@ SPEC = OptimizerSpec(
     label="RAdam", short_label="RAdam",
     # Adam's length W/400, but its first steps (ρₜ ≤ 5) are momentum steps lr·m̂: no more than 1/L for them.
     preset=lambda scales: {"lr": round_down(min(scales.width / 400, 1.0 / scales.curvature))},
-    per_point=("lr", "eps"))
+    per_point=("lr", "eps"), explain=explain, state_names={"count": "t", "mu": "m", "nu": "v"})

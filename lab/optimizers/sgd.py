@@ -9,6 +9,7 @@ import numpy as np
 from lab.optimizers import pieces
 from lab.optimizers.base import Optimizer, OptimizerSpec, lr
 from lab.optimizers.elementwise import per_coordinate
+from lab.optimizers.explaining import num, vec, weight_decay_lines
 from lab.optimizers.scales import round_down
 from lab.optimizers.shared import WEIGHT_DECAY
 from lab.params import Param
@@ -100,6 +101,7 @@ def sgd(lr: float, weight_decay: float = 0.0, line_search: str = "none") -> Opti
     With the shared pieces, the gradient is clipped before the weight decay and the search starts from the
     scheduled lr.
 
+    The state: none; with the search, alpha (the α accepted) and evaluations (f evaluations so far).
     Example: ``sgd(lr=0.1)`` on f = ½x² from x = 1 gives 0.9, 0.81, ...; with weight_decay = 1 it is
     gradient descent on x², 0.8, 0.64, ...
     """
@@ -132,20 +134,26 @@ def _armijo(values: dict) -> Optimizer:
         return ArmijoState(0, np.array(np.broadcast_to(np.asarray(lr, dtype=float), points + (1,))[..., 0]),
                            np.zeros(points, dtype=np.int64), np.zeros(points, dtype=bool))
 
-    def update(grad, state, x, oracle=None):
-        if oracle is None:
-            raise ValueError("sgd's Armijo line search needs the objective")
-        x = np.asarray(x, dtype=float)
-        g = np.asarray(grad, dtype=float)
+    def clipped(g):
         if clip_value is not None:
             g = pieces.clip_value(g, clip_value)
         if clip_norm is not None:
             g = g * pieces.clip_factor(np.sqrt(np.sum(g * g, axis=-1, keepdims=True)), clip_norm)
+        return g
+
+    def update(grad, state, x, oracle=None):
+        if oracle is None:
+            raise ValueError("sgd's Armijo line search needs the objective")
+        x = np.asarray(x, dtype=float)
+        g = clipped(np.asarray(grad, dtype=float))
         if weight_decay:
             g = g + weight_decay * x
         alpha, evaluations, exhausted = armijo_search(oracle, x, g, lr_at(state.count), weight_decay)
         step = -(alpha[..., None] * g)
         return step, ArmijoState(state.count + 1, alpha, np.array(state.evaluations + evaluations), exhausted)
+
+    update.clip = clipped  # what an explanation asks: the gradient it stepped on, and the α it took
+    update.lr_used = lambda before, after: float(np.asarray(after.alpha).reshape(-1)[0])
 
     def details(grad, state, x):
         out = {"effective_lr": np.broadcast_to(state.alpha[..., None], np.shape(x)).copy(),
@@ -162,6 +170,21 @@ def _armijo(values: dict) -> Optimizer:
 
     hyper = {"lr": lr, "weight_decay": weight_decay, "line_search": "armijo", **on}
     return Optimizer("sgd", hyper, init, update, details, note)
+
+
+def explain(s) -> list[str]:
+    """SGD's lines with one update's numbers: the weight decay, the step size (the search's α), the step."""
+    lines = weight_decay_lines(s)
+    if s.hp["line_search"] == "armijo":
+        tries = int(s.after["evaluations"]) - int(s.before["evaluations"]) - 1
+        return lines + [f"α = {num(s.lr)}   (from lr, halved until f(x − α·g) ≤ f(x) − 10⁻⁴·α·|g|²: {tries} tries)",
+                        f"step = −α·g = {vec(s.step)}"]
+    return lines + [f"step = −lr·g = {vec(s.step)}"]
+
+
+def state_names(hp: dict) -> dict:
+    """Plain SGD keeps nothing; with the Armijo search: the α it accepted and the evaluations so far."""
+    return {"alpha": "alpha", "evaluations": "evaluations"} if hp["line_search"] == "armijo" else {}
 
 
 class SGDSpec(OptimizerSpec):
@@ -187,4 +210,4 @@ SPEC = SGDSpec(
     lr_bound_text="2/λmax (no bound with the Armijo search)",
     # Past 1/L so that steep directions overshoot and come back (the lecture's zigzag), inside 2/L.
     preset=lambda scales: {"lr": round_down(1.5 / scales.curvature)},
-    per_point=("lr",), lecture=True)
+    per_point=("lr",), lecture=True, state_names=state_names, explain=explain)

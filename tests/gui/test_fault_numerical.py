@@ -162,12 +162,39 @@ def test_fault_singular_hessian_at_a_saddle_is_no_error(window, qtbot):
         m.set_start(list(start))
         run_to_end(window, qtbot)
         assert all(t.status != "error" for t in m.traces), [(t.label, t.reason) for t in m.traces]
-        if start == (0.0, 0.0):  # a stationary point: ∇f = 0, everyone has converged at once
-            assert all(t.status == "converged" and t.status_step == 0 for t in m.traces)
+        if start == (0.0, 0.0):  # ∇f = 0: everyone stops at once; the plain saddle's H has λ = -2: not a minimum
+            # (the monkey saddle's H = 0: the second-order test cannot tell, so "converged")
+            word, reason = ("converged", "") if objective == "monkey_saddle" else ("stationary", "saddle point")
+            assert all((t.status, t.status_step, t.reason) == (word, 0, reason) for t in m.traces)
         assert window.curvature.table.rowCount() == len(m.traces)
         assert_consistent(window)
         assert_drawn_finite(window)
         assert window.last_error == ""
+
+
+def test_a_racer_stationary_at_a_saddle_point_is_told_and_does_not_lead(window, qtbot):
+    """Newton on the saddle's y = 0 line lands on the saddle point at step 1 with f = 0, the lowest loss: the
+    leaderboard says "stationary" (the tooltip why) and ranks it after every racer that is not, the status bar
+    says it, and the race-over message never has it lead."""
+    m = window.model
+    m.set_objective("saddle")
+    m.use_lecture_set()
+    m.set_max_steps(40)
+    m.set_start([-1.5, 0.0])
+    run_to_end(window, qtbot)
+    newton = next(t for t in m.traces if t.spec.optimizer == "newton")
+    assert (newton.status, newton.status_step, newton.reason) == ("stationary", 1, "saddle point")
+    cells, tip = board_row(window, newton.label)
+    assert cells[2] == "stationary" and "saddle point" in tip
+    board = window.leaderboard
+    words = [board.item(i, 2).text() for i in range(board.rowCount())]
+    assert words.index("stationary") > max(i for i, w in enumerate(words) if w != "stationary")
+    said = status_bar(window)  # "Race over at step 40: AdaGrad leads with f = … — SGD stationary at step 29 (…); …"
+    stationary = [t for t in m.traces if t.status == "stationary"]
+    for t in stationary[:3]:
+        assert f"{t.label} stationary at step {t.status_step} (saddle point)" in said
+    leader = said.split(": ", 1)[1].split(" leads", 1)[0]
+    assert leader in [t.label for t in m.traces if t.status != "stationary"]
 
 
 def test_fault_start_far_outside_the_domain(bowl, qtbot):

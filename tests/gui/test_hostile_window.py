@@ -224,20 +224,28 @@ w.close()
 """
 
 
+@pytest.mark.parametrize("where", ["named", "default"])
 @pytest.mark.parametrize("what", ["a FIFO", "a huge file"])
-def test_hole2_a_settings_file_that_is_a_fifo_or_huge_is_never_opened(tmp_path, what):
-    """In a real process (before, QSettings opened the FIFO and waited for a writer for ever)."""
+def test_hole2_a_settings_file_that_is_a_fifo_or_huge_is_never_opened(tmp_path, what, where):
+    """In a real process (before, QSettings opened the FIFO and waited for a writer for ever) — the file named by
+    OPTIMIZER_LAB_SETTINGS, and the default one (under XDG_CONFIG_HOME), which QSettings used to open unchecked."""
     import subprocess
     import sys
     from pathlib import Path
 
-    path = tmp_path / "settings.ini"
+    if where == "named":
+        path = tmp_path / "settings.ini"
+        env = dict(os.environ, OPTIMIZER_LAB_SETTINGS=str(path), QT_QPA_PLATFORM="offscreen")
+    else:
+        path = tmp_path / "config" / "OptimizerLab" / "Optimizer Lab.ini"
+        path.parent.mkdir(parents=True)
+        env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "config"), QT_QPA_PLATFORM="offscreen")
+        env.pop("OPTIMIZER_LAB_SETTINGS", None)
     if what == "a FIFO":
         os.mkfifo(path)
     else:
         with open(path, "wb") as fh:
             fh.truncate(4 * 10**9)
-    env = dict(os.environ, OPTIMIZER_LAB_SETTINGS=str(path), QT_QPA_PLATFORM="offscreen")
     root = Path(__file__).resolve().parents[2]
     try:
         done = subprocess.run([sys.executable, "-c", SHOW_STATUS], cwd=root, env=env, capture_output=True,
@@ -248,3 +256,37 @@ def test_hole2_a_settings_file_that_is_a_fifo_or_huge_is_never_opened(tmp_path, 
     assert done.stdout.startswith("Settings ignored: ")
     assert {"a FIFO": "is a FIFO", "a huge file": "MAX_SETTINGS_BYTES"}[what] in done.stdout
     assert (os.path.getsize(path) == 4 * 10**9) if what == "a huge file" else True  # left as it was
+
+
+def test_hole1_main_py_experiment_with_a_formula_shows_the_window_before_deriving_it(
+        qtbot, private_settings, tmp_path, monkeypatch):
+    """``python main.py --experiment E.json`` (the window, no screenshot): MainWindow(E) used to derive E's formula
+    inside its constructor, before anything was shown. Now the window is shown and painted with the default race
+    while the formula is derived in the view-jobs thread; then E is the window's experiment."""
+    import lab.objectives.custom as custom
+    from PySide6.QtWidgets import QApplication
+
+    from widgets import app as window_app
+    from widgets.main_window import MainWindow
+
+    painted, shown = Painted(), []
+    derivation = Where(custom.derivatives, wait_for=painted.event)
+    monkeypatch.setattr(custom, "derivatives", derivation)
+    path = tmp_path / "formula.json"
+    custom_experiment(path, FORMULA + " + 0.003*y")
+
+    def run_loop(*_):  # QApplication.exec, as the window's user would see it, until the file is in use
+        (w,) = [t for t in QApplication.topLevelWidgets() if isinstance(t, MainWindow) and t.isVisible()]
+        qtbot.addWidget(w)
+        w.installEventFilter(painted)
+        shown.append(w.model.experiment.objective)
+        w.update()
+        qtbot.waitUntil(lambda: w.model.experiment.objective == "custom", timeout=30000)
+        assert w.windowTitle() == "Optimizer Lab — formula.json" and w.model.path == str(path)
+        w.close()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", run_loop)
+    assert window_app.main(["--experiment", str(path)]) == 0
+    assert shown == ["rosenbrock"]  # the window was up with the default race while the formula was derived,
+    assert threading.get_ident() not in derivation.threads and derivation.waited == [True]  # and painted meanwhile

@@ -232,20 +232,24 @@ def test_the_surface_rotates_and_zooms_with_the_mouse(qtbot, window):
     assert view.camera.zoom == pytest.approx(before.zoom * 1.12)
 
 
-def test_the_surface_shows_the_step_the_model_asks_for(qtbot, window):
-    """The timeline's hook: with the model's view_step = 0 every racer sits at the start."""
-    run_race(qtbot, window, "saddle", 60)
+def test_the_surface_follows_the_timeline(qtbot, window):
+    """Wound back to step 0 by the timeline, every racer sits at the start on the surface; at the live end, at its
+    last point."""
+    run_race(qtbot, window, "quadratic", 60)
     window.show_view("surface")
     view = window.surface_view
     view.resize(640, 480)
     m = window.model
     trace = m.traces[m.selected_row]
-    m.view_step = 0
+    assert view.step_to_show() is None
+    window.timeline.show_step(0)
     assert view.step_to_show() == 0
     start, hid = racer_pixel(view, trace, 0)
+    end, _ = racer_pixel(view, trace, trace.positions.n - 1)
     image = view.grab().toImage()
     assert not hid and near(image, start, trace.color, radius=2)
-    del m.view_step
+    assert abs(end - start).max() > 20 and not near(image, end, trace.color, radius=2)  # no marker at the end
+    window.timeline.end()
     assert view.step_to_show() is None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Slot
+from PySide6.QtCore import QRectF, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout,
                                QWidget)
@@ -20,8 +20,9 @@ from lab.errors import LabError
 from lab.optimizers import batched_specs
 from lab.optimizers import label as optimizer_label
 from lab.presets import suggest
-from widgets.analysis.view_base import AnalysisView, HyperEditor, int_field, side_legend
-from widgets.style import FONT_PT, INK, TITLE_PT, configure_pyqtgraph, font, style_plot
+from widgets.analysis.figure_parts import color_bar, plot_widget
+from widgets.analysis.view_base import AnalysisView, OptimizerChoice, HyperEditor, int_field, side_legend
+from widgets.style import FONT_PT, configure_pyqtgraph
 
 MINIMUM_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 OUTCOME_COLORS = {DIVERGED: "#000000", NOT_CONVERGED: "#BBBBBB", ELSEWHERE: "#F0E442", NOT_RUN: "#FFFFFF"}
@@ -45,7 +46,7 @@ def label_image(label: np.ndarray, n_minima: int) -> np.ndarray:
     return color_table(n_minima)[label.astype(np.int64) + 4]
 
 
-class BasinView(AnalysisView):
+class BasinView(OptimizerChoice, AnalysisView):
     TITLE = "Convergence map"
     NAME = "basin"
 
@@ -55,15 +56,7 @@ class BasinView(AnalysisView):
         self.setObjectName("basinView")
         self._hyper: dict[str, dict] = {}
 
-        # --- controls ---
-        controls = QWidget()
-        controls.setObjectName("basinControls")
-        controls.setFixedWidth(360)
-        cv = QVBoxLayout(controls)
-        cv.setContentsMargins(8, 8, 8, 8)
-        self.objective_label = QLabel()
-        self.objective_label.setWordWrap(True)
-        cv.addWidget(self.objective_label)
+        cv = self.controls_column()
         form = QFormLayout()
         self.optimizer_combo = QComboBox()
         self.optimizer_combo.setObjectName("basinOptimizerCombo")
@@ -89,43 +82,18 @@ class BasinView(AnalysisView):
         cv.addStretch(1)
 
         # --- the figure: plot and legend ---
-        self.figure = QWidget()
-        self.figure.setObjectName("basinFigure")
-        self.figure.setAutoFillBackground(True)
-        self.figure.setStyleSheet("#basinFigure { background: white; }")
-        fv = QVBoxLayout(self.figure)
-        fv.setContentsMargins(6, 6, 6, 6)
-        self.title = QLabel()
-        self.title.setObjectName("basinTitle")
-        self.title.setFont(font(TITLE_PT, bold=True))
-        self.title.setWordWrap(True)
-        self.title.setStyleSheet(f"color: {INK}; background: white;")
-        fv.addWidget(self.title)
+        fv = self.titled_figure()
         row = QHBoxLayout()
-        self.plot = pg.PlotWidget()
-        self.plot.setObjectName("basinPlot")
+        self.plot = plot_widget("basinPlot", left="y", bottom="x")
         item = self.plot.getPlotItem()
-        style_plot(item, left="y", bottom="x")
         item.setAspectLocked(True)
-        item.setMenuEnabled(False)
-        item.setContentsMargins(0, 0, 16, 0)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.step_image = pg.ImageItem(axisOrder="row-major")
         self.step_image.setVisible(False)
         item.addItem(self.image)
         item.addItem(self.step_image)
-        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get(STEP_COLORMAP), label="step",
-                                        interactive=False, width=22)
+        self.colorbar, self.colorbar_widget = color_bar("basinColorBar", STEP_COLORMAP, "step reached", 135)
         self.colorbar.setImageItem(self.step_image)
-        self.colorbar_widget = pg.GraphicsLayoutWidget()  # its own widget: inside the plot its values were clipped
-        self.colorbar_widget.setObjectName("basinColorBar")
-        self.colorbar_widget.addItem(self.colorbar)
-        self.colorbar_widget.setFixedWidth(135)
-        bar_axis = self.colorbar.axis  # the axis with the values (pyqtgraph's ColorBarItem)
-        bar_axis.setTickFont(font(FONT_PT))
-        bar_axis.setTextPen(pg.mkPen(INK))
-        bar_axis.setWidth(80)
-        self.colorbar.getAxis("left").setLabel("step reached", **{"font-size": f"{FONT_PT}pt", "color": INK})
         self.colorbar_widget.setVisible(False)
         self.minima = pg.ScatterPlotItem(symbol="star", size=24, brush=pg.mkBrush("w"), pen=pg.mkPen("k", width=2))
         self.minima.setZValue(10)
@@ -136,11 +104,6 @@ class BasinView(AnalysisView):
         row.addWidget(self.legend)
         fv.addLayout(row, 1)
 
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(controls)
-        layout.addWidget(self.figure, 1)
-
         self.optimizer_combo.currentIndexChanged.connect(self._on_optimizer_chosen)
         self.hyper.changed.connect(self._on_hyper_changed)
         model.objectiveChanged.connect(self._on_objective_changed)
@@ -148,13 +111,6 @@ class BasinView(AnalysisView):
         self.resize(1280, 820)
 
     # ----- set-up ----------------------------------------------------------------------------------------------
-    @property
-    def optimizer(self) -> str:
-        return self.optimizer_combo.currentData()
-
-    def set_optimizer(self, name: str) -> None:
-        self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(name))
-
     def default_hyper(self, name: str) -> dict:
         """The racers' values for ``name`` if one of them uses it, else lab.presets.suggest's."""
         for r in self.model.racers:

@@ -20,8 +20,9 @@ from lab.optimizers import OPTIMIZERS, batched_specs
 from lab.optimizers import label as optimizer_label
 from lab.sweep import MAX_NUM, LRSweep, lr_grid, lr_sweep
 from lab.views.stability_edge import lr_range_around, stability_edge
+from widgets.analysis.figure_parts import plot_widget
 from widgets.analysis.view_base import AnalysisView, HyperEditor, float_field, int_field, side_legend
-from widgets.style import FONT_PT, GUIDE, INK, MARKER_SIZE, PALETTE, TITLE_PT, configure_pyqtgraph, font, pen, style_plot
+from widgets.style import FONT_PT, GUIDE, INK, MARKER_SIZE, PALETTE, configure_pyqtgraph, font, pen
 
 FLOOR = 1e-16
 DEFAULT_NUM = 50
@@ -80,14 +81,7 @@ class SweepView(AnalysisView):
         self.crosses: dict[str, pg.PlotDataItem] = {}
         self._items: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
 
-        controls = QWidget()
-        controls.setObjectName("sweepControls")
-        controls.setFixedWidth(360)
-        cv = QVBoxLayout(controls)
-        cv.setContentsMargins(8, 8, 8, 8)
-        self.objective_label = QLabel()
-        self.objective_label.setWordWrap(True)
-        cv.addWidget(self.objective_label)
+        cv = self.controls_column()
         cv.addWidget(QLabel("Optimizers (tick to sweep):"))
         self.optimizer_list = QListWidget()
         self.optimizer_list.setObjectName("sweepOptimizerList")
@@ -122,25 +116,12 @@ class SweepView(AnalysisView):
         cv.addWidget(self.run_strip())
         cv.addStretch(1)
 
-        self.figure = QWidget()
-        self.figure.setObjectName("sweepFigure")
-        self.figure.setStyleSheet("#sweepFigure { background: white; }")
-        fv = QVBoxLayout(self.figure)
-        fv.setContentsMargins(6, 6, 6, 6)
-        self.title = QLabel()
-        self.title.setObjectName("sweepTitle")
-        self.title.setFont(font(TITLE_PT, bold=True))
-        self.title.setWordWrap(True)
-        self.title.setStyleSheet(f"color: {INK}; background: white;")
-        fv.addWidget(self.title)
-        self.plot = pg.PlotWidget()
-        self.plot.setObjectName("sweepPlot")
+        fv = self.titled_figure()
+        self.plot = plot_widget("sweepPlot", left=f"final loss (floor {FLOOR:g})", bottom="learning rate",
+                                right_margin=24)  # room for the last tick label
         item = self.plot.getPlotItem()
-        style_plot(item, left=f"final loss (floor {FLOOR:g})", bottom="learning rate")
         item.setLogMode(x=True, y=True)
         item.showGrid(x=True, y=True, alpha=0.25)
-        item.setMenuEnabled(False)
-        item.setContentsMargins(0, 0, 24, 0)  # room for the last tick label
         self.edge_line = pg.InfiniteLine(angle=90, pen=pen(GUIDE, 2.5, Qt.PenStyle.DashLine),
                                          label="stability edge 2/λmax", labelOpts={
                                              "position": 0.97, "color": INK, "fill": pg.mkBrush(255, 255, 255, 220),
@@ -153,11 +134,6 @@ class SweepView(AnalysisView):
         self.legend = side_legend("sweepLegend")
         row.addWidget(self.legend)
         fv.addLayout(row, 1)
-
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(controls)
-        layout.addWidget(self.figure, 1)
 
         self.optimizer_list.currentItemChanged.connect(self._on_current_optimizer)
         self.hyper.changed.connect(self._on_hyper_changed)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QLabel, QMessageBox, QProgressBar,
-                               QPushButton, QSizePolicy, QWidget)
+                               QPushButton, QSizePolicy, QVBoxLayout, QWidget)
 
 from lab.errors import LabError
 from lab.files import atomic_write
@@ -20,7 +20,7 @@ from lab.params import Param
 from widgets.error_box import error_box
 from widgets.panels.param_field import ParamField
 from widgets.plots.plot_export import png_bytes, svg_bytes
-from widgets.style import FONT_PT, INK, font
+from widgets.style import FONT_PT, INK, TITLE_PT, font
 from widgets.work.job import fraction_progress
 from widgets.work.owner import JobRunner
 
@@ -100,6 +100,17 @@ def side_legend(object_name: str) -> QLabel:
     return legend
 
 
+class OptimizerChoice:
+    """For a view with one optimizer chosen in ``self.optimizer_combo`` (item data: the optimizer's name)."""
+
+    @property
+    def optimizer(self) -> str:
+        return self.optimizer_combo.currentData()
+
+    def set_optimizer(self, name: str) -> None:
+        self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(name))
+
+
 class AnalysisView(QWidget):
     """The shared frame. Subclasses build ``controls`` / ``figure`` and implement ``make_job``, ``draw``,
     ``clear_result`` and ``data_stem``. Signals: runStarted, runFinished(result), runAborted(partial), runErrored."""
@@ -167,6 +178,39 @@ class AnalysisView(QWidget):
         row.addWidget(self.export_png_button)
         g.addLayout(row, 3, 0, 1, 2)
         return w
+
+    def controls_column(self, width: int = 360) -> QVBoxLayout:
+        """The left column, ``self.controls``, of fixed ``width``, headed by ``self.objective_label``; its layout."""
+        self.controls = QWidget()
+        self.controls.setObjectName(f"{self.NAME}Controls")
+        self.controls.setFixedWidth(width)
+        cv = QVBoxLayout(self.controls)
+        cv.setContentsMargins(8, 8, 8, 8)
+        self.objective_label = QLabel()
+        self.objective_label.setWordWrap(True)
+        cv.addWidget(self.objective_label)
+        return cv
+
+    def titled_figure(self) -> QVBoxLayout:
+        """``self.figure`` (white, for export) with ``self.title`` (bold, wrapped) at its top, right of the controls
+        column; the figure's layout."""
+        self.figure = QWidget()
+        self.figure.setObjectName(f"{self.NAME}Figure")
+        self.figure.setAutoFillBackground(True)
+        self.figure.setStyleSheet(f"#{self.NAME}Figure {{ background: white; }}")
+        fv = QVBoxLayout(self.figure)
+        fv.setContentsMargins(6, 6, 6, 6)
+        self.title = QLabel()
+        self.title.setObjectName(f"{self.NAME}Title")
+        self.title.setFont(font(TITLE_PT, bold=True))
+        self.title.setWordWrap(True)
+        self.title.setStyleSheet(f"color: {INK}; background: white;")
+        fv.addWidget(self.title)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.controls)
+        layout.addWidget(self.figure, 1)
+        return fv
 
     # ----- running ---------------------------------------------------------------------------------------------
     @property
@@ -348,4 +392,4 @@ class AnalysisView(QWidget):
         return f"{self.model.experiment.objective}-{self.NAME}"
 
 
-__all__ = ["AnalysisView", "HyperEditor", "float_field", "int_field"]
+__all__ = ["AnalysisView", "HyperEditor", "OptimizerChoice", "float_field", "int_field"]

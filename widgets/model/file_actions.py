@@ -58,6 +58,13 @@ class FileActions:
         jobs.submit("open", lambda: attempt(lambda: read_experiment(path)),
                     lambda result: self._loaded(path, result))
 
+    def start_use(self, exp: Experiment, path, jobs) -> None:
+        """``main.py --experiment``: an experiment already read and checked, its objective prepared (a formula
+        derived) in ``jobs``' thread, then used here as File → Open's — the window is shown meanwhile."""
+        self.messageShown.emit(f"Opening {path}…")
+        jobs.submit("open", lambda: attempt(lambda: (exp, prepared(exp.make_objective()))),
+                    lambda result: self._loaded(path, result))
+
     def _loaded(self, path, result) -> bool:
         if isinstance(result, LabError):
             self.errorOccurred.emit(str(result))

@@ -22,6 +22,7 @@ from widgets.model.editing import MAX_STEPS_LIMIT, ExperimentEditing
 from widgets.model.file_actions import FileActions
 from widgets.model.session import SPEED_MAX, RaceSession
 from widgets.model.traces import RacerTrace
+from widgets.model.view_step import ViewStep
 from widgets.style import PALETTE
 from widgets.work.race_job import RaceRunner
 
@@ -75,6 +76,7 @@ class LabModel(ExperimentEditing, FileActions, QObject):
         self.selected_row = 0 if self.experiment.racers else -1
         self.path: str | None = None
         self.exporting: str | None = None  # the file a background export is writing
+        self.view_step = ViewStep(self, self)  # the step the views show: the live end, or one wound back to
         self._rebuild(resume=False)
 
     # ----- reading ---------------------------------------------------------------------------------------------

@@ -187,7 +187,7 @@ class RaceSession(QObject):
             self.runEnded.emit(result)
 
     def _winner(self) -> str:
-        alive = [t for t in self.traces if np.isfinite(t.loss)]
+        alive = [t for t in self.traces if np.isfinite(t.loss) and t.status != "stationary"]  # those do not lead
         if not alive:
             return ""
         best = min(alive, key=lambda t: t.loss)

@@ -36,17 +36,18 @@ class CurvatureTable(LiveTable):
         for i, tip in enumerate(tips):
             self.horizontalHeaderItem(i).setToolTip(tip)
         model.selectionChanged.connect(self._on_changed)
+        model.view_step.viewStepChanged.connect(self._on_changed)  # the timeline: the table as of step k
         self.cellClicked.connect(self._on_cell_clicked)
         self._on_changed()
 
     @Slot(int, int)
     def _on_cell_clicked(self, row: int, _col: int) -> None:
-        traces = self.model.traces
+        traces = self.model.view_step.traces
         if 0 <= row < len(traces):
             self.model.select(traces[row].row)
 
     def refresh(self) -> None:
-        traces = self.model.traces
+        traces = self.model.view_step.traces
         two_d = self.model.objective.dim == 2
         self.horizontalHeaderItem(1).setText("λ₁" if two_d else "λ min")
         self.horizontalHeaderItem(2).setText("λ₂" if two_d else "λ max")

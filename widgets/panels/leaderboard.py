@@ -5,12 +5,13 @@ import math
 
 from PySide6.QtCore import Signal, Slot
 
+from lab.engine.status import standing
 from widgets.model import LabModel, RacerTrace
 from widgets.panels.tables import LiveTable, number, swatch
 from widgets.work.redraw_clock import RedrawClock
 
 SHORT_STATUS = {"running": "running", "converged": "converged", "diverged": "diverged", "max_steps": "max steps",
-                "error": "error"}
+                "error": "error", "stationary": "stationary"}
 
 
 def short_status(t: RacerTrace) -> str:
@@ -20,9 +21,10 @@ def short_status(t: RacerTrace) -> str:
 
 
 def rank_key(t: RacerTrace, min_value):
-    """Finite losses first, lowest first; then the rest (NaN, ∞) in table order."""
+    """Finite losses first, lowest first; then stationary racers (at a saddle point or a maximum: they do not lead,
+    whatever their loss); then the rest (NaN, ∞) in table order."""
     loss = t.loss
-    return (0, loss, t.row) if math.isfinite(loss) else (1, 0.0, t.row)
+    return (standing(t.status, loss), loss if math.isfinite(loss) else 0.0, t.row)
 
 
 class Leaderboard(LiveTable):
@@ -39,6 +41,7 @@ class Leaderboard(LiveTable):
         self.setToolTip("ranked by the current loss; a stopped racer's step is where it stopped; hover a status "
                         "for the reason")
         model.runningChanged.connect(self._on_changed)
+        model.view_step.viewStepChanged.connect(self._on_changed)  # the timeline: the ranking as of step k
         self.cellClicked.connect(self._on_cell_clicked)
         self._order: list[RacerTrace] = []
         self.rate_text = ""
@@ -54,7 +57,7 @@ class Leaderboard(LiveTable):
         f_star = m.objective.min_value
         header = self.horizontalHeaderItem(1)
         header.setText("f − f*" if f_star is not None else "f")
-        ranked = sorted(m.traces, key=lambda t: rank_key(t, f_star))
+        ranked = sorted(m.view_step.traces, key=lambda t: rank_key(t, f_star))
         self._order = ranked
         self.setRowCount(len(ranked))
         for i, t in enumerate(ranked):
@@ -64,10 +67,11 @@ class Leaderboard(LiveTable):
             self.set_cell(i, 0, t.label, icon=swatch(t.color), tip=f"{t.spec.optimizer} {t.spec.hyperparameters}")
             self.set_cell(i, 1, number(loss), align_right=True)
             self.set_cell(i, 2, short_status(t), tip=tip, color="#B03A00" if bad else
-                          "#006B4F" if t.status == "converged" else None)
+                          "#006B4F" if t.status == "converged" else "#8A5A00" if t.status == "stationary" else None)
             self.set_cell(i, 3, f"{t.steps:,}", align_right=True)
         self.fit_widths(icon_col=0)
-        self.rate_text = (f"all racers step together, {m.steps_per_second:,.0f} steps/s"
+        self.rate_text = (f"step {m.view_step.step:,} of {m.step_count:,}" if not m.view_step.live else
+                          f"all racers step together, {m.steps_per_second:,.0f} steps/s"
                           if m.running and m.steps_per_second else
                           "race over" if m.done else "paused" if m.step_count else "ready: press Run (Space)")
         self.rateChanged.emit(self.rate_text)

@@ -116,6 +116,9 @@ class ObjectivePanel(QFrame):
         exp = self.model.experiment
         spec = objective_spec(exp.objective)
         i = self.combo.findData(exp.objective)
+        if i < 0:  # a lesson-only objective (lab.objectives.LESSON_OBJECTIVES): in the list once a lesson uses it
+            self.combo.addItem(exp.objective, exp.objective)
+            i = self.combo.count() - 1
         if i >= 0 and i != self.combo.currentIndex():
             self.combo.setCurrentIndex(i)
         self.summary.set_full_text(spec.summary)  # as much as two lines hold, ending "…"; all of it in the tooltip

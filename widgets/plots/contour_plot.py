@@ -162,6 +162,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         model.raceReset.connect(self._on_race_reset)
         model.raceAdvanced.connect(self._on_race_advanced)
         model.selectionChanged.connect(self._on_race_advanced)
+        model.view_step.viewStepChanged.connect(self._on_race_advanced)  # the timeline: markers and arrows at k
         clock.tick.connect(self._on_tick)
         self._on_objective_changed()
         self._on_start_changed()
@@ -260,6 +261,7 @@ class ContourView(pg.GraphicsLayoutWidget):
     @Slot(object)
     def _on_scene_clicked(self, ev) -> None:
         if (ev.button() != Qt.MouseButton.LeftButton or ev.double() or not self.two_d
+                or ev.modifiers() & Qt.KeyboardModifier.ControlModifier  # Ctrl+click: the gradient check there
                 or not self.vb.sceneBoundingRect().contains(ev.scenePos())
                 or self.start.sceneBoundingRect().contains(ev.scenePos())):
             return
@@ -349,13 +351,14 @@ class ContourView(pg.GraphicsLayoutWidget):
             self._dirty = True
             self.clock.request(half=0)
         self._draw_current_points()
-        self.guides.draw(self.model.selected_trace, self.model.experiment.tol, self.vb.viewRect().width())
+        self.guides.draw(self.model.view_step.selected, self.model.experiment.tol, self.vb.viewRect().width())
         self.clock.expect_paint(self)
 
     def _draw_current_points(self) -> None:
-        """One marker per racer at its last finite point (an ✕ if its last step left the finite numbers)."""
+        """One marker per racer at its last finite point up to the step shown (an ✕ if its last step left the
+        finite numbers)."""
         selected = self.model.selected_row
-        traces = sorted(self.model.traces, key=lambda t: t.row == selected)  # the selected racer drawn on top
+        traces = sorted(self.model.view_step.traces, key=lambda t: t.row == selected)  # the selected racer drawn on top
         pos, brushes, pens, sizes, symbols = [], [], [], [], []
         for t in traces:
             v = t.positions.view

@@ -86,6 +86,7 @@ class DataPlot(pg.PlotWidget):
         model.raceReset.connect(self._on_changed)
         model.raceAdvanced.connect(self._on_changed)
         model.selectionChanged.connect(self._on_changed)
+        model.view_step.viewStepChanged.connect(self._on_changed)  # the timeline: the racer as of step k
         self._on_objective_changed()
 
     @property
@@ -152,7 +153,7 @@ class DataPlot(pg.PlotWidget):
             return
         self._dirty = False
         obj = self.model.objective
-        trace = self.model.selected_trace
+        trace = self.model.view_step.selected
         x, step = last_finite(trace, self.model.start)
         who = trace.label if trace is not None else "start"
         color = trace.color if trace is not None else INK

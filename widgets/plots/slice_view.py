@@ -98,6 +98,7 @@ class SliceLayer(QObject):
         model.raceReset.connect(self._on_changed)
         model.raceAdvanced.connect(self._on_changed)
         model.selectionChanged.connect(self._on_changed)
+        model.view_step.viewStepChanged.connect(self._on_changed)  # the timeline: the racer as of step k
 
     def eventFilter(self, obj, event) -> bool:
         if event.type() == QEvent.Type.Resize:
@@ -176,7 +177,7 @@ class SliceLayer(QObject):
         or with ``wait`` here and at once (screenshots, exports: ``MainWindow.refresh_now``)."""
         self._dirty = False
         obj, kind = self.model.objective, self.kind
-        trace = self.model.selected_trace
+        trace = self.model.view_step.selected
         x, step = last_finite(trace, self.model.start)
         who = trace.label if trace is not None else "the start"
         color = trace.color if trace is not None else "#FFFFFF"

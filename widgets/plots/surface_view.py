@@ -31,7 +31,8 @@ LUT_FROM = 0.12        # where on the contour's colour map the surface's lowest 
 
 
 class SurfaceView(QWidget):
-    """``camera`` is a ``lab.views.surface.Camera``; ``step_to_show()`` the step drawn (the timeline's hook)."""
+    """``camera`` is a ``lab.views.surface.Camera``; the racers are drawn as of the timeline's step
+    (``model.view_step``, ``step_to_show()``)."""
 
     def __init__(self, model: LabModel, clock: RedrawClock, parent=None):
         super().__init__(parent)
@@ -55,16 +56,15 @@ class SurfaceView(QWidget):
         model.objectiveChanged.connect(self._on_objective_changed)
         for signal in (model.raceReset, model.raceAdvanced, model.selectionChanged):
             signal.connect(self._on_changed)
-        view_step = getattr(model, "viewStepChanged", None)  # the timeline's signal, once it is merged
-        if view_step is not None:
-            view_step.connect(self._on_changed)
+        model.view_step.viewStepChanged.connect(self._on_changed)  # the timeline: the racers as of step k
         clock.tick.connect(self._on_tick)
 
     # ----- what to draw ----------------------------------------------------------------------------------------
     def step_to_show(self) -> int | None:
-        """TIMELINE HOOK: the step every view shows — the model's ``view_step`` when the timeline provides one;
-        None draws each racer up to its latest step."""
-        return getattr(self.model, "view_step", None)
+        """The step every view shows (the timeline's ``model.view_step``); None at the live end: each racer up to
+        its latest step."""
+        view = self.model.view_step
+        return None if view.live else view.step
 
     def surface(self) -> geometry.Surface | None:
         obj = self.model.objective
@@ -212,13 +212,12 @@ class SurfaceView(QWidget):
 
     def _paint_paths(self, p: QPainter, s: geometry.Surface) -> None:
         obj = self.model.objective
-        step = self.step_to_show()
         w, h = self.width(), self.height()
         scale = self.line_scale
         selected = self.model.selected_row
         p.setBrush(Qt.BrushStyle.NoBrush)
-        for t in sorted(self.model.traces, key=lambda t: t.row == selected):  # the selected racer on top
-            rows = t.positions.view if step is None else t.positions.view[:step + 1]
+        for t in sorted(self.model.view_step.traces, key=lambda t: t.row == selected):  # the selected one on top
+            rows = t.positions.view  # up to the step shown (the timeline's racers as of step k)
             if len(rows) == 0:
                 continue
             xy = rows[geometry.thin(len(rows), PATH_POINTS), :2]

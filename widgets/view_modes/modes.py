@@ -13,12 +13,13 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QTabWidget, QWidget
 
 from widgets import settings as lab_settings
 from widgets.plots.surface_view import SurfaceView
-from widgets.style import FONT_PT, font
+from widgets.steps.timeline import window_menu
 from widgets.view_modes.names import VIEWS, ZOOM_DEFAULT, ZOOM_RANGE, ZOOM_STEP
 from widgets.view_modes.zoom import apply_zoom, fit_legend
 
 ZOOM_KEY = "view/presenter_zoom"
 PLOTS_SHARE = 0.66  # of the right column's height in presenter mode: the rest is the tables'
+SETUP_MIN_WIDTH = 318  # the set-up column's least width, in a narrow window (it was 290: the racers table cut names)
 TAB_TITLES = {"contour": "Contour", "surface": "Surface in 3-D"}
 
 
@@ -153,18 +154,16 @@ def install_view_modes(window) -> None:
     window.plot_tabs = tabs
     window.bottom_split.setStretchFactor(0, 0)  # a narrow window takes the room from the curvature table (it
     window.bottom_split.setStretchFactor(1, 1)  # scrolls), not from the leaderboard's status column
+    setup = window.findChild(QScrollArea, "setupArea")  # room for "Momentum" beside a 5-digit lr and the scroll bar
+    setup.setMinimumWidth(max(setup.minimumWidth(), SETUP_MIN_WIDTH))
 
     if window.remember:
         store = lab_settings.open_settings()
         if store is not None:
             window.zoom = lab_settings.read_float(store, ZOOM_KEY, ZOOM_DEFAULT, *ZOOM_RANGE)
 
-    bar = window.menuBar()
-    menu = bar.addMenu("&View")
-    help_menu = next((a for a in bar.actions() if a.text() == "&Help"), None)
-    if help_menu is not None:  # View before Help
-        bar.insertMenu(help_menu, menu)
-    menu.setFont(font(FONT_PT))
+    menu = window_menu(window, "&View")  # the View menu the step tabs made (or a new one, before Help)
+    menu.addSeparator()
 
     def action(text, slot, key, name, checkable=False) -> QAction:
         a = QAction(text, window)
@@ -175,8 +174,8 @@ def install_view_modes(window) -> None:
         menu.addAction(a)
         return a
 
-    action("Contour plot", lambda: window.show_view("contour"), "Ctrl+1", "contourViewAction")
-    action("Surface in 3-D", lambda: window.show_view("surface"), "Ctrl+2", "surfaceViewAction")
+    action("Contour plot", lambda: window.show_view("contour"), "Ctrl+4", "contourViewAction")  # Ctrl+1…3: the
+    action("Surface in 3-D", lambda: window.show_view("surface"), "Ctrl+5", "surfaceViewAction")  # step tabs
     menu.addSeparator()
     window.presenter_action = action("Presenter mode", window.set_presenter, "F5", "presenterAction", True)
     window.zoom_actions = [
