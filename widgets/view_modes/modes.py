@@ -84,14 +84,20 @@ class ViewModes:
 
     def _apply_zoom(self) -> None:
         apply_zoom(self, self.zoom if self.presenter else 1.0)
-        if self.presenter:  # the leaderboard as wide as its columns at this zoom, the curvature table the rest
-            total = sum(self.bottom_split.sizes())
-            board = min(table_width(self.leaderboard) + 8, total)
-            self.bottom_split.setSizes([board, total - board])
+        self._fit_board()
         # the plots' layouts now, not from the event loop: when this runs as the window closes (presenter mode
         # left on closing), a layout request still queued at the interpreter's exit called back into Python
         # objects already torn down (a segmentation fault)
         QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+
+    def _fit_board(self) -> None:
+        """In presenter mode the leaderboard as wide as its columns (at the zoom, with the race's statuses), the
+        tabs beside it the rest."""
+        if self.presenter:
+            self.leaderboard.refresh()
+            total = sum(self.bottom_split.sizes())
+            board = min(table_width(self.leaderboard) + 8, total)
+            self.bottom_split.setSizes([board, total - board])
 
     def _reapply_zoom(self) -> None:
         """After a new race or objective the views rebuilt curves and labels at their usual sizes."""
@@ -185,6 +191,7 @@ def install_view_modes(window) -> None:
     for a in window.zoom_actions:
         a.setEnabled(False)
     window.model.raceReset.connect(window._reapply_zoom)
+    window.model.runEnded.connect(lambda _result: QTimer.singleShot(0, window, window._fit_board))
     window.model.objectiveChanged.connect(window._reapply_zoom)
     window.model.raceReset.connect(lambda: QTimer.singleShot(0, window, lambda: fit_legend(window.contour.legend)))
     window._fit_legend = _FitLegend(window)
