@@ -14,6 +14,10 @@ parsed — and a refusal names the limit: ``racers: at most 100 racers in an exp
     MAX_EXPERIMENT_BYTES    bytes in an experiment file
     MAX_TRAJECTORY_BYTES    bytes in a trajectory file read back (.csv, .npz, .json written by ``run --out``)
     MAX_SETTINGS_BYTES      bytes in the window's settings file (its remembered experiment, geometry, speed)
+    MAX_ANIMATION_SIZE      the largest frame of an animation, width × height (4K UHD)
+    MIN_ANIMATION_SIZE      the smallest frame of an animation (the whole window's own smallest size is larger)
+    MAX_FRAMES              frames in an animation (an hour at 30 frames a second)
+    MAX_FPS                 frames per second of an animation
 
 MAX_DERIVATIVE_SIZE: a formula of a few hundred characters can have derivatives millions of terms long
 (``x**x**x**...**y``: the gradient grows with the square of the depth, the Hessian with its cube), and the
@@ -38,6 +42,11 @@ MAX_SEED = 2**63 - 1
 MAX_EXPERIMENT_BYTES = 1_000_000
 MAX_TRAJECTORY_BYTES = 2_000_000_000
 MAX_SETTINGS_BYTES = 4_000_000
+MAX_ANIMATION_SIZE = (3840, 2160)
+MIN_ANIMATION_SIZE = (160, 120)
+MAX_FRAMES = 108_000
+MAX_FPS = 120
 
-__all__ = ["MAX_COLOR", "MAX_DERIVATIVE_SIZE", "MAX_EXPERIMENT_BYTES", "MAX_FORMULA", "MAX_FORMULA_DEPTH",
-           "MAX_LABEL", "MAX_RACERS", "MAX_SEED", "MAX_SETTINGS_BYTES", "MAX_STEPS", "MAX_TRAJECTORY_BYTES"]
+__all__ = ["MAX_ANIMATION_SIZE", "MAX_COLOR", "MAX_DERIVATIVE_SIZE", "MAX_EXPERIMENT_BYTES", "MAX_FORMULA",
+           "MAX_FORMULA_DEPTH", "MAX_FPS", "MAX_FRAMES", "MAX_LABEL", "MAX_RACERS", "MAX_SEED", "MAX_SETTINGS_BYTES",
+           "MAX_STEPS", "MAX_TRAJECTORY_BYTES", "MIN_ANIMATION_SIZE"]

@@ -26,7 +26,7 @@ import sys
 from lab.errors import LabError
 
 COMMANDS = ("lab.cli.objectives", "lab.cli.optimizers", "lab.cli.evaluate", "lab.cli.run", "lab.cli.basin",
-            "lab.cli.sweep")
+            "lab.cli.sweep", "lab.cli.animate")
 
 PROG = "python main.py"
 
