@@ -220,3 +220,35 @@ def test_atomic_path_renames_at_the_end_and_removes_on_error(tmp_path):
     with atomic_path(target, ".gif") as tmp:
         tmp.write_bytes(b"new")
     assert target.read_bytes() == b"new" and sorted(tmp_path.iterdir()) == [target]
+
+
+def test_progress_is_a_bar_on_a_terminal_and_one_plain_line_otherwise(monkeypatch):
+    import io
+    import re
+
+    from lab.animation.progress import PROGRESS_ENV, Progress
+
+    monkeypatch.delenv(PROGRESS_ENV, raising=False)
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    bar = Progress(4, Terminal())
+    for done in range(1, 5):
+        bar.update(done)
+    bar.end()
+    shown = bar.stream.getvalue()
+    assert shown.startswith("\r[#######") and shown.endswith("\n")
+    assert re.search(r"\[#{30}\] 4/4 frames, [\d.]+ frames/s, 0 s left", shown)
+    plain = Progress(4, io.StringIO())
+    for done in range(1, 5):
+        plain.update(done)
+    plain.end()
+    assert re.fullmatch(r"4 frames in [\d.]+ s \([\d.]+ frames/s\)\n", plain.stream.getvalue())
+    monkeypatch.setenv(PROGRESS_ENV, "1")
+    lines = Progress(2, io.StringIO())
+    lines.update(1)
+    lines.update(2)
+    lines.end()
+    assert lines.stream.getvalue() == "frame 1/2\nframe 2/2\n"

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QSizePolicy, Q
 from lab.experiment import Experiment
 from widgets import settings as lab_settings
 from widgets.analysis.menu import install_analysis_menu
+from widgets.animation.export_dialog import install_export_animation
 from widgets.error_box import error_box
 from widgets.file_dialogs import FileDialogs
 from widgets.model import LabModel
@@ -210,6 +211,7 @@ class MainWindow(FileDialogs, QMainWindow):
                      None, "removeRacerAction")
         self._action(rc, "Lecture set", self.model.use_lecture_set, "Ctrl+L", "lectureSetAction")
 
+        install_export_animation(self)  # File → Export animation… (widgets/animation/export_dialog.py)
         install_analysis_menu(self)  # Analysis → Convergence map… / Learning-rate sweep… (analysis/menu.py)
         h = bar.addMenu("&Help")
         self._action(h, "Keys and symbols", self._on_help, QKeySequence.StandardKey.HelpContents, "helpAction")

@@ -67,10 +67,15 @@ class Encoder:
         return True
 
     def finish(self, timeout: float | None = None) -> bool:
-        """Write what is queued and close the file; False if still busy after ``timeout`` seconds (None: wait)."""
-        if self._thread.is_alive() and not self._stop.is_set() and not self._ended:
-            self._ended = True
-            self.put(_END)
+        """Write what is queued and close the file; False if not done within ``timeout`` seconds (None: wait; 0:
+        never wait, for a caller that must not block: call again). Re-raises the writer's error."""
+        if not self._ended:
+            self._raise()
+            try:
+                self._queue.put(_END, timeout=timeout)
+                self._ended = True
+            except queue.Full:
+                return False
         self._thread.join(timeout)
         self._raise()
         return not self._thread.is_alive()
@@ -80,14 +85,15 @@ class Encoder:
         return not self._thread.is_alive()
 
     def abort(self) -> None:
-        """Stop writing: queued frames are dropped and the writer aborted (the caller removes the file)."""
+        """Stop now: queued frames are dropped, the frame being written (if any) ends, then the writer is aborted
+        (ffmpeg killed) from this thread; the caller removes the file."""
         self._stop.set()
         self._drain()
         try:
             self._queue.put_nowait(_END)  # wakes the thread if it waits for a frame
         except queue.Full:
             pass
-        self._thread.join()
+        self._thread.join()  # never two threads in the writer at once
         self.writer.abort()
 
     def _drain(self) -> None:

@@ -1,7 +1,7 @@
 """Streaming writers: frames go to the file one by one as they are drawn, so memory does not grow with their number.
 
-``open_writer(path, size, fps)`` picks by the ending: ``.mp4`` is H.264 in yuv420p through imageio's FFMPEG
-plugin (imageio-ffmpeg's wheel carries the ffmpeg binary; frames are piped to it); ``.gif`` is written here
+``open_writer(path, size, fps)`` picks by the ending: ``.mp4`` is H.264 in yuv420p through imageio-ffmpeg (the
+package behind imageio's FFMPEG plugin; its wheel carries the ffmpeg binary; frames are piped to it); ``.gif`` is written here
 frame by frame with Pillow's GIF encoder: each frame keeps only the rectangle that changed since the previous
 one, quantized to its own 256-colour palette (no dithering: lines and text stay crisp), and the GIF loops
 forever. (Pillow's own multi-frame save, and imageio's GIF writer over it, hold every frame until the end.)
@@ -38,32 +38,35 @@ def open_writer(path, size: tuple[int, int], fps: float, suffix: str):
 
 
 class Mp4Writer:
-    """H.264, yuv420p, through imageio's FFMPEG plugin (needs even sizes: see even_size)."""
+    """H.264, yuv420p, through imageio-ffmpeg's ``write_frames`` (what imageio's FFMPEG plugin runs; used directly
+    so that ``abort`` can stop ffmpeg at once). Needs even sizes: see even_size."""
 
     def __init__(self, path, size: tuple[int, int], fps: float):
-        import imageio.v2 as iio
+        import imageio_ffmpeg
 
         if size != even_size(size):
             raise ValueError(f"an MP4 needs an even width and height, got {size[0]}x{size[1]}")
         self.size = size
-        self._writer = iio.get_writer(str(path), format="FFMPEG", mode="I", fps=fps, codec="libx264",
-                                      pixelformat="yuv420p", quality=MP4_QUALITY, macro_block_size=2,
-                                      ffmpeg_log_level="error", output_params=list(MP4_PARAMS))
+        self._frames = imageio_ffmpeg.write_frames(str(path), size, fps=float(fps), codec="libx264",
+                                                   pix_fmt_out="yuv420p", quality=MP4_QUALITY, macro_block_size=2,
+                                                   ffmpeg_log_level="error", output_params=list(MP4_PARAMS))
+        self._frames.send(None)  # starts ffmpeg
 
     def write(self, rgb: np.ndarray) -> None:
         _check_frame(rgb, self.size)
         try:
-            self._writer.append_data(rgb)
+            self._frames.send(np.ascontiguousarray(rgb))
         except OSError as exc:  # ffmpeg went away (a full disk, killed): its own words, first line
             raise LabError(f"the video encoder failed: {str(exc).strip().splitlines()[0]}") from None
 
     def close(self) -> None:
-        self._writer.close()
+        self._frames.close()  # ffmpeg gets the end of its input, finishes the file and quits
 
     def abort(self) -> None:
+        """Kill ffmpeg now (imageio-ffmpeg kills it, without waiting, when interrupted)."""
         try:
-            self._writer.close()  # ffmpeg gets the end of its input and quits; the caller removes the file
-        except Exception:  # noqa: BLE001 - the file is thrown away anyway
+            self._frames.throw(KeyboardInterrupt)
+        except (KeyboardInterrupt, StopIteration, ValueError, OSError):
             pass
 
 

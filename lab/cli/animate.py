@@ -10,10 +10,10 @@ streams the frames (imported only now: this module loads no Qt).
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from lab.animation.options import (DEFAULT_FPS, DEFAULT_FRAMES, VIEWS, AnimationOptions, parse_size, race_end)
+from lab.animation.progress import Progress
 from lab.animation.schedule import TIMELINES, frame_steps
 from lab.cli.common import MAX_STEPS, fmt, parse_number, parse_whole
 from lab.errors import LabError
@@ -121,42 +121,4 @@ def run(args) -> int:
     return 0
 
 
-class Progress:
-    """Frames done, rate and time left as a bar on stderr when it is a terminal; else one plain line at the end."""
-
-    WIDTH = 30
-
-    def __init__(self, total: int, stream=None):
-        self.total, self.stream = total, stream or sys.stderr
-        self.started = time.perf_counter()
-        self.done = 0
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self._shown = 0.0
-
-    def update(self, done: int) -> None:
-        self.done = done
-        now = time.perf_counter()
-        if self.tty and (now - self._shown >= 0.1 or done == self.total):
-            self._shown = now
-            self.stream.write("\r" + self.line(now) + "\033[K")
-            self.stream.flush()
-
-    def line(self, now: float) -> str:
-        took = max(now - self.started, 1e-9)
-        rate = self.done / took
-        left = (self.total - self.done) / rate if rate > 0 else float("nan")
-        filled = self.WIDTH * self.done // max(self.total, 1)
-        eta = f"{left:.0f} s left" if left == left else "-"
-        return (f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {self.done}/{self.total} frames, "
-                f"{rate:.1f} frames/s, {eta}")
-
-    def end(self) -> None:
-        took = time.perf_counter() - self.started
-        if self.tty:
-            self.stream.write("\n")
-        else:
-            self.stream.write(f"{self.done} frames in {took:.1f} s ({self.done / max(took, 1e-9):.1f} frames/s)\n")
-        self.stream.flush()
-
-
-__all__ = ["NAME", "NO_LESSONS", "Progress", "add_parser", "experiment_from_args", "lesson_experiment", "run"]
+__all__ = ["NAME", "NO_LESSONS", "add_parser", "experiment_from_args", "lesson_experiment", "run"]

@@ -155,18 +155,25 @@ def render_animation(experiment, options: AnimationOptions, steps: list[int], pr
     renamed at the end: an error or an interrupt leaves no partial file and an existing one intact).
     ``progress(frames_done)`` is called after each frame. LabError for what cannot be drawn (a size below the
     window's smallest, a view the window lacks) before anything is written."""
+    from lab.cli import deferred_signals
+
     ensure_application()
     source = FrameSource(experiment, options)
     try:
-        with atomic_path(options.out, options.suffix) as tmp:
+        # Ctrl-C or SIGTERM while Qt paints would be raised inside a paint callback and swallowed there: they are
+        # noted, and raised here between frames
+        with atomic_path(options.out, options.suffix) as tmp, deferred_signals() as check:
             encoder = Encoder(open_writer(tmp, options.frame_size, options.fps, options.suffix))
             try:
                 for done, step in enumerate(steps, start=1):
                     source.advance_to(step)
+                    check()
                     encoder.put(source.draw())
+                    check()
                     if progress is not None:
                         progress(done)
                 encoder.finish()
+                check()
             except BaseException:
                 encoder.abort()
                 raise

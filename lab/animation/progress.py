@@ -1,0 +1,58 @@
+"""How far an animation has got, on stderr: a bar (frames done, rate, time left) when stderr is a terminal, else one
+plain line at the end; or, for a program driving ``python main.py animate`` (the window's File → Export
+animation…), a line ``frame K/F`` per frame when the environment sets PROGRESS_ENV to 1."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+PROGRESS_ENV = "OPTIMIZER_LAB_PROGRESS_LINES"
+
+
+class Progress:
+    """Frames done, rate and time left as a bar on stderr when it is a terminal; else one plain line at the end."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int, stream=None):
+        self.total, self.stream = total, stream or sys.stderr
+        self.started = time.perf_counter()
+        self.done = 0
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.lines = os.environ.get(PROGRESS_ENV) == "1"
+        self._shown = 0.0
+
+    def update(self, done: int) -> None:
+        self.done = done
+        if self.lines:
+            self.stream.write(f"frame {done}/{self.total}\n")
+            self.stream.flush()
+            return
+        now = time.perf_counter()
+        if self.tty and (now - self._shown >= 0.1 or done == self.total):
+            self._shown = now
+            self.stream.write("\r" + self.line(now) + "\033[K")
+            self.stream.flush()
+
+    def line(self, now: float) -> str:
+        took = max(now - self.started, 1e-9)
+        rate = self.done / took
+        left = (self.total - self.done) / rate if rate > 0 else float("nan")
+        filled = self.WIDTH * self.done // max(self.total, 1)
+        eta = f"{left:.0f} s left" if left == left else "-"
+        return (f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {self.done}/{self.total} frames, "
+                f"{rate:.1f} frames/s, {eta}")
+
+    def end(self) -> None:
+        took = time.perf_counter() - self.started
+        if self.lines:
+            return
+        if self.tty:
+            self.stream.write("\n")
+        else:
+            self.stream.write(f"{self.done} frames in {took:.1f} s ({self.done / max(took, 1e-9):.1f} frames/s)\n")
+        self.stream.flush()
+
+
+__all__ = ["PROGRESS_ENV", "Progress"]
