@@ -22,6 +22,7 @@ class Progress:
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.lines = os.environ.get(PROGRESS_ENV) == "1"
         self._shown = 0.0
+        self._first: float | None = None
 
     def update(self, done: int) -> None:
         self.done = done
@@ -30,19 +31,21 @@ class Progress:
             self.stream.flush()
             return
         now = time.perf_counter()
-        if self.tty and (now - self._shown >= 0.1 or done == self.total):
+        if self.tty and (now - self._shown >= 0.1 or done in (1, self.total)):
             self._shown = now
             self.stream.write("\r" + self.line(now) + "\033[K")
             self.stream.flush()
 
     def line(self, now: float) -> str:
-        took = max(now - self.started, 1e-9)
-        rate = self.done / took
+        """The bar; the rate is counted from the first frame (not from the start: building the window is not a
+        frame)."""
+        if self._first is None:
+            self._first = now
+        rate = (self.done - 1) / (now - self._first) if self.done > 1 and now > self._first else float("nan")
         left = (self.total - self.done) / rate if rate > 0 else float("nan")
         filled = self.WIDTH * self.done // max(self.total, 1)
-        eta = f"{left:.0f} s left" if left == left else "-"
         return (f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {self.done}/{self.total} frames, "
-                f"{rate:.1f} frames/s, {eta}")
+                + (f"{rate:.1f} frames/s, {left:.0f} s left" if rate == rate else "-"))
 
     def end(self) -> None:
         took = time.perf_counter() - self.started
