@@ -19,6 +19,9 @@ from widgets.animation.export_job import ExportJob
 from widgets.style import FONT_PT, font
 
 FORMAT_NAMES = {".mp4": "MP4 video (H.264)", ".gif": "GIF (loops)"}
+FIELD_NAMES = {"--out": "File", "--frames": "Frames", "--fps": "Frames per second", "--size": "Size",
+               "--timeline": "Timeline", "--view": "View"}
+"""The checks' messages name the command line's options; the dialog says its own fields' names instead."""
 
 
 class ExportAnimationDialog(QDialog):
@@ -28,6 +31,7 @@ class ExportAnimationDialog(QDialog):
         super().__init__(window)
         self.setWindowTitle("Export animation")
         self.setFont(font(FONT_PT))
+        self.setMinimumWidth(620)
         form = QFormLayout(self)
         self.format = QComboBox(objectName="animationFormat")
         for suffix, name in FORMAT_NAMES.items():
@@ -116,7 +120,11 @@ class ExportAnimationDialog(QDialog):
         try:
             self.chosen = self.options()
         except LabError as exc:
-            self.problem.setText(str(exc).replace("--", ""))
+            text = str(exc)
+            for option, field in FIELD_NAMES.items():
+                text = text.replace(option, field)
+            self.problem.setText(text)
+            self.adjustSize()
             return
         self.accept()
 
@@ -158,7 +166,7 @@ class AnimationExport(QObject):
     def start(self, options: AnimationOptions) -> ExportJob:
         """Export the window's experiment (a copy: the user's race is not touched) as ``options`` say."""
         self.job = job = ExportJob(self.window.model.experiment_copy(), options, self)
-        self.progress = progress = QProgressDialog(f"Drawing {options.out.name}…", "Cancel", 0, options.frames,
+        self.progress = progress = QProgressDialog(f"Starting the drawing of {options.out.name}…", "Cancel", 0, options.frames,
                                                    self.window)
         progress.setObjectName("animationProgress")
         progress.setWindowTitle("Export animation")
@@ -168,7 +176,13 @@ class AnimationExport(QObject):
         progress.setAutoReset(False)
         progress.canceled.connect(job.cancel)
 
-        job.progressed.connect(lambda done, total: progress.setValue(done))
+        progress.setMinimumWidth(360)
+
+        def on_progress(done: int, total: int) -> None:
+            progress.setLabelText(f"Drawing {options.out.name}: frame {done} of {total}")
+            progress.setValue(done)
+
+        job.progressed.connect(on_progress)
         job.finished.connect(self._on_finished)
         job.failed.connect(self._on_failed)
         job.cancelled.connect(self._on_cancelled)
