@@ -73,6 +73,9 @@ def cli(capsys, *argv):
 BAD = [
     (["--frames", "1"], "--frames must be a whole number from 2 to"),
     (["--frames", "0"], "--frames must be a whole number from 2 to"),
+    (["--frames", "many"], "--frames must be a whole number from 2 to 108000 (MAX_FRAMES), got 'many'"),
+    (["--frames", "-3"], "--frames must be a whole number from 2 to 108000 (MAX_FRAMES), got '-3'"),
+    (["--fps", "fast"], "--fps: 'fast' is not a number"),
     (["--fps", "0"], "--fps must be a number > 0"),
     (["--fps", "-5"], "--fps must be a number > 0"),
     (["--size", "3841x2160"], "--size must be from 160x120 (MIN_ANIMATION_SIZE) to 3840x2160"),

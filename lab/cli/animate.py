@@ -95,7 +95,11 @@ def lesson_experiment(name: str, page: int):
 
 
 def options_from_args(args) -> AnimationOptions:
-    frames = parse_whole(args.frames, "--frames", lo=0)
+    try:
+        frames = parse_whole(args.frames, "--frames", lo=0)
+    except LabError:  # the range, as AnimationOptions.check says it
+        raise LabError(f"--frames must be a whole number from 2 to {MAX_FRAMES} (MAX_FRAMES), got "
+                       f"{args.frames.strip()!r}") from None
     return AnimationOptions(out=Path(args.out), frames=frames, fps=parse_number(args.fps, "--fps"),
                             size=parse_size(args.size), timeline=args.timeline, view=args.view,
                             presenter=args.presenter)
