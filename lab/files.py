@@ -127,10 +127,11 @@ def atomic_write(path: str | os.PathLike, write: Callable[[object], None], binar
     """
     given = Path(path)
     target, folder = _target(given)
-    fd, tmp = _temporary(given, target, folder, ".tmp")
+    fd, held, tmp = _temporary(given, target, folder, ".tmp")
     try:
-        _release_signals(fd[1])  # a signal that came meanwhile raises here, where the temporary is removed
-        with os.fdopen(fd[0], "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
+        _release_signals(held)  # a signal that came meanwhile raises here, where the temporary is removed
+        text = {} if binary else {"encoding": "utf-8", "newline": ""}
+        with os.fdopen(fd, "wb" if binary else "w", **text) as fh:
             # mkstemp makes the file private (0600): give it the mode open(path, "w") would, or the old file's
             os.chmod(tmp, _mode_for(target))
             write(fh)
@@ -158,10 +159,10 @@ def atomic_path(path: str | os.PathLike, suffix: str = ".tmp"):
     removed and ``path`` is left as it was. The same checks as ``atomic_write``."""
     given = Path(path)
     target, folder = _target(given)
-    fd, tmp = _temporary(given, target, folder, suffix)
+    fd, held, tmp = _temporary(given, target, folder, suffix)
     try:
-        _release_signals(fd[1])
-        os.close(fd[0])
+        _release_signals(held)
+        os.close(fd)
         os.chmod(tmp, _mode_for(target))
         yield Path(tmp)
         os.replace(tmp, target)
@@ -197,7 +198,7 @@ def _target(given: Path) -> tuple[Path, Path]:
 
 
 def _temporary(given: Path, target: Path, folder: Path, suffix: str):
-    """((fd, held signal mask), name) of a new temporary file beside ``target``. Signals are held back while it is
+    """(fd, the held signal mask, name) of a new temporary file beside ``target``. Signals are held back while it is
     created (a signal raising between its creation and the moment its name is known would leave it behind): the
     caller lets them through first thing inside its cleanup (``_release_signals``)."""
     held = _hold_signals()
@@ -210,7 +211,7 @@ def _temporary(given: Path, target: Path, folder: Path, suffix: str):
     except BaseException:
         _release_signals(held)
         raise
-    return (fd, held), tmp
+    return fd, held, tmp
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:

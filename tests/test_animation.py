@@ -167,7 +167,8 @@ def test_writers_stream_frames_that_imageio_reads_back(tmp_path, suffix):
     for f in frames:
         writer.write(f)
     writer.close()
-    got = iio.mimread(path) if suffix == ".gif" else [f for f in iio.get_reader(str(path), format="FFMPEG")]  # list() asks len(): inf
+    # (not list(reader): list() asks len(), which is inf for a video)
+    got = iio.mimread(path) if suffix == ".gif" else [f for f in iio.get_reader(str(path), format="FFMPEG")]
     assert len(got) == 7 and all(g.shape[:2] == (48, 64) for g in got)
     for f, g in zip(frames, got):
         err = np.abs(f.astype(int) - g[..., :3].astype(int)).mean()

@@ -9,7 +9,6 @@ import time
 
 PROGRESS_ENV = "OPTIMIZER_LAB_PROGRESS_LINES"
 
-
 class Progress:
     """Frames done, rate and time left as a bar on stderr when it is a terminal; else one plain line at the end."""
 

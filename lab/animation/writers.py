@@ -1,10 +1,10 @@
 """Streaming writers: frames go to the file one by one as they are drawn, so memory does not grow with their number.
 
-``open_writer(path, size, fps)`` picks by the ending: ``.mp4`` is H.264 in yuv420p through imageio-ffmpeg (the
-package behind imageio's FFMPEG plugin; its wheel carries the ffmpeg binary; frames are piped to it); ``.gif`` is written here
-frame by frame with Pillow's GIF encoder: each frame keeps only the rectangle that changed since the previous
-one, quantized to its own 256-colour palette (no dithering: lines and text stay crisp), and the GIF loops
-forever. (Pillow's own multi-frame save, and imageio's GIF writer over it, hold every frame until the end.)
+``open_writer(path, size, fps, suffix)`` picks by the ending: ``.mp4`` is H.264 in yuv420p through imageio-ffmpeg
+(the package behind imageio's FFMPEG plugin; its wheel carries the ffmpeg binary; frames are piped to it);
+``.gif`` is written here frame by frame with Pillow's GIF encoder: each frame keeps only the rectangle that
+changed since the previous one, quantized to its own 256-colour palette (no dithering: lines and text stay
+crisp), and the GIF loops forever. (Pillow's own multi-frame save, and imageio's GIF writer over it, hold every frame until the end.)
 
 Each writer writes the exact path it is given (callers hand it a temporary beside the target: lab.files's
 ``atomic_path``); ``write(rgb)`` takes an H×W×3 uint8 array of the writer's size; ``close()`` finishes the file;

@@ -38,10 +38,12 @@ def add_parser(subparsers):
     source.add_argument("--lesson", metavar="NAME", help="animate a lesson's page (a name or a lesson file)")
     p.add_argument("--page", metavar="N", help="the lesson's page, from 1 (default 1; only with --lesson)")
     p.add_argument("--out", metavar="FILE.mp4|FILE.gif", required=True, help="the animation to write")
-    p.add_argument("--steps", metavar="N", help=f"the race's max steps (default: the experiment's; at most {MAX_STEPS})")
+    p.add_argument("--steps", metavar="N",
+                   help=f"the race's max steps (default: the experiment's; at most {MAX_STEPS})")
     p.add_argument("--frames", metavar="F", default=str(DEFAULT_FRAMES),
                    help=f"frames in the animation (default {DEFAULT_FRAMES}, from 2 to {MAX_FRAMES})")
-    p.add_argument("--fps", metavar="R", default=f"{DEFAULT_FPS:g}", help=f"frames per second (default {DEFAULT_FPS:g})")
+    p.add_argument("--fps", metavar="R", default=f"{DEFAULT_FPS:g}",
+                   help=f"frames per second (default {DEFAULT_FPS:g})")
     p.add_argument("--size", metavar="WxH", default="1280x720",
                    help="frame size (default 1280x720, at most 3840x2160; an MP4's odd side goes up by one)")
     p.add_argument("--timeline", choices=TIMELINES, default="linear",

@@ -166,11 +166,12 @@ class AnimationExport(QObject):
     def start(self, options: AnimationOptions) -> ExportJob:
         """Export the window's experiment (a copy: the user's race is not touched) as ``options`` say."""
         self.job = job = ExportJob(self.window.model.experiment_copy(), options, self)
-        self.progress = progress = QProgressDialog(f"Starting the drawing of {options.out.name}…", "Cancel", 0, options.frames,
+        self.progress = progress = QProgressDialog(f"Starting the drawing of {options.out.name}…", "Cancel", 0,
+                                                   options.frames,
                                                    self.window)
         progress.setObjectName("animationProgress")
         progress.setWindowTitle("Export animation")
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setWindowModality(Qt.WindowModality.NonModal)  # the window stays usable (the export has a copy)
         progress.setMinimumDuration(0)
         progress.setAutoClose(False)
         progress.setAutoReset(False)

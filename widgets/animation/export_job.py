@@ -4,7 +4,8 @@ The frames are drawn and encoded by ``python main.py animate`` in a process of i
 offscreen platform, with the window's own views: drawing widgets has to happen in a GUI thread, and building a
 second window takes a few hundred milliseconds of one; in another process it blocks nothing here, uses the other
 core, and leaves the user's window and race as they are. The window's experiment is handed over as a temporary
-experiment file; the process reports each frame on stderr (``PROGRESS_ENV``). Cancel sends it SIGTERM, on which it
+experiment file; the process reports each frame on stderr (``PROGRESS_ENV``) and runs at a lower CPU priority
+(``CHILD_NICENESS``). Cancel sends it SIGTERM, on which it
 removes its temporary file and leaves an existing file at the target as it was (lab.cli's signal handling).
 Signals: ``progressed(done, total)``, then exactly one of ``finished(path)``, ``failed(message)``, ``cancelled()``.
 """
@@ -24,15 +25,23 @@ from lab.files import write_text
 
 MAIN = Path(__file__).resolve().parents[2] / "main.py"
 """The program's entry point (beside lab/ and widgets/, in a checkout and when installed)."""
+CHILD_NICENESS = 10
+"""The drawing process runs this much nicer than the window, from its first instruction (its threads and ffmpeg
+inherit it): on a busy machine the window's GUI thread goes first. (Where there is no os.nice: as it is.)"""
+NICE_START = ("import os, runpy, sys; hasattr(os, 'nice') and os.nice({}); sys.argv = sys.argv[1:]; "
+              "sys.path.insert(0, os.path.dirname(sys.argv[0])); runpy.run_path(sys.argv[0], run_name='__main__')")
+"""``python -c NICE_START main.py ARGS``: main.py run as ``python main.py ARGS`` would (its folder on sys.path)."""
 _FRAME = re.compile(r"^frame (\d+)/(\d+)$")
 
 
 def animate_arguments(config: str, options: AnimationOptions) -> list[str]:
-    """``python main.py animate ...`` (without the interpreter) for ``options`` and an experiment file."""
+    """The interpreter's arguments for ``python main.py animate ...`` with ``options`` and an experiment file, niced
+    by CHILD_NICENESS first."""
     w, h = options.size
-    return [str(MAIN), "animate", "--config", config, "--out", str(options.out), "--frames", str(options.frames),
-            "--fps", repr(float(options.fps)), "--size", f"{w}x{h}", "--timeline", options.timeline,
-            "--view", options.view] + (["--presenter"] if options.presenter else [])
+    return (["-c", NICE_START.format(CHILD_NICENESS), str(MAIN), "animate", "--config", config,
+             "--out", str(options.out), "--frames", str(options.frames), "--fps", repr(float(options.fps)),
+             "--size", f"{w}x{h}", "--timeline", options.timeline, "--view", options.view]
+            + (["--presenter"] if options.presenter else []))
 
 
 class ExportJob(QObject):
