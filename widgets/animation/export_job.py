@@ -25,7 +25,7 @@ from lab.files import write_text
 
 MAIN = Path(__file__).resolve().parents[2] / "main.py"
 """The program's entry point (beside lab/ and widgets/, in a checkout and when installed)."""
-CHILD_NICENESS = 10
+CHILD_NICENESS = 19
 """The drawing process runs this much nicer than the window, from its first instruction (its threads and ffmpeg
 inherit it): on a busy machine the window's GUI thread goes first. (Where there is no os.nice: as it is.)"""
 NICE_START = ("import os, runpy, sys; hasattr(os, 'nice') and os.nice({}); sys.argv = sys.argv[1:]; "
