@@ -173,6 +173,9 @@ def test_writers_stream_frames_that_imageio_reads_back(tmp_path, suffix):
     for f, g in zip(frames, got):
         err = np.abs(f.astype(int) - g[..., :3].astype(int)).mean()
         assert err < (0.5 if suffix == ".gif" else 4.0)  # GIF: exact colours (few here); H.264: lossy
+    if suffix == ".mp4":
+        meta = iio.get_reader(str(path), format="FFMPEG").get_meta_data()
+        assert meta["codec"] == "h264" and meta["pix_fmt"].startswith("yuv420p") and meta["fps"] == 10
     if suffix == ".gif":
         from PIL import Image
 
