@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 import numpy as np
 
@@ -19,10 +18,6 @@ from lab.animation.options import AnimationOptions
 from lab.animation.writers import open_writer
 from lab.errors import LabError
 from lab.files import atomic_path
-
-STEP_SLICE = 0.010
-"""Seconds of stepping at most per call of ``advance_to`` with a budget (the window's export: one event-loop turn)."""
-
 
 def ensure_application():
     """The QApplication; created on Qt's offscreen platform unless QT_QPA_PLATFORM names another. LabError (one
@@ -63,7 +58,6 @@ class FrameSource:
         self.app = QApplication.instance()
         self.size = options.frame_size
         self.window = window = MainWindow(experiment, remember=False)
-        self._chunk = 64
         try:
             window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
             if options.presenter:
@@ -109,21 +103,11 @@ class FrameSource:
     def step_count(self) -> int:
         return self.window.model.race.step_count
 
-    def advance_to(self, step: int, budget: float | None = None) -> bool:
-        """Step the race forward to ``step`` (or until every racer has stopped); True when there. With a
-        ``budget`` in seconds it returns after about that long, False if not there yet (call it again)."""
+    def advance_to(self, step: int) -> None:
+        """Step the race forward to ``step`` (or until every racer has stopped): forward only, never again from 0."""
         race = self.window.model.race
-        started = time.perf_counter()
-        while race.step_count < step and not race.done:
-            want = step - race.step_count if budget is None else min(step - race.step_count, self._chunk)
-            t = time.perf_counter()
-            race.step(want)
-            if budget is not None:  # chunks of about a quarter of the budget
-                took = max(time.perf_counter() - t, 1e-6)
-                self._chunk = int(min(max(want * budget / 4 / took, 1), 1_000_000))
-                if time.perf_counter() - started >= budget:
-                    break
-        return race.step_count >= step or race.done
+        if race.step_count < step and not race.done:
+            race.step(step - race.step_count)
 
     def draw(self) -> np.ndarray:
         """The view as it shows the race now: an H×W×3 uint8 array of the frame size."""
@@ -181,4 +165,4 @@ def render_animation(experiment, options: AnimationOptions, steps: list[int], pr
         source.close()
 
 
-__all__ = ["FrameSource", "STEP_SLICE", "ensure_application", "render_animation"]
+__all__ = ["FrameSource", "ensure_application", "render_animation"]
