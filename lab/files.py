@@ -10,6 +10,7 @@ a partial file and never harms the previous one.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import signal
@@ -125,6 +126,56 @@ def atomic_write(path: str | os.PathLike, write: Callable[[object], None], binar
     it) and the link stays a link. A FIFO, a device or a socket is refused (check_output), never replaced.
     """
     given = Path(path)
+    target, folder = _target(given)
+    fd, held, tmp = _temporary(given, target, folder, ".tmp")
+    try:
+        _release_signals(held)  # a signal that came meanwhile raises here, where the temporary is removed
+        text = {} if binary else {"encoding": "utf-8", "newline": ""}
+        with os.fdopen(fd, "wb" if binary else "w", **text) as fh:
+            # mkstemp makes the file private (0600): give it the mode open(path, "w") would, or the old file's
+            os.chmod(tmp, _mode_for(target))
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        _remove(tmp)
+        raise LabError(f"cannot write {shown(given)}: {exc.strerror or exc}") from None
+    except UnicodeEncodeError as exc:  # e.g. a label from a command line that was not UTF-8 (a lone surrogate)
+        _remove(tmp)
+        raise LabError(f"cannot write {shown(given)}: it would hold text that is not valid Unicode "
+                       f"({exc.object[exc.start:exc.end]!r})") from None
+    except BaseException:
+        _remove(tmp)
+        raise
+    return given
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, suffix: str = ".tmp"):
+    """``with atomic_path(path, ".mp4") as tmp:`` a writer that needs a file name (an encoder such as ffmpeg)
+    writes ``tmp``, an empty file beside ``path`` ending in ``suffix``; when the block ends normally it is renamed
+    over ``path``. On any exception (a LabError, Ctrl-C, SIGTERM raised as an exception) the temporary is
+    removed and ``path`` is left as it was. The same checks as ``atomic_write``."""
+    given = Path(path)
+    target, folder = _target(given)
+    fd, held, tmp = _temporary(given, target, folder, suffix)
+    try:
+        _release_signals(held)
+        os.close(fd)
+        os.chmod(tmp, _mode_for(target))
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        _remove(tmp)
+        raise LabError(f"cannot write {shown(given)}: {exc.strerror or exc}") from None
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _target(given: Path) -> tuple[Path, Path]:
+    """The file to replace (a link's target) and its folder; LabError when ``given`` cannot be written."""
     try:
         check_output(given)
         target = Path(os.path.realpath(given)) if os.path.islink(given) else given
@@ -143,38 +194,24 @@ def atomic_write(path: str | os.PathLike, write: Callable[[object], None], binar
         raise
     except (OSError, ValueError) as exc:  # a name too long, a NUL byte: the path cannot even be looked at
         raise LabError(f"cannot write {shown(given)}: {reason(exc)}") from None
-    # Signals are held back while the temporary is created: a signal raising between its creation and the
-    # moment its name is known would leave it behind. They are let through first thing inside the cleanup.
+    return target, folder
+
+
+def _temporary(given: Path, target: Path, folder: Path, suffix: str):
+    """(fd, the held signal mask, name) of a new temporary file beside ``target``. Signals are held back while it is
+    created (a signal raising between its creation and the moment its name is known would leave it behind): the
+    caller lets them through first thing inside its cleanup (``_release_signals``)."""
     held = _hold_signals()
     try:
         # the temporary's name stays short: a target name near the 255-byte limit must still be writable
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:64]}.", suffix=".tmp", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:64]}.", suffix=suffix, dir=folder)
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
         _release_signals(held)
         raise LabError(f"cannot write {shown(given)}: {reason(exc)}") from None
     except BaseException:
         _release_signals(held)
         raise
-    try:
-        _release_signals(held)  # a signal that came meanwhile raises here, where the temporary is removed
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
-            # mkstemp makes the file private (0600): give it the mode open(path, "w") would, or the old file's
-            os.chmod(tmp, _mode_for(target))
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        _remove(tmp)
-        raise LabError(f"cannot write {shown(given)}: {exc.strerror or exc}") from None
-    except UnicodeEncodeError as exc:  # e.g. a label from a command line that was not UTF-8 (a lone surrogate)
-        _remove(tmp)
-        raise LabError(f"cannot write {shown(given)}: it would hold text that is not valid Unicode "
-                       f"({exc.object[exc.start:exc.end]!r})") from None
-    except BaseException:
-        _remove(tmp)
-        raise
-    return given
+    return fd, held, tmp
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:

@@ -23,6 +23,10 @@ parsed — and a refusal names the limit: ``racers: at most 100 racers in an exp
     MAX_WORKERS             local processes a command's blocks may run on (--workers)
     MAX_PHASE_SIZE          points per axis of a momentum phase diagram (size × size cells; at 1000, 8 MB of
                             rates and a 60 MB .csv)
+    MAX_ANIMATION_SIZE      the largest frame of an animation, width × height (4K UHD)
+    MIN_ANIMATION_SIZE      the smallest frame of an animation (the whole window's own smallest size is larger)
+    MAX_FRAMES              frames in an animation (an hour at 30 frames a second)
+    MAX_FPS                 frames per second of an animation
 
 MAX_DERIVATIVE_SIZE: a formula of a few hundred characters can have derivatives millions of terms long
 (``x**x**x**...**y``: the gradient grows with the square of the depth, the Hessian with its cube), and the
@@ -67,7 +71,13 @@ MAX_GRID_FOLDER = 10_000
 """Starts per side of a map written to a folder store (lab/basin_store.py): 10⁸ starts, ~2.7 GB on disk, a few
 blocks in memory."""
 
-__all__ = ["MAX_COLOR", "MAX_DERIVATIVE_SIZE", "MAX_EXPERIMENT_BYTES", "MAX_FORMULA", "MAX_FORMULA_DEPTH",
-           "MAX_GRID", "MAX_GRID_FOLDER", "MAX_LABEL", "MAX_LESSON_BYTES", "MAX_LESSON_PAGES", "MAX_LESSON_TEXT",
-           "MAX_LESSON_TRIES", "MAX_PHASE_SIZE", "MAX_RACERS", "MAX_SEED", "MAX_SETTINGS_BYTES", "MAX_STEPS",
-           "MAX_TRAJECTORY_BYTES", "MAX_TUNE_RUNS", "MAX_WORKERS", "PLUGIN_IMPORT_SECONDS"]
+MAX_ANIMATION_SIZE = (3840, 2160)
+MIN_ANIMATION_SIZE = (160, 120)
+MAX_FRAMES = 108_000
+MAX_FPS = 120
+
+__all__ = ["MAX_ANIMATION_SIZE", "MAX_COLOR", "MAX_DERIVATIVE_SIZE", "MAX_EXPERIMENT_BYTES", "MAX_FORMULA",
+           "MAX_FORMULA_DEPTH", "MAX_FPS", "MAX_FRAMES", "MAX_GRID", "MAX_GRID_FOLDER", "MAX_LABEL",
+           "MAX_LESSON_BYTES", "MAX_LESSON_PAGES", "MAX_LESSON_TEXT", "MAX_LESSON_TRIES", "MAX_PHASE_SIZE",
+           "MAX_RACERS", "MAX_SEED", "MAX_SETTINGS_BYTES", "MAX_STEPS", "MAX_TRAJECTORY_BYTES", "MAX_TUNE_RUNS",
+           "MAX_WORKERS", "MIN_ANIMATION_SIZE", "PLUGIN_IMPORT_SECONDS"]

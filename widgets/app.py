@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from widgets.settings import APPLICATION, ORGANIZATION
 
-    qInstallMessageHandler(_quiet_offscreen_noise)
+    qInstallMessageHandler(quiet_offscreen_noise)
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "optimizer-lab"])
     app.setOrganizationName(ORGANIZATION)
@@ -283,7 +283,7 @@ def settle_heap() -> None:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
 
 
-def _quiet_offscreen_noise(mode, context, message: str) -> None:
+def quiet_offscreen_noise(mode, context, message: str) -> None:
     """Qt's messages to stderr as usual, except the offscreen platform's harmless 'propagateSizeHints' one."""
     if "does not support propagateSizeHints" in message:
         return

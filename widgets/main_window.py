@@ -13,6 +13,7 @@ from lab.experiment import Experiment
 from widgets import settings as lab_settings
 from widgets.analysis.menu import install_analysis_menu
 from widgets.analysis.tune_view import install_tune
+from widgets.animation.export_dialog import install_export_animation
 from widgets.error_box import error_box
 from widgets.file_dialogs import FileDialogs
 from widgets.lessons.menu import install_lessons
@@ -216,6 +217,7 @@ class MainWindow(ViewModes, FileDialogs, QMainWindow):
                      None, "removeRacerAction")
         self._action(rc, "Lecture set", self.model.use_lecture_set, "Ctrl+L", "lectureSetAction")
 
+        install_export_animation(self)  # File → Export animation… (widgets/animation/export_dialog.py)
         install_analysis_menu(self)  # Analysis → Convergence map… / Learning-rate sweep… (analysis/menu.py)
         install_lessons(self)  # Lessons menu, File → Open lesson…, the caption with Next / Back (lessons/menu.py)
         install_tune(self)  # Racers → Tune learning rates… (analysis/tune_view.py)

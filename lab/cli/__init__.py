@@ -26,7 +26,8 @@ import sys
 from lab.errors import LabError
 
 COMMANDS = ("lab.cli.objectives", "lab.cli.optimizers", "lab.cli.evaluate", "lab.cli.run", "lab.cli.basin",
-            "lab.cli.sweep", "lab.cli.explain", "lab.cli.lessons", "lab.cli.phase", "lab.cli.tune")
+            "lab.cli.sweep", "lab.cli.explain", "lab.cli.lessons", "lab.cli.phase", "lab.cli.tune",
+            "lab.cli.animate")
 
 PROG = "python main.py"
 
@@ -63,6 +64,38 @@ def _signals_as_exceptions():
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+@contextlib.contextmanager
+def deferred_signals():
+    """``with deferred_signals() as check:`` SIGINT, SIGTERM and SIGHUP are only noted while the block runs;
+    ``check()`` raises KeyboardInterrupt (SIGINT) or Terminated for the first one noted. For work that spends its
+    time in callbacks from C++ (Qt painting the window's views): an exception raised inside one is caught and
+    printed by the binding, and the work would go on; so call ``check()`` where the program is in its own code.
+    Leaving the block checks once more. (Not the main thread: signals stay as they are.)"""
+    noted: list[int] = []
+    previous = {}
+
+    def note(signum, frame):  # noqa: ARG001 - the signal module's signature
+        noted.append(signum)
+
+    def check() -> None:
+        if noted:
+            raise KeyboardInterrupt if noted[0] == signal.SIGINT else Terminated(noted[0])
+
+    try:
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                number = getattr(signal, name)
+                previous[number] = signal.signal(number, note)
+    except ValueError:  # not the main thread
+        pass
+    try:
+        yield check
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    check()
 
 
 class UsageError(Exception):
@@ -162,4 +195,4 @@ def _silence_stdout() -> None:
         pass
 
 
-__all__ = ["COMMANDS", "main", "build_parser"]
+__all__ = ["COMMANDS", "Terminated", "build_parser", "deferred_signals", "main"]

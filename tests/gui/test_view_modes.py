@@ -144,7 +144,7 @@ def test_zoom_keys_clamp_and_are_remembered(qtbot, window):
     actions["zoomInAction"].trigger()
     assert window.zoom == pytest.approx(ZOOM_DEFAULT + 0.125)
     assert window.leaderboard.font().pointSizeF() == pytest.approx(14 * window.zoom)
-    assert window.surface_view.line_scale == pytest.approx(window.zoom)
+    assert window.surface.line_scale == pytest.approx(window.zoom)
     assert window.contour.trails.line_scale == pytest.approx(window.zoom)
     for _ in range(20):
         actions["zoomInAction"].trigger()
@@ -198,8 +198,8 @@ def near(image, pix, color: str, radius=3, tolerance=40):
 def test_the_surface_renders_offscreen_with_the_racers_on_it(qtbot, window):
     run_race(qtbot, window, "himmelblau", 100)
     window.show_view("surface")
-    assert window.current_view == "surface" and window.surface_view.isVisible()
-    view = window.surface_view
+    assert window.current_view == "surface" and window.surface.isVisible()
+    view = window.surface
     view.resize(640, 480)
     image = view.grab().toImage()
     pixels = np.array([[image.pixelColor(x, y).lightness() for x in range(0, 640, 8)] for y in range(0, 480, 8)])
@@ -217,7 +217,7 @@ def test_the_surface_renders_offscreen_with_the_racers_on_it(qtbot, window):
 
 def test_the_surface_rotates_and_zooms_with_the_mouse(qtbot, window):
     window.show_view("surface")
-    view = window.surface_view
+    view = window.surface
     view.resize(600, 400)
     before = view.camera
     qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=QPoint(300, 200))
@@ -237,7 +237,7 @@ def test_the_surface_follows_the_timeline(qtbot, window):
     last point."""
     run_race(qtbot, window, "quadratic", 60)
     window.show_view("surface")
-    view = window.surface_view
+    view = window.surface
     view.resize(640, 480)
     m = window.model
     trace = m.traces[m.selected_row]
@@ -256,8 +256,8 @@ def test_the_surface_follows_the_timeline(qtbot, window):
 def test_a_many_parameter_objective_says_there_is_no_surface(qtbot, window):
     window.model.set_objective("mlp")
     window.show_view("surface")
-    assert window.surface_view.surface() is None
-    window.surface_view.grab()  # paints the note, no error
+    assert window.surface.surface() is None
+    window.surface.grab()  # paints the note, no error
     with pytest.raises(ValueError):
         window.show_view("cube")
 

@@ -137,6 +137,11 @@ class RaceSession(QObject):
         if resume:
             self.run(experiment, objective, experiment.steps)
 
+    def catch_up(self) -> None:
+        """Apply the rows the race took since the last message, when it was stepped in this thread while no job
+        ran (an animation steps its own window's race to each frame's step): the views draw them as after a run."""
+        self._apply(collect(self.race, self._sent, self._generation))
+
     def shutdown(self) -> None:
         """Stop the worker thread for good (window closing, application quitting)."""
         if self._closed:

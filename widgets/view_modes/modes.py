@@ -76,11 +76,11 @@ class ViewModes:
         """Show the contour plot or the surface in 3-D (``names.VIEWS``) in the middle of the window."""
         if name not in VIEWS:
             raise ValueError(f"view must be one of {', '.join(VIEWS)}, got {name!r}")
-        self.plot_tabs.setCurrentWidget(self.contour if name == "contour" else self.surface_view)
+        self.plot_tabs.setCurrentWidget(self.contour if name == "contour" else self.surface)
 
     @property
     def current_view(self) -> str:
-        return "surface" if self.plot_tabs.currentWidget() is self.surface_view else "contour"
+        return "surface" if self.plot_tabs.currentWidget() is self.surface else "contour"
 
     def _apply_zoom(self) -> None:
         apply_zoom(self, self.zoom if self.presenter else 1.0)
@@ -153,9 +153,9 @@ def install_view_modes(window) -> None:
     split = window.top_split
     sizes = split.sizes()
     split.replaceWidget(split.indexOf(window.contour), tabs)
-    window.surface_view = SurfaceView(window.model, window.clock)
+    window.surface = SurfaceView(window.model, window.clock)
     tabs.addTab(window.contour, TAB_TITLES["contour"])
-    tabs.addTab(window.surface_view, TAB_TITLES["surface"])
+    tabs.addTab(window.surface, TAB_TITLES["surface"])
     split.setSizes(sizes)
     window.plot_tabs = tabs
     window.bottom_split.setStretchFactor(0, 0)  # a narrow window takes the room from the curvature table (it

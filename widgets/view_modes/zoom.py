@@ -9,6 +9,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontMetrics, QPen
 from PySide6.QtWidgets import QTableWidget, QWidget
 
+LEGEND_SHARE = 0.5  # of the plot's height, the most the legend's rows take (then it keeps more columns)
 BASE = "zoomBasePointSize"  # a widget's dynamic property: its font's point size at factor 1
 
 
@@ -99,7 +100,8 @@ def _zoom_item(item, factor: float) -> None:
 
 def fit_legend(legend: pg.LegendItem) -> None:
     """As many columns as the legend's row holds at its labels' size (its usual count at most): a legend wider
-    than its plot would be cut at the plot's edge."""
+    than its plot would be cut at the plot's edge — unless its rows would then take more than LEGEND_SHARE of
+    the plot's height (a small exported frame): the plot's room comes first."""
     most = _base(legend, "columns", legend.columnCount)
     views = legend.scene().views() if legend.scene() is not None else []
     room = views[0].width() - 8 if views else 0
@@ -112,6 +114,9 @@ def fit_legend(legend: pg.LegendItem) -> None:
         return sum(max(widths[k::c]) for k in range(min(c, len(widths)))) <= room
 
     columns = next((c for c in range(most, 0, -1) if fits(c)), 1)
+    row = max(label.item.boundingRect().height() for _, label in legend.items)
+    most_rows = max(1, int(LEGEND_SHARE * views[0].height() // max(row, 1)))  # a small plot keeps its room: the
+    columns = max(columns, min(most, -(-len(widths) // most_rows)))          # legend's rows: half at most
     if columns != legend.columnCount:
         legend.setColumnCount(columns)
 
