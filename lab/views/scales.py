@@ -1,6 +1,8 @@
 """What the plots show for a value: log-scale floors and log-spaced contour levels (display only, no optimization math)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 FLOOR = 1e-16
@@ -56,3 +58,73 @@ def banded(gaps: np.ndarray, levels: np.ndarray) -> np.ndarray:
     idx = np.clip(np.searchsorted(levels, z, side="right") - 1, 0, len(levels) - 2)
     mid = 0.5 * (levels[:-1] + levels[1:])
     return np.where(np.isfinite(z), mid[idx], np.where(z > 0, mid[-1], mid[0]))
+
+
+SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+MANTISSAS = ((1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 2, 5), (1, 3))
+"""Values labelled within each decade, densest first (then every decade, every 2nd, 5th, 10th, …)."""
+
+DECADE_STEPS = (1, 2, 5, 10, 20, 50, 100, 200)
+
+
+def tick_label(value: float) -> str:
+    """A tick's text: plain between 0.01 and 10 000 (``5``, ``20``, ``0.05``), else ``m·10ᵏ`` or ``10ᵏ``."""
+    if 1e-2 <= value < 1e4:
+        return f"{value:.6g}"
+    k = math.floor(math.log10(value) + 1e-9)
+    m = round(value / 10.0 ** k, 6)
+    power = "10" + str(k).translate(SUPERSCRIPT)
+    return power if m == 1 else f"{m:g}·{power}"
+
+
+def _in_view(lo: float, hi: float, mantissas, step: int) -> list[float]:
+    """log₁₀ of the values m·10ᵏ (m in ``mantissas``, k a multiple of ``step``) that lie in [lo, hi] (decades)."""
+    out = []
+    for k in range(math.floor(lo) - 1, math.ceil(hi) + 1):
+        if k % step:
+            continue
+        for m in mantissas:
+            v = k + math.log10(m)
+            if lo - 1e-9 <= v <= hi + 1e-9:
+                out.append(v)
+    return out
+
+
+def log_ticks(lo: float, hi: float, room: int, least: int = 3) -> list[tuple[float, str]]:
+    """Labelled ticks for a log axis showing log₁₀ values ``lo`` to ``hi``: (position in decades, text).
+
+    The densest of 1–9, 1-2-5, 1-3 per decade, then every 1, 2, 5, 10, … decades, that puts at most ``room``
+    labels in view; but never fewer than ``least`` when a denser choice has them (a κ axis over [5, 50] shows
+    5, 10, 20, 50, not 10 alone).
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return []
+    choices = [_in_view(lo, hi, m, 1) for m in MANTISSAS] + [_in_view(lo, hi, (1,), s) for s in DECADE_STEPS]
+    fit = next((i for i, ticks in enumerate(choices) if len(ticks) <= max(room, 1)), len(choices) - 1)
+    while fit > 0 and len(choices[fit]) < least:
+        fit -= 1
+    return [(v, tick_label(10.0 ** v)) for v in choices[fit]]
+
+
+STEP_NICE = (1, 2, 5)
+
+
+def log_step(steps):
+    """The position of step k on a log step axis: log₁₀(1 + k) (step 0 at 0, so the start stays in view)."""
+    return np.log10(1.0 + np.asarray(steps, dtype=float))
+
+
+def step_ticks(lo: float, hi: float, room: int) -> list[tuple[float, str]]:
+    """Labelled ticks for a log step axis showing positions ``lo`` to ``hi`` (log₁₀(1 + k)): the steps 0, and
+    1, 2, 5 × 10ᵏ (thinned to every 2nd, 5th, … decade to fit ``room``), each at log₁₀(1 + k)."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return []
+    last = max(0.0, 10.0 ** hi - 1.0)
+    for mantissas, step in (((1, 2, 5), 1), ((1, 3), 1), ((1,), 1), ((1,), 2), ((1,), 5), ((1,), 10)):
+        ks = [0] + [m * 10 ** e for e in range(0, int(math.log10(max(last, 1.0))) + 2) if e % step == 0
+                    for m in mantissas]
+        ticks = [(float(log_step(k)), tick_label(k) if k else "0") for k in ks if lo - 1e-9 <= float(log_step(k)) <= hi + 1e-9]
+        if len(ticks) <= max(room, 2):
+            return ticks
+    return ticks

@@ -197,6 +197,7 @@ class ContourView(pg.GraphicsLayoutWidget):
             self.vb.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
             return
         self.note.hide()
+        style_plot(self.plot, obj.axes[1], obj.axes[0])
         (x0, x1), (y0, y1) = obj.domain
         self._request_grid(obj)
         self.minima.setData(pos=obj.minima[:, :2] if len(obj.minima) else np.empty((0, 2)))

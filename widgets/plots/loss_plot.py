@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QFontMetrics
 
 from lab.views.decimate import Envelope
-from lab.views.scales import FLOOR, floor_for, loss_gap, positive_floor
+from lab.views.scales import FLOOR, floor_for, log_ticks, loss_gap, positive_floor
 from lab.views.snapshot import PER_STEP_CURVATURE_MAX_DIM
 from widgets.model import LabModel
 from widgets.plots.curve_set import CurveSet, RacerCurve
@@ -60,6 +60,7 @@ class SeriesPlot(pg.PlotWidget):
         # zoom or pan stops following until the next reset or a double-click
         self.plot.disableAutoRange()
         self.plot.getViewBox().sigRangeChangedManually.connect(self._on_user_range)
+        self.plot.getViewBox().sigYRangeChanged.connect(self._space_ticks)  # labels for the range in view
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         # vertical grid lines at the labelled steps only: the minor ones (every 1 000 steps: dozens of translucent
         # full-height lines) cost ~40 % of a paint in the raster engine
@@ -183,28 +184,25 @@ class SeriesPlot(pg.PlotWidget):
         self._fitted = target
         vb = self.plot.getViewBox()
         vb.setRange(xRange=(0, x_hi), yRange=(lo, hi), padding=0.04)
-        self._space_ticks(lo, hi)
+        self._space_ticks()
         # the new transform now, not in the paint: the guide line and its label move in this tick, so the view
         # paints once (updated during a paint they would change the scene again: a second, full paint)
         vb.prepareForPaint()
 
-    def _space_ticks(self, lo: float, hi: float) -> None:
-        """On a log axis over [lo, hi] (decades), label every 1, 2, 5, 10, … decades: as many labels as fit
-        14-pt text, but never fewer than two (one label alone gives no scale)."""
+    def _space_ticks(self, *_) -> None:
+        """On a log axis over the view's [lo, hi] (decades), as many labels as fit 14-pt text, but at least three when the
+        view spans less than a few decades (``log_ticks``: 5, 10, 20, 50 on a κ = 50 bowl, not 10 alone)."""
         axis = self.plot.getAxis("left")
         if not self.log_y:
-            axis.setTickSpacing()
+            axis.setTicks(None)
             return
-        room = max(2, int(self.plot.getViewBox().height() // (2.2 * self._label_height)))
-        steps = (1, 2, 5, 10, 20, 50, 100, 200)
-        shown = [int(np.floor(hi / s) - np.ceil(lo / s)) + 1 for s in steps]  # labels each step puts in view
-        fit = next((i for i, k in enumerate(shown) if k <= room), len(steps) - 1)
-        while fit > 0 and shown[fit] < 2:
-            fit -= 1
-        step = steps[fit]
-        if getattr(self, "_tick_step", None) != step:
-            self._tick_step = step
-            axis.setTickSpacing(major=step, minor=step if step > 1 else 1)
+        vb = self.plot.getViewBox()
+        lo, hi = vb.viewRange()[1]
+        room = max(2, int(vb.height() // (2.2 * self._label_height)))
+        ticks = log_ticks(lo, hi, room)
+        if getattr(self, "_ticks", None) != ticks:
+            self._ticks = ticks
+            axis.setTicks([ticks, []])
 
     def paintEvent(self, ev) -> None:
         t0 = time.perf_counter()

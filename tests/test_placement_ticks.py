@@ -1,0 +1,90 @@
+"""Label placement (lab/views/placement.py) and log-axis ticks (lab/views/scales.py): the boxes and labels the
+contour and the step plots get."""
+import math
+
+import numpy as np
+import pytest
+
+from lab.views.placement import Label, candidates, overlap, place_labels, point_box
+from lab.views.scales import log_step, log_ticks, step_ticks, tick_label
+
+
+def test_overlap_is_the_shared_area():
+    assert overlap((0, 0, 10, 10), (5, 5, 20, 20)) == 25
+    assert overlap((0, 0, 10, 10), (10, 0, 20, 10)) == 0  # touching is not overlapping
+    assert overlap((0, 0, 10, 10), (11, 11, 12, 12)) == 0
+
+
+def test_the_first_candidate_is_on_the_preferred_side_at_the_smallest_gap():
+    box = candidates(Label((100, 100), (30, 20), prefer=(1, 0)))[0]
+    assert box == (104, 90, 134, 110)  # right of the anchor, 4 px away, vertically centred
+    box = candidates(Label((100, 100), (30, 20), prefer=(0, -1)))[0]
+    assert box == (85, 76, 115, 96)  # above (y down): its bottom 4 px above the anchor
+
+
+def test_the_piled_up_scene_is_spread_out():
+    """The issue's scene: at a point near the minimum's star, `v`, `x + ρv` and `λ₂` all wanted the same spot, and
+    `start` sat over the minus of `−∇f`. After placement no two labels, the star or the selected point overlap."""
+    selected = (200.0, 150.0)
+    star = point_box(212.0, 150.0, 26)
+    point = point_box(*selected, 24)
+    start_marker = point_box(190.0, 140.0, 24)
+    labels = [Label((190.0, 140.0), (48, 22), (1, -1)),     # start
+              Label((240.0, 150.0), (36, 22), (1, 0)),      # −∇f past its arrow's tip
+              Label((205.0, 150.0), (14, 22), (1, 0)),      # v
+              Label((205.0, 150.0), (62, 22), (1, -1)),     # x + ρv
+              Label((230.0, 152.0), (26, 22), (1, 0)),      # λ₁
+              Label((203.0, 148.0), (26, 22), (1, 0))]      # λ₂
+    obstacles = [star, point, start_marker]
+    boxes = place_labels(labels, obstacles, bounds=(0, 0, 400, 300))
+    for i, a in enumerate(boxes):
+        for o in obstacles:
+            assert overlap(a, o) == 0, (i, a, o)
+        for b in boxes[i + 1:]:
+            assert overlap(a, b) == 0, (a, b)
+        assert 0 <= a[0] and a[2] <= 400 and 0 <= a[1] and a[3] <= 300
+        # and each stays near its anchor
+        (ax, ay), (w, h) = labels[i].anchor, labels[i].size
+        assert math.hypot((a[0] + a[2]) / 2 - ax, (a[1] + a[3]) / 2 - ay) < 100 + max(w, h)
+
+
+def test_labels_stay_inside_the_bounds_when_their_point_is_at_the_edge():
+    box, = place_labels([Label((398.0, 2.0), (40, 20), (1, -1))], [], bounds=(0, 0, 400, 300))
+    assert box[0] >= 0 and box[2] <= 400 and box[1] >= 0 and box[3] <= 300
+
+
+def test_a_crowded_view_takes_the_least_overlap():
+    wall = [(0, 0, 1000, 1000)]  # everything is covered: the routine still answers, with a box
+    box, = place_labels([Label((500.0, 500.0), (10, 10))], wall)
+    assert box is not None and overlap(box, wall[0]) == 100
+
+
+@pytest.mark.parametrize("lo, hi, expect", [
+    (math.log10(5), math.log10(50), ["5", "10", "20", "50"]),      # κ = 50's bowl: a decade, 4 labels
+    (0.0, 2.0, ["1", "2", "5", "10", "20", "50", "100"]),
+    (-12.0, 1.0, ["10⁻¹²", "10⁻¹⁰", "10⁻⁸", "10⁻⁶", "10⁻⁴", "0.01", "1"]),
+])
+def test_log_ticks(lo, hi, expect):
+    ticks = log_ticks(lo, hi, room=8)
+    assert [t for _, t in ticks] == expect
+    values = {"5": 5, "10": 10, "20": 20, "50": 50, "1": 1, "2": 2, "100": 100, "0.01": 0.01, "10⁻¹²": 1e-12,
+              "10⁻¹⁰": 1e-10, "10⁻⁸": 1e-8, "10⁻⁶": 1e-6, "10⁻⁴": 1e-4}
+    assert [v for v, _ in ticks] == pytest.approx([math.log10(values[t]) for _, t in ticks])
+
+
+def test_log_ticks_over_less_than_two_decades_show_three_labels_even_when_room_is_short():
+    for lo, hi in [(math.log10(5), math.log10(50)), (0.2, 1.1), (-3.3, -2.2), (17.9, 18.8)]:
+        assert len(log_ticks(lo, hi, room=2)) >= 3, (lo, hi)
+
+
+def test_tick_label():
+    assert [tick_label(v) for v in (5.0, 20.0, 0.05, 1e-5, 2e-7, 1e18, 3e4)] == \
+        ["5", "20", "0.05", "10⁻⁵", "2·10⁻⁷", "10¹⁸", "3·10⁴"]
+
+
+def test_step_ticks_label_steps_at_log_of_one_plus_step():
+    ticks = step_ticks(0.0, float(log_step(100)), room=10)
+    assert [t for _, t in ticks] == ["0", "1", "2", "5", "10", "20", "50", "100"]
+    assert [v for v, _ in ticks] == pytest.approx(np.log10(1 + np.array([0, 1, 2, 5, 10, 20, 50, 100])))
+    few = step_ticks(0.0, float(log_step(10**6)), room=5)
+    assert len(few) <= 5 and few[0][1] == "0" and few[-1][1] == "10⁶"
