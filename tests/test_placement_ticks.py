@@ -88,3 +88,46 @@ def test_step_ticks_label_steps_at_log_of_one_plus_step():
     assert [v for v, _ in ticks] == pytest.approx(np.log10(1 + np.array([0, 1, 2, 5, 10, 20, 50, 100])))
     few = step_ticks(0.0, float(log_step(10**6)), room=5)
     assert len(few) <= 5 and few[0][1] == "0" and few[-1][1] == "10⁶"
+
+
+def test_step_marks_only_where_steps_are_far_apart_on_screen():
+    from lab.views.step_marks import StepMarks
+    # steps of 10 px (cell 0.1 data units a pixel: 1.0 data units), then of 0.5 px
+    xy = np.concatenate([np.arange(5)[:, None] * [1.0, 0.0], 4.0 + np.arange(1, 20)[:, None] * [0.05, 0.0]])
+    xy = np.column_stack([xy[:, 0], np.zeros(len(xy))])
+    marks = StepMarks((0.1, 0.1))
+    assert marks.extend(xy, len(xy))
+    assert marks.rows.tolist() == [0, 1, 2, 3, 4]
+    # the same in pieces
+    pieces = StepMarks((0.1, 0.1))
+    for stop in (1, 2, 3, 7, len(xy)):
+        pieces.extend(xy, stop)
+    assert pieces.rows.tolist() == [0, 1, 2, 3, 4]
+    # zoomed in 20×: every step is ≥ 10 px now
+    assert StepMarks((0.005, 0.005)).extend(xy, len(xy))
+    # a diverged row is never a marked step; the limit keeps the first ones
+    bad = xy.copy()
+    bad[2] = np.nan
+    m = StepMarks((0.1, 0.1))
+    m.extend(bad, len(bad))
+    assert m.rows.tolist() == [0, 1, 3, 4]
+    few = StepMarks((0.1, 0.1), limit=3)
+    few.extend(xy, len(xy))
+    assert few.rows.tolist() == [0, 1, 2]
+
+
+def test_step_marks_tell_adams_corrected_first_step_from_the_uncorrected_one():
+    """Adam's first step is lr·g/|g| per coordinate (≈ lr); without bias correction it is ≈ 3.16·lr
+    (m = 0.1·g, v = 0.001·g²: 0.1/√0.001 = √10). At 2 px per lr, the corrected step (lr, −lr) is 2.8 px long (no
+    marker) and the uncorrected one 8.9 px (markers at both its ends)."""
+    from lab.views.step_marks import StepMarks
+    lr, g = 0.01, np.array([3.0, -2.0])
+    corrected = lr * np.sign(g)
+    m1, v1 = 0.1 * g, 0.001 * g * g
+    uncorrected = lr * m1 / (np.sqrt(v1) + 1e-8)
+    assert np.hypot(*uncorrected) / np.hypot(*corrected) == pytest.approx(np.sqrt(10), rel=1e-6)
+    cell = (lr / 2.0, lr / 2.0)  # 2 px per lr
+    a, b = StepMarks(cell), StepMarks(cell)
+    a.extend(np.array([[0.0, 0.0], corrected]), 2)
+    b.extend(np.array([[0.0, 0.0], uncorrected]), 2)
+    assert a.rows.tolist() == [] and b.rows.tolist() == [0, 1]

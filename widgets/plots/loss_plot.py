@@ -61,6 +61,7 @@ class SeriesPlot(pg.PlotWidget):
         self.plot.disableAutoRange()
         self.plot.getViewBox().sigRangeChangedManually.connect(self._on_user_range)
         self.plot.getViewBox().sigYRangeChanged.connect(self._space_ticks)  # labels for the range in view
+        self.plot.getViewBox().sigResized.connect(self._space_ticks)  # and as many as its height has room for
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         # vertical grid lines at the labelled steps only: the minor ones (every 1 000 steps: dozens of translucent
         # full-height lines) cost ~40 % of a paint in the raster engine

@@ -9,8 +9,11 @@ from PySide6.QtGui import QColor
 
 from lab.views.contour_grid import BANDS
 from lab.views.decimate import PixelPath
+from lab.views.step_marks import StepMarks
 from widgets.model import RacerTrace
-from widgets.style import LINE_WIDTH
+from widgets.style import INK, LINE_WIDTH, halo_for, symbol_for
+
+DOT_SIZE = 8  # pixels across: a step's marker, smaller than the racers' current points (16)
 
 REDUCE_ROWS = 30_000   # trajectory rows reduced per racer per turn: a zoom at step 10⁶ re-reduces every row (~70 ms
                        # a racer at once) over several turns instead of holding the GUI thread for half a second
@@ -31,17 +34,24 @@ def banded_colormap(bands: int = BANDS) -> pg.ColorMap:
 
 class TrajectoryItem(pg.ItemGroup):
     """One racer's path: holds all of it (``getData``) and its one-pixel reduction (``path``), which the view's
-    ``TrailLayer`` paints (in the racer's colour, on a white halo). ``curve`` is the legend's sample."""
+    ``TrailLayer`` paints (in the racer's colour, ``width`` wide, on a ``halo``); ``dots``: a small marker (the
+    racer's ``symbol``) at each step far enough from the next to see (lab/views/step_marks.py). ``curve`` is the
+    legend's sample (a line and the symbol)."""
 
-    def __init__(self, trace: RacerTrace, cell, box):
+    def __init__(self, trace: RacerTrace, cell, box, width: float = LINE_WIDTH):
         super().__init__()
         self.trace = trace
         self.color = trace.color
+        self.width = width
+        self.halo = halo_for(trace.color)
+        self.symbol = symbol_for(trace.color, trace.row)
         self.curve = pg.PlotCurveItem(pen=pg.mkPen(QColor(trace.color), width=LINE_WIDTH))
         self.curve.setParentItem(self)
-        self.curve.opts["name"] = trace.label
-        self.path = PixelPath(cell, box)
-        self.drawn = 0
+        self.curve.opts.update(name=trace.label, symbol=self.symbol, size=12, brush=pg.mkBrush(trace.color))
+        self.dots = pg.ScatterPlotItem(symbol=self.symbol, size=DOT_SIZE, brush=pg.mkBrush(trace.color),
+                                       pen=pg.mkPen(self.halo if self.halo != "#FFFFFF" else INK, width=1))
+        self.dots.setParentItem(self)
+        self.regrid(cell, box)
 
     def getData(self):
         """The racer's full trajectory, every step (the very rows the engine produced)."""
@@ -50,6 +60,8 @@ class TrajectoryItem(pg.ItemGroup):
 
     def regrid(self, cell, box) -> None:
         self.path = PixelPath(cell, box)
+        self.marks = StepMarks(cell)
+        self.dots.setData(pos=np.empty((0, 2)))
         self.drawn = 0
 
     def refresh(self, rows: int | None = None) -> bool:
@@ -58,7 +70,10 @@ class TrajectoryItem(pg.ItemGroup):
         if n == self.drawn:
             return False
         stop = n if rows is None else min(n, self.drawn + rows)
-        self.path.extend(self.trace.positions.view[self.drawn:stop, :2])
+        view = self.trace.positions.view
+        self.path.extend(view[self.drawn:stop, :2])
+        if self.marks.extend(view, stop):
+            self.dots.setData(pos=view[self.marks.rows, :2])
         self.drawn = stop
         return True
 
