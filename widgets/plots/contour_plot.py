@@ -11,6 +11,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Slot
+from PySide6.QtGui import QFontMetrics
 
 from lab.views.contour_grid import BANDS, contour_grid
 from widgets.model import LabModel
@@ -52,6 +53,9 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         self.colorbar.axis.setTickFont(font(FONT_PT))
         self.colorbar.axis.setTextPen(pg.mkPen(INK))
+        # wide enough for "−16" and, beyond it, the title: pyqtgraph sizes the axis before the large font is known
+        metrics = QFontMetrics(font(FONT_PT))
+        self.colorbar.axis.setWidth(metrics.horizontalAdvance("−16") + metrics.height() + 14)
 
         self.minima = pg.ScatterPlotItem(symbol="star", size=26, brush=pg.mkBrush("#FFFFFF"),
                                          pen=pg.mkPen(INK, width=2))
@@ -308,7 +312,8 @@ class ContourView(pg.GraphicsLayoutWidget):
         racer's point (widgets/plots/label_layout.py)."""
         s = self.model.start
         entries = [(self.start_label, (float(s[0]), float(s[1])), (1.0, 1.0))] + list(self.guides.placed)
-        obstacles = [(m[0], m[1], 28) for m in self.minima_points()] + [(float(s[0]), float(s[1]), 26)]
+        obstacles = ([(m[0], m[1], 28) for m in self.minima_points()] + [(float(s[0]), float(s[1]), 26)]
+                     + [(t[0], t[1], 18) for t in self.guides.tips])
         trace = self.model.selected_trace
         if trace is not None and trace.point is not None:
             x = np.asarray(trace.point.x, float)

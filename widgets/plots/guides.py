@@ -49,9 +49,10 @@ class Guides:
             plot.addItem(item)
 
     placed: list = []
+    tips: list = []
 
     def hide(self) -> None:
-        self.placed = []
+        self.placed, self.tips = [], []
         for g in self.items:
             g.hide()
 
@@ -63,6 +64,7 @@ class Guides:
             return
         x = np.asarray(p.x, float)[:2]
         self.placed = []  # (label, its point, the side it prefers), for label_layout.place; most important first
+        self.tips = []  # the arrows' heads: labels keep off them
         # −∇f, drawn at a fixed length: its direction is the lesson (the size is in the panels)
         g = None if p.grad is None else np.asarray(p.grad, float)[:2]
         flat = max(tol, 1e-12)  # below the tolerance the direction is rounding noise
@@ -71,6 +73,7 @@ class Guides:
             self.grad_arrow.setData(*arrow_xy(x, d), connect="pairs")
             self.grad_label.setPos(*(x + d * 1.35))
             self.placed.append((self.grad_label, x + d, d))
+            self.tips.append(x + d)
             self.grad_arrow.show()
             self.grad_label.show()
         else:
@@ -83,6 +86,7 @@ class Guides:
             self.velocity_arrow.setData(*arrow_xy(base, v[:2]), connect="pairs")
             self.velocity_label.setPos(*(base + v[:2] + 0.35 * ARROW_FRACTION * width * v[:2] / np.hypot(*v[:2])))
             self.placed.append((self.velocity_label, base + v[:2], v[:2]))
+            self.tips.append(base + v[:2])
             self.velocity_arrow.show()
             self.velocity_label.show()
         else:

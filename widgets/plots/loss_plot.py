@@ -175,7 +175,8 @@ class SeriesPlot(pg.PlotWidget):
             lo, hi = mid - 0.5, mid + 0.5
         elif hi - lo < 1e-12:
             lo, hi = lo - 1.0, hi + 1.0
-        q = 0.5 if self.log_y else 0.5 * 10.0 ** np.floor(np.log10(hi - lo))
+        # half decades; a tenth over less than two (a κ = 50 bowl keeps [16, 160], not [10, 316]: room for 20, 50, 100)
+        q = (0.5 if hi - lo >= 2.0 else 0.1) if self.log_y else 0.5 * 10.0 ** np.floor(np.log10(hi - lo))
         lo, hi = np.floor(lo / q) * q, np.ceil(hi / q) * q
         x_hi = max(self._n, 1.0)
         x_hi = min(float(nice_above(x_hi)), max(x_hi, float(self.model.max_steps)))
@@ -199,8 +200,11 @@ class SeriesPlot(pg.PlotWidget):
             return
         vb = self.plot.getViewBox()
         lo, hi = vb.viewRange()[1]
+        if hi <= lo or vb.height() <= 0:
+            return
+        inset = 0.5 * self._label_height / vb.height() * (hi - lo)  # a label centred nearer the end is cut off
         room = max(2, int(vb.height() // (2.2 * self._label_height)))
-        ticks = log_ticks(lo, hi, room)
+        ticks = log_ticks(lo + inset, hi - inset, room)
         if getattr(self, "_ticks", None) != ticks:
             self._ticks = ticks
             axis.setTicks([ticks, []])
