@@ -14,6 +14,7 @@ from widgets import settings as lab_settings
 from widgets.analysis.menu import install_analysis_menu
 from widgets.error_box import error_box
 from widgets.file_dialogs import FileDialogs
+from widgets.keys import install_keys
 from widgets.model import LabModel
 from widgets.panels.controls import Controls, RunSettings
 from widgets.panels.curvature_panel import CurvaturePanel
@@ -211,6 +212,7 @@ class MainWindow(FileDialogs, QMainWindow):
         self._action(rc, "Lecture set", self.model.use_lecture_set, "Ctrl+L", "lectureSetAction")
 
         install_analysis_menu(self)  # Analysis → Convergence map… / Learning-rate sweep… (analysis/menu.py)
+        install_keys(self)  # text fields keep Space and the letters; Esc or a click on a plot gives them back
         h = bar.addMenu("&Help")
         self._action(h, "Keys and symbols", self._on_help, QKeySequence.StandardKey.HelpContents, "helpAction")
         for menu in (f, r, rc, h):
