@@ -131,3 +131,55 @@ def test_step_marks_tell_adams_corrected_first_step_from_the_uncorrected_one():
     a.extend(np.array([[0.0, 0.0], corrected]), 2)
     b.extend(np.array([[0.0, 0.0], uncorrected]), 2)
     assert a.rows.tolist() == [] and b.rows.tolist() == [0, 1]
+
+
+def test_kappa_shown_pins_a_singular_hessian_at_one_over_epsilon():
+    from lab.curvature import condition_number
+    from lab.views.scales import SINGULAR_KAPPA, kappa_shown
+
+    # a Hessian with an exact null direction, as the mlp's (softmax's shift): κ is rounding noise or ∞
+    lam = np.array([[1.3, 0.2, 1e-19], [1.3, 0.2, 0.0], [50.0, 1.0, 2.0]])
+    raw = condition_number(lam)
+    assert raw[0] == pytest.approx(1.3e19) and raw[1] == np.inf and raw[2] == 50.0
+    shown = kappa_shown(np.append(raw, np.nan))
+    assert shown[:3].tolist() == [SINGULAR_KAPPA, SINGULAR_KAPPA, 50.0] and np.isnan(shown[3])
+    assert SINGULAR_KAPPA == 2.0 ** 52
+
+
+def test_quantile_levels_split_a_flat_slice_with_a_steep_rim_into_equal_bands():
+    from lab.views.scales import band_of, quantile_levels
+
+    a = np.linspace(-1, 1, 41)
+    f = 0.2 + 0.001 * a[:, None] ** 2 + 100.0 * (np.abs(a[None, :]) > 0.9)  # flat, then a wall
+    edges = quantile_levels(f, 14)
+    assert np.all(np.diff(edges) > 0) and edges[0] == f.min() and edges[-1] == f.max()
+    bands = band_of(f, edges)
+    counts = np.bincount((bands - 0.5).astype(int).ravel())
+    flat = f < 1.0
+    assert len(np.unique(bands[flat])) >= 8  # the flat part shows structure
+    assert counts.max() <= 3 * f.size / 14 + 41  # no band holds most of the picture
+    assert band_of(np.array([np.inf]), edges)[0] == len(edges) - 1.5
+    assert quantile_levels(np.full(5, 3.0), 14).tolist() == [2.5, 3.5]
+
+
+def test_project_path_onto_an_orthonormal_plane():
+    from lab.views.projection import project_path
+
+    rng = np.random.default_rng(0)
+    q, _ = np.linalg.qr(rng.normal(size=(6, 2)))
+    d1, d2 = q[:, 0], q[:, 1]
+    x = rng.normal(size=6)
+    ab = rng.normal(size=(5, 2))
+    off_plane = np.linalg.svd(np.column_stack([d1, d2]), full_matrices=True)[0][:, 2]  # ⟂ to both
+    path = x + ab[:, :1] * d1 + ab[:, 1:] * d2 + 0.3 * off_plane
+    assert np.allclose(project_path(path, x, d1, d2), ab)
+    assert np.isnan(project_path(np.full((1, 6), np.nan), x, d1, d2)).all()
+
+
+def test_thin_keeps_the_last_row_and_at_most_the_number_asked():
+    from lab.views.projection import thin
+
+    rows = np.arange(1001)
+    t = thin(rows, 250)
+    assert len(t) <= 250 and t[-1] == 1000 and np.all(np.diff(t) == 5)
+    assert thin(np.arange(10), 250).tolist() == list(range(10))

@@ -129,3 +129,39 @@ def step_ticks(lo: float, hi: float, room: int) -> list[tuple[float, str]]:
         if len(ticks) <= max(room, 2):
             return ticks
     return ticks
+
+
+SINGULAR_KAPPA = 1.0 / float(np.finfo(float).eps)
+"""κ from 1/ε ≈ 4.5·10¹⁵ up is a singular Hessian in double precision: its smallest |λ| is rounding noise (the mlp's
+Hessian has exact null directions — adding the same vector to both output rows changes no softmax — so κ came
+out anywhere from 10¹⁸ to 10²¹, or ∞ where an eigenvalue rounded to 0: a jagged curve with gaps)."""
+
+
+def kappa_shown(kappas: np.ndarray) -> np.ndarray:
+    """κ for the κ plot: from ``SINGULAR_KAPPA`` up (∞ included) drawn at it, a flat line saying "singular";
+    NaN (no Hessian) kept as a gap."""
+    kappas = np.asarray(kappas, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(kappas), kappas, np.minimum(kappas, SINGULAR_KAPPA))
+
+
+def quantile_levels(values: np.ndarray, bands: int) -> np.ndarray:
+    """Band edges (increasing, at most ``bands`` + 1) that split the finite ``values`` into bands of equal count:
+    a slice of a loss that is flat but for a steep rim gets as many colours near its floor as on the rim (linear
+    levels gave it one colour). Two edges around a constant."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return np.array([0.0, 1.0])
+    edges = np.unique(np.quantile(v, np.linspace(0.0, 1.0, bands + 1)))
+    if len(edges) < 2:
+        edges = np.array([edges[0] - 0.5, edges[0] + 0.5])
+    return edges
+
+
+def band_of(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """The band (0 … len(edges) − 2) of each value, centred: i + 0.5; non-finite values (a blown-up f) in the top
+    band."""
+    v = np.asarray(values, dtype=float)
+    i = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, len(edges) - 2)
+    return np.where(np.isfinite(v), i, len(edges) - 2) + 0.5

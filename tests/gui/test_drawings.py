@@ -109,3 +109,20 @@ def test_the_kappa_plot_of_a_kappa_50_bowl_shows_three_labels(bowl, qtbot):
     assert len(ticks) >= 3
     values = [10 ** v for v, _ in ticks]
     assert min(values) <= 50 <= max(values)
+
+
+def test_the_mlps_kappa_curve_has_no_gaps(window, qtbot):
+    """The mlp's Hessian is singular (softmax's shift): κ came out 10¹⁸ … 10²¹ or ∞ (a gap); it is drawn on the
+    "singular: κ ≥ 1/ε" line instead, every sample finite."""
+    from lab.views.scales import SINGULAR_KAPPA
+
+    m = window.model
+    m.set_objective("mlp")
+    race(window, qtbot, 5)
+    plot = window.curvature.kappa_plot
+    samples = [t.kappa_curve.points()[1] for t in m.traces]
+    assert all(len(s) for s in samples) and max(np.max(s) for s in samples) >= SINGULAR_KAPPA  # raw: singular
+    for c in plot.curves:
+        assert len(c.yData) and np.all(np.isfinite(c.yData))
+        assert np.all(c.yData <= np.log10(SINGULAR_KAPPA) + 1e-12)
+    assert plot.guide.isVisible() and plot.guide.value() == pytest.approx(np.log10(SINGULAR_KAPPA))

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QFontMetrics
 
 from lab.views.decimate import Envelope
-from lab.views.scales import FLOOR, floor_for, log_ticks, loss_gap, positive_floor
+from lab.views.scales import FLOOR, SINGULAR_KAPPA, floor_for, kappa_shown, log_ticks, loss_gap, positive_floor
 from lab.views.snapshot import PER_STEP_CURVATURE_MAX_DIM
 from widgets.model import LabModel
 from widgets.plots.curve_set import CurveSet, RacerCurve
@@ -321,8 +321,13 @@ class ConditionPlot(SeriesPlot):
         super().__init__(model, clock, "conditionPlot", "condition number κ (log)", parent)
         self.set_log_y(True)
         self.plot.setLabel("left", "κ", **{"font-size": f"{FONT_PT}pt", "color": INK})
-        self.guide.hide()
+        self.guide.setPos(np.log10(SINGULAR_KAPPA))  # a κ this high is a singular H: drawn on this line
+        self.guide.label.setFormat("singular: κ ≥ 1/ε")
+        self.guide.label.setPosition(0.45)  # clear of the right edge, which would cut it
         self._on_race_reset()
 
     def envelope(self, trace) -> Envelope:
         return trace.kappa_curve  # low dimension: κ at every step; high: now and then (x: its steps)
+
+    def values(self, y):
+        return self.mapped(kappa_shown(y))
