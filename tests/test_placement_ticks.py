@@ -183,3 +183,9 @@ def test_thin_keeps_the_last_row_and_at_most_the_number_asked():
     t = thin(rows, 250)
     assert len(t) <= 250 and t[-1] == 1000 and np.all(np.diff(t) == 5)
     assert thin(np.arange(10), 250).tolist() == list(range(10))
+
+
+def test_log_ticks_in_a_plot_one_label_high_show_one():
+    ticks = log_ticks(-13.0, 1.0, room=2, most=1)
+    assert len(ticks) == 1
+    assert len(log_ticks(math.log10(5), math.log10(50), room=2, most=2)) == 2

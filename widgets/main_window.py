@@ -24,6 +24,7 @@ from widgets.panels.racers_panel import RacersPanel
 from widgets.plots.contour_plot import ContourView
 from widgets.plots.data_plot import DataPanel
 from widgets.plots.loss_plot import GradNormPlot, LossPlot
+from widgets.plots.step_axis import install_step_axis
 from widgets.style import FONT_PT, configure_pyqtgraph, font
 from widgets.work.redraw_clock import RedrawClock
 from widgets.work.view_jobs import ViewJobs
@@ -213,6 +214,7 @@ class MainWindow(FileDialogs, QMainWindow):
 
         install_analysis_menu(self)  # Analysis → Convergence map… / Learning-rate sweep… (analysis/menu.py)
         install_keys(self)  # text fields keep Space and the letters; Esc or a click on a plot gives them back
+        install_step_axis(self)  # View → Log step axis (plots/step_axis.py)
         h = bar.addMenu("&Help")
         self._action(h, "Keys and symbols", self._on_help, QKeySequence.StandardKey.HelpContents, "helpAction")
         for menu in (f, r, rc, h):

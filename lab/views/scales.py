@@ -91,19 +91,21 @@ def _in_view(lo: float, hi: float, mantissas, step: int) -> list[float]:
     return out
 
 
-def log_ticks(lo: float, hi: float, room: int) -> list[tuple[float, str]]:
+def log_ticks(lo: float, hi: float, room: int, most: int | None = None) -> list[tuple[float, str]]:
     """Labelled ticks for a log axis showing log₁₀ values ``lo`` to ``hi``: (position in decades, text).
 
     The densest of 1–9, 1-2-5, 1-3 per decade, then every 1, 2, 5, 10, … decades, that puts at most ``room``
-    labels in view; but never fewer than three over less than two decades (a κ axis over [5, 50] shows
-    5, 10, 20, 50, not 10 alone), nor fewer than two over more.
+    labels in view (well spaced); but never fewer than three over less than two decades (a κ axis over [5, 50]
+    shows 5, 10, 20, 50, not 10 alone), nor fewer than two over more — unless that is more than ``most`` (the
+    labels that fit at all, touching: a plot squeezed to one label's height shows one).
     """
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         return []
     least = 3 if hi - lo < 2.0 else 2
     choices = [_in_view(lo, hi, m, 1) for m in MANTISSAS] + [_in_view(lo, hi, (1,), s) for s in DECADE_STEPS]
-    fit = next((i for i, ticks in enumerate(choices) if len(ticks) <= max(room, 1)), len(choices) - 1)
-    while fit > 0 and len(choices[fit]) < least:
+    cap = max(room, 1) if most is None else max(1, min(room, most))
+    fit = next((i for i, ticks in enumerate(choices) if len(ticks) <= cap), len(choices) - 1)
+    while fit > 0 and len(choices[fit]) < least and (most is None or len(choices[fit - 1]) <= most):
         fit -= 1
     return [(v, tick_label(10.0 ** v)) for v in choices[fit]]
 

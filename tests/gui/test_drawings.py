@@ -126,3 +126,30 @@ def test_the_mlps_kappa_curve_has_no_gaps(window, qtbot):
         assert len(c.yData) and np.all(np.isfinite(c.yData))
         assert np.all(c.yData <= np.log10(SINGULAR_KAPPA) + 1e-12)
     assert plot.guide.isVisible() and plot.guide.value() == pytest.approx(np.log10(SINGULAR_KAPPA))
+
+
+def test_a_log_step_axis_spreads_newtons_few_steps_and_is_remembered(bowl, qtbot):
+    from widgets.main_window import MainWindow
+
+    m = bowl.model
+    race(bowl, qtbot, 30)
+    action = bowl.log_steps_action
+    assert not action.isChecked() and bowl.loss_plot.curves[0].xData[-1] == 30.0
+    action.trigger()
+    bowl.refresh_now()
+    plots = (bowl.loss_plot, bowl.grad_plot, bowl.curvature.kappa_plot)
+    newton = next(i for i, r in enumerate(m.racers) if r.optimizer == "newton")
+    for plot in plots:
+        assert plot.log_x
+        x = plot.curves[newton].xData
+        assert x[:2] == pytest.approx(log_step([0, 1]))  # its one step a fifth of the way out, not at 0
+        labels = [t for _, t in plot._step_ticks]
+        assert labels[:3] == ["0", "1", "2"] and "10" in labels
+    lo, hi = bowl.loss_plot.plot.getViewBox().viewRange()[0]
+    assert lo <= 0.0 and hi >= log_step(30)
+    again = MainWindow()  # remembered
+    qtbot.addWidget(again)
+    assert again.log_steps_action.isChecked() and again.loss_plot.log_x
+    again.log_steps_action.trigger()
+    assert not again.loss_plot.log_x
+    again.close()

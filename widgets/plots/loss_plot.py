@@ -13,11 +13,12 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFontMetrics
 
 from lab.views.decimate import Envelope
-from lab.views.scales import FLOOR, SINGULAR_KAPPA, floor_for, kappa_shown, log_ticks, loss_gap, positive_floor
+from lab.views.scales import (FLOOR, SINGULAR_KAPPA, floor_for, kappa_shown, log_step, log_ticks, loss_gap,
+                              positive_floor, step_ticks)
 from lab.views.snapshot import PER_STEP_CURVATURE_MAX_DIM
 from widgets.model import LabModel
 from widgets.plots.curve_set import CurveSet, RacerCurve
@@ -42,6 +43,8 @@ class SeriesPlot(pg.PlotWidget):
 
     bottom = False  # the three plots share the step axis, one above the other; only the bottom one names it
     half = 0  # the redraw clock's half this plot redraws on (widgets/work/redraw_clock.py)
+    log_x = False  # the step axis: linear, or log₁₀(1 + step) (Newton's few steps spread out): ``set_log_x``
+    stepAxisChanged = Signal(bool)  # for other curves on the plot (the lr, the minibatch losses): redraw with step_x
 
     def __init__(self, model: LabModel, clock: RedrawClock, object_name: str, title: str, parent=None):
         super().__init__(parent)
@@ -62,6 +65,8 @@ class SeriesPlot(pg.PlotWidget):
         self.plot.getViewBox().sigRangeChangedManually.connect(self._on_user_range)
         self.plot.getViewBox().sigYRangeChanged.connect(self._space_ticks)  # labels for the range in view
         self.plot.getViewBox().sigResized.connect(self._space_ticks)  # and as many as its height has room for
+        self.plot.getViewBox().sigXRangeChanged.connect(self._space_step_ticks)
+        self.plot.getViewBox().sigResized.connect(self._space_step_ticks)
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         # vertical grid lines at the labelled steps only: the minor ones (every 1 000 steps: dozens of translucent
         # full-height lines) cost ~40 % of a paint in the raster engine
@@ -102,6 +107,40 @@ class SeriesPlot(pg.PlotWidget):
         """Axis mode and guide line for the current objective (called on reset)."""
 
     log_y = True
+
+    def step_x(self, steps) -> np.ndarray:
+        """Where steps go on this plot's x axis: the step, or log₁₀(1 + step) on a log step axis."""
+        return log_step(steps) if self.log_x else np.asarray(steps, dtype=float)
+
+    def set_log_x(self, log: bool) -> None:
+        """A log step axis (every curve redrawn from its envelope; the view follows the data again)."""
+        if log == self.log_x:
+            return
+        self.log_x = log
+        self._drawn = [0] * len(self.curves)
+        self._follow, self._fitted = True, None
+        self.plot.getAxis("bottom").setLabel("step (log scale)" if log and self.bottom else
+                                             "step" if self.bottom else "")
+        self._space_step_ticks()
+        self._dirty = True
+        self.clock.request(half=self.half)
+        self.stepAxisChanged.emit(log)
+
+    def _space_step_ticks(self, *_) -> None:
+        """On a log step axis, the steps 0, 1, 2, 5, 10, … labelled where they lie (``step_ticks``)."""
+        axis = self.plot.getAxis("bottom")
+        if not self.log_x:
+            if getattr(self, "_step_ticks", None) is not None:
+                self._step_ticks = None
+                axis.setTicks(None)
+            return
+        vb = self.plot.getViewBox()
+        lo, hi = vb.viewRange()[0]
+        room = max(2, int(vb.width() // 60))
+        ticks = step_ticks(lo, hi, room)
+        if getattr(self, "_step_ticks", None) != ticks:
+            self._step_ticks = ticks
+            axis.setTicks([ticks, []])
 
     def set_log_y(self, log: bool) -> None:
         """Log y (the curves hold log₁₀ values, the axis shows 10ᵏ), never zoomed in to less than one decade."""
@@ -185,7 +224,7 @@ class SeriesPlot(pg.PlotWidget):
             return
         self._fitted = target
         vb = self.plot.getViewBox()
-        vb.setRange(xRange=(0, x_hi), yRange=(lo, hi), padding=0.04)
+        vb.setRange(xRange=(0, float(self.step_x(x_hi))), yRange=(lo, hi), padding=0.04)
         self._space_ticks()
         # the new transform now, not in the paint: the guide line and its label move in this tick, so the view
         # paints once (updated during a paint they would change the scene again: a second, full paint)
@@ -204,7 +243,7 @@ class SeriesPlot(pg.PlotWidget):
             return
         inset = 0.5 * self._label_height / vb.height() * (hi - lo)  # a label centred nearer the end is cut off
         room = max(2, int(vb.height() // (2.2 * self._label_height)))
-        ticks = log_ticks(lo + inset, hi - inset, room)
+        ticks = log_ticks(lo + inset, hi - inset, room, most=int(vb.height() // (0.75 * self._label_height)))
         if getattr(self, "_ticks", None) != ticks:
             self._ticks = ticks
             axis.setTicks([ticks, []])
@@ -245,7 +284,7 @@ class SeriesPlot(pg.PlotWidget):
             y = self.values(y)
             self._grow_range(i, x, env)
             self._drawn[i] = n
-            c.setData(x, y)
+            c.setData(self.step_x(x), y)
         if self._follow:
             self._fit()
         self.clock.expect_paint(self)
