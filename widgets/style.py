@@ -12,7 +12,7 @@ PALETTE_NAMES = ("blue", "orange", "bluish green", "vermilion", "reddish purple"
 
 SYMBOLS = ("o", "s", "t", "t1", "p", "d", "h", "t3")
 """Each palette colour's marker shape (pyqtgraph symbol names), a second cue for colours that look alike from
-the back of a room: orange ■ against vermilion ▼, blue ● against sky blue ◆."""
+the back of a room: orange ■ against vermilion ▲, blue ● against sky blue ◆."""
 
 FONT_PT = 14          # tables, plots, legends: the minimum on a projector
 TITLE_PT = 15
