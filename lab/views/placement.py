@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import numpy as np
+
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 (pixels, x0 <= x1, y0 <= y1)
 
 GAPS = (4.0, 12.0, 24.0, 40.0, 64.0, 96.0)
@@ -41,30 +43,41 @@ def overlap(a: Box, b: Box) -> float:
     return w * h if w > 0 and h > 0 else 0.0
 
 
-def _outside(box: Box, bounds: Box | None) -> float:
-    """How much of ``box`` lies outside ``bounds`` (area)."""
-    if bounds is None:
-        return 0.0
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    return area - overlap(box, bounds)
+_DIRECTIONS = np.array(DIRECTIONS)
+
+
+def _rings(label: Label):
+    """The boxes tried for ``label``, one ring (16 boxes, (16, 4)) per gap, nearest first; in each ring the
+    directions nearest ``prefer`` first. A box sits so that its edge nearest the anchor is ``gap`` pixels from
+    it along its direction."""
+    (ax, ay), (w, h) = label.anchor, label.size
+    d = _DIRECTIONS
+    px, py = label.prefer
+    if px or py:
+        d = d[np.argsort(-(d[:, 0] * px + d[:, 1] * py), kind="stable")]
+    with np.errstate(divide="ignore"):
+        reach = np.minimum(w / 2 / np.abs(d[:, 0]), h / 2 / np.abs(d[:, 1]))  # 1/0 = inf: the other side decides
+    for gap in GAPS:
+        cx, cy = ax + d[:, 0] * (reach + gap), ay + d[:, 1] * (reach + gap)
+        yield np.column_stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
+
+
+def _candidate_array(label: Label) -> np.ndarray:
+    return np.vstack(list(_rings(label)))
 
 
 def candidates(label: Label) -> list[Box]:
-    """The boxes tried for ``label``, in order: per gap (nearest first), the directions nearest ``prefer`` first.
-    The box sits so that its edge nearest the anchor is ``gap`` pixels from it along the direction."""
-    (ax, ay), (w, h) = label.anchor, label.size
-    px, py = label.prefer
-    norm = math.hypot(px, py)
-    order = sorted(DIRECTIONS, key=lambda d: -(d[0] * px + d[1] * py) / norm) if norm > 0 else list(DIRECTIONS)
-    out = []
-    for gap in GAPS:
-        for dx, dy in order:
-            # the centre that puts the box's nearest edge point at ``gap`` along (dx, dy): scale to the box
-            reach = min(w / 2 / abs(dx) if abs(dx) > 1e-9 else math.inf,
-                        h / 2 / abs(dy) if abs(dy) > 1e-9 else math.inf)
-            cx, cy = ax + dx * (reach + gap), ay + dy * (reach + gap)
-            out.append((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
-    return out
+    """The boxes tried for ``label``, in order (``_rings``, one after the other)."""
+    return [tuple(float(v) for v in row) for row in _candidate_array(label)]
+
+
+def _overlaps(boxes: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Per box of ``boxes`` (n, 4), the area it shares with all of ``others`` (k, 4) together (summed)."""
+    if len(others) == 0:
+        return np.zeros(len(boxes))
+    w = np.minimum(boxes[:, None, 2], others[None, :, 2]) - np.maximum(boxes[:, None, 0], others[None, :, 0])
+    h = np.minimum(boxes[:, None, 3], others[None, :, 3]) - np.maximum(boxes[:, None, 1], others[None, :, 1])
+    return (np.clip(w, 0, None) * np.clip(h, 0, None)).sum(axis=1)
 
 
 def place_labels(labels: list[Label], obstacles: list[Box], bounds: Box | None = None) -> list[Box]:
@@ -73,19 +86,22 @@ def place_labels(labels: list[Label], obstacles: list[Box], bounds: Box | None =
     ``obstacles``: boxes to keep clear (markers, the star); ``bounds``: the view's box, which labels stay inside
     when they can. Later labels avoid earlier ones: give the most important first.
     """
-    taken = list(obstacles)
+    taken = np.array(obstacles, dtype=float).reshape(-1, 4)
     placed: list[Box] = []
     for label in labels:
         best, best_cost = None, math.inf
-        for box in candidates(label):
-            cost = sum(overlap(box, t) for t in taken) + _outside(box, bounds)
-            if cost == 0.0:
-                best = box
+        for boxes in _rings(label):  # the nearest ring with a free box: usually the first or second
+            cost = _overlaps(boxes, taken)
+            if bounds is not None:
+                area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+                cost = cost + area - _overlaps(boxes, np.array([bounds], dtype=float))
+            i = int(np.argmin(cost))
+            if cost[i] < best_cost:
+                best, best_cost = boxes[i], float(cost[i])
+            if best_cost <= 0.0:
                 break
-            if cost < best_cost:
-                best, best_cost = box, cost
-        placed.append(best)
-        taken.append(best)
+        placed.append(tuple(float(v) for v in best))
+        taken = np.vstack([taken, best])
     return placed
 
 
