@@ -60,14 +60,14 @@ def test_a_crowded_view_takes_the_least_overlap():
 
 
 @pytest.mark.parametrize("lo, hi, expect", [
-    (math.log10(5), math.log10(50), ["5", "10", "20", "50"]),      # κ = 50's bowl: a decade, 4 labels
+    (math.log10(5), math.log10(50), ["5", "10", "20", "30", "50"]),  # κ = 50's bowl: a decade, 5 labels
     (0.0, 2.0, ["1", "2", "5", "10", "20", "50", "100"]),
     (-12.0, 1.0, ["10⁻¹²", "10⁻¹⁰", "10⁻⁸", "10⁻⁶", "10⁻⁴", "0.01", "1"]),
 ])
 def test_log_ticks(lo, hi, expect):
     ticks = log_ticks(lo, hi, room=8)
     assert [t for _, t in ticks] == expect
-    values = {"5": 5, "10": 10, "20": 20, "50": 50, "1": 1, "2": 2, "100": 100, "0.01": 0.01, "10⁻¹²": 1e-12,
+    values = {"30": 30, "5": 5, "10": 10, "20": 20, "50": 50, "1": 1, "2": 2, "100": 100, "0.01": 0.01, "10⁻¹²": 1e-12,
               "10⁻¹⁰": 1e-10, "10⁻⁸": 1e-8, "10⁻⁶": 1e-6, "10⁻⁴": 1e-4}
     assert [v for v, _ in ticks] == pytest.approx([math.log10(values[t]) for _, t in ticks])
 
@@ -183,6 +183,11 @@ def test_thin_keeps_the_last_row_and_at_most_the_number_asked():
     t = thin(rows, 250)
     assert len(t) <= 250 and t[-1] == 1000 and np.all(np.diff(t) == 5)
     assert thin(np.arange(10), 250).tolist() == list(range(10))
+
+
+def test_log_ticks_of_a_kappa_16_plot_50_px_high():
+    """linear_regression's κ ≈ 16.5 in a 50-px plot: 1–9 puts 9, 10, 20, 30 in view (too many), 1-2-5 only two."""
+    assert [t for _, t in log_ticks(0.917, 1.583, room=2, most=3)] == ["10", "20", "30"]
 
 
 def test_log_ticks_in_a_plot_one_label_high_show_one():

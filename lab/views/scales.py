@@ -62,7 +62,7 @@ def banded(gaps: np.ndarray, levels: np.ndarray) -> np.ndarray:
 
 SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
-MANTISSAS = ((1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 2, 5), (1, 3))
+MANTISSAS = ((1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 2, 3, 5), (1, 2, 5), (1, 3))
 """Values labelled within each decade, densest first (then every decade, every 2nd, 5th, 10th, …)."""
 
 DECADE_STEPS = (1, 2, 5, 10, 20, 50, 100, 200)
@@ -94,7 +94,7 @@ def _in_view(lo: float, hi: float, mantissas, step: int) -> list[float]:
 def log_ticks(lo: float, hi: float, room: int, most: int | None = None) -> list[tuple[float, str]]:
     """Labelled ticks for a log axis showing log₁₀ values ``lo`` to ``hi``: (position in decades, text).
 
-    The densest of 1–9, 1-2-5, 1-3 per decade, then every 1, 2, 5, 10, … decades, that puts at most ``room``
+    The densest of 1–9, 1-2-3-5, 1-2-5, 1-3 per decade, then every 1, 2, 5, 10, … decades, that puts at most ``room``
     labels in view (well spaced); but never fewer than three over less than two decades (a κ axis over [5, 50]
     shows 5, 10, 20, 50, not 10 alone), nor fewer than two over more — unless that is more than ``most`` (the
     labels that fit at all, touching: a plot squeezed to one label's height shows one).
