@@ -114,10 +114,15 @@ def test_the_kappa_plot_of_a_kappa_50_bowl_shows_three_labels(bowl, qtbot):
 def test_the_mlps_kappa_curve_has_no_gaps(window, qtbot):
     """The mlp's Hessian is singular (softmax's shift): κ came out 10¹⁸ … 10²¹ or ∞ (a gap); it is drawn on the
     "singular: κ ≥ 1/ε" line instead, every sample finite."""
+    from lab.experiment import Experiment
+    from lab.objectives import make_objective
+    from lab.race import RacerSpec
     from lab.views.scales import SINGULAR_KAPPA
 
     m = window.model
-    m.set_objective("mlp")
+    obj = make_objective("mlp")
+    m.set_experiment(Experiment("mlp", obj.start.tolist(), [RacerSpec("sgd", {"lr": 0.1}),
+                                                            RacerSpec("adam", {"lr": 0.01})], steps=5))
     race(window, qtbot, 5)
     plot = window.curvature.kappa_plot
     samples = [t.kappa_curve.points()[1] for t in m.traces]
