@@ -59,22 +59,38 @@ def test_a_crowded_view_takes_the_least_overlap():
     assert box is not None and overlap(box, wall[0]) == 100
 
 
-@pytest.mark.parametrize("lo, hi, expect", [
-    (math.log10(5), math.log10(50), ["5", "10", "20", "30", "50"]),  # κ = 50's bowl: a decade, 5 labels
-    (0.0, 2.0, ["1", "2", "5", "10", "20", "50", "100"]),
-    (-12.0, 1.0, ["10⁻¹²", "10⁻¹⁰", "10⁻⁸", "10⁻⁶", "10⁻⁴", "0.01", "1"]),
+LABEL = 22.0  # a 14-pt label's line height in pixels
+
+
+@pytest.mark.parametrize("lo, hi, pixels, expect", [
+    (math.log10(5), math.log10(50), 300, ["5", "10", "20", "30", "50"]),  # κ = 50's bowl: a decade, 5 labels
+    (0.0, 2.0, 400, ["1", "2", "5", "10", "20", "50", "100"]),
+    (-12.0, 1.0, 400, ["10⁻¹²", "10⁻¹⁰", "10⁻⁸", "10⁻⁶", "10⁻⁴", "0.01", "1"]),
 ])
-def test_log_ticks(lo, hi, expect):
-    ticks = log_ticks(lo, hi, room=8)
+def test_log_ticks(lo, hi, pixels, expect):
+    ticks = log_ticks(lo, hi, pixels, LABEL)
     assert [t for _, t in ticks] == expect
-    values = {"30": 30, "5": 5, "10": 10, "20": 20, "50": 50, "1": 1, "2": 2, "100": 100, "0.01": 0.01, "10⁻¹²": 1e-12,
-              "10⁻¹⁰": 1e-10, "10⁻⁸": 1e-8, "10⁻⁶": 1e-6, "10⁻⁴": 1e-4}
+    values = {"30": 30, "5": 5, "10": 10, "20": 20, "50": 50, "1": 1, "2": 2, "100": 100, "0.01": 0.01,
+              "10⁻¹²": 1e-12, "10⁻¹⁰": 1e-10, "10⁻⁸": 1e-8, "10⁻⁶": 1e-6, "10⁻⁴": 1e-4}
     assert [v for v, _ in ticks] == pytest.approx([math.log10(values[t]) for _, t in ticks])
+    gaps = np.diff([v for v, _ in ticks]) * pixels / (hi - lo)
+    assert gaps.min() >= 2.2 * LABEL  # comfortably apart when there is room
 
 
-def test_log_ticks_over_less_than_two_decades_show_three_labels_even_when_room_is_short():
+def test_log_ticks_over_less_than_two_decades_show_three_labels_in_a_short_plot():
+    """80 px: comfortably spaced labels would be one or two; three fit without touching."""
     for lo, hi in [(math.log10(5), math.log10(50)), (0.2, 1.1), (-3.3, -2.2), (17.9, 18.8)]:
-        assert len(log_ticks(lo, hi, room=2)) >= 3, (lo, hi)
+        ticks = log_ticks(lo, hi, 80, LABEL)
+        assert len(ticks) >= 3, (lo, hi, ticks)
+        assert np.diff([v for v, _ in ticks]).min() * 80 / (hi - lo) >= 0.65 * LABEL
+
+
+def test_log_ticks_never_touch():
+    """A κ ≈ 16 plot 50 px high (28 px between the end labels' centres): 10, 20, 30 would overlap (7 px apart);
+    10 and 30 do not. The loss over 19 decades in 73 px: 10⁻¹⁰ and 10⁻⁵ would touch (19 px); one label."""
+    assert [t for _, t in log_ticks(0.917, 1.583, 28, LABEL)] == ["10", "30"]
+    assert len(log_ticks(-13.85, -0.65, 51, LABEL)) == 1
+    assert len(log_ticks(-13.0, 1.0, 8, LABEL)) == 1  # a plot one label high
 
 
 def test_tick_label():
@@ -183,14 +199,3 @@ def test_thin_keeps_the_last_row_and_at_most_the_number_asked():
     t = thin(rows, 250)
     assert len(t) <= 250 and t[-1] == 1000 and np.all(np.diff(t) == 5)
     assert thin(np.arange(10), 250).tolist() == list(range(10))
-
-
-def test_log_ticks_of_a_kappa_16_plot_50_px_high():
-    """linear_regression's κ ≈ 16.5 in a 50-px plot: 1–9 puts 9, 10, 20, 30 in view (too many), 1-2-5 only two."""
-    assert [t for _, t in log_ticks(0.917, 1.583, room=2, most=3)] == ["10", "20", "30"]
-
-
-def test_log_ticks_in_a_plot_one_label_high_show_one():
-    ticks = log_ticks(-13.0, 1.0, room=2, most=1)
-    assert len(ticks) == 1
-    assert len(log_ticks(math.log10(5), math.log10(50), room=2, most=2)) == 2

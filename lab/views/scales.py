@@ -91,23 +91,46 @@ def _in_view(lo: float, hi: float, mantissas, step: int) -> list[float]:
     return out
 
 
-def log_ticks(lo: float, hi: float, room: int, most: int | None = None) -> list[tuple[float, str]]:
-    """Labelled ticks for a log axis showing log₁₀ values ``lo`` to ``hi``: (position in decades, text).
+def _gap(mantissas) -> float:
+    """The least distance (decades) between neighbouring labels of a mantissa set, the next decade's 1 included."""
+    logs = [math.log10(m) for m in mantissas] + [1.0]
+    return min(b - a for a, b in zip(logs, logs[1:]))
 
-    The densest of 1–9, 1-2-3-5, 1-2-5, 1-3 per decade, then every 1, 2, 5, 10, … decades, that puts at most ``room``
-    labels in view (well spaced); but never fewer than three over less than two decades (a κ axis over [5, 50]
-    shows 5, 10, 20, 50, not 10 alone), nor fewer than two over more — unless that is more than ``most`` (the
-    labels that fit at all, touching: a plot squeezed to one label's height shows one).
+
+COMFORTABLE = 2.2
+"""Label heights between neighbouring labels when there is room."""
+
+TOUCHING = {False: 0.65, True: 0.9}
+"""The least label heights between neighbours: plain digits are ~0.65 of the line, 10⁻⁵'s superscript reaches
+the top of it."""
+
+
+def log_ticks(lo: float, hi: float, pixels: float, label_px: float) -> list[tuple[float, str]]:
+    """Labelled ticks for a log axis showing log₁₀ values ``lo`` to ``hi`` over ``pixels``: (position in decades,
+    text), for labels ``label_px`` high.
+
+    The densest of 1–9, 1-2-3-5, 1-2-5, 1-3 per decade, then every 1, 2, 5, 10, … decades, whose neighbours are
+    ``COMFORTABLE`` label heights apart; but never fewer than three labels over less than two decades (a κ axis
+    over [5, 50] shows 5, 10, 20, 50, not 10 alone), nor fewer than two over more, as long as neighbours do not
+    touch (``TOUCHING``): a plot too short for that shows fewer.
     """
-    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo or pixels <= 0:
         return []
+    per_decade = pixels / (hi - lo)
     least = 3 if hi - lo < 2.0 else 2
-    choices = [_in_view(lo, hi, m, 1) for m in MANTISSAS] + [_in_view(lo, hi, (1,), s) for s in DECADE_STEPS]
-    cap = max(room, 1) if most is None else max(1, min(room, most))
-    fit = next((i for i, ticks in enumerate(choices) if len(ticks) <= cap), len(choices) - 1)
-    while fit > 0 and len(choices[fit]) < least and (most is None or len(choices[fit - 1]) <= most):
+    choices = ([(_in_view(lo, hi, m, 1), _gap(m)) for m in MANTISSAS]
+               + [(_in_view(lo, hi, (1,), s), float(s)) for s in DECADE_STEPS])
+
+    def apart(i: int, heights: float | None = None) -> bool:
+        ticks, gap = choices[i]
+        if heights is None:
+            heights = TOUCHING[any(tick_label(10.0 ** v)[-1] in "⁰¹²³⁴⁵⁶⁷⁸⁹" for v in ticks)]
+        return gap * per_decade >= heights * label_px
+
+    fit = next((i for i in range(len(choices)) if apart(i, COMFORTABLE)), len(choices) - 1)
+    while fit > 0 and len(choices[fit][0]) < least and apart(fit - 1):
         fit -= 1
-    return [(v, tick_label(10.0 ** v)) for v in choices[fit]]
+    return [(v, tick_label(10.0 ** v)) for v in choices[fit][0]]
 
 
 STEP_NICE = (1, 2, 5)

@@ -242,8 +242,7 @@ class SeriesPlot(pg.PlotWidget):
         if hi <= lo or vb.height() <= 0:
             return
         inset = 0.5 * self._label_height / vb.height() * (hi - lo)  # a label centred nearer the end is cut off
-        room = max(2, int(vb.height() // (2.2 * self._label_height)))
-        ticks = log_ticks(lo + inset, hi - inset, room, most=int(vb.height() // (0.75 * self._label_height)))
+        ticks = log_ticks(lo + inset, hi - inset, vb.height() - self._label_height, self._label_height)
         if getattr(self, "_ticks", None) != ticks:
             self._ticks = ticks
             axis.setTicks([ticks, []])
