@@ -133,8 +133,6 @@ def log_ticks(lo: float, hi: float, pixels: float, label_px: float) -> list[tupl
     return [(v, tick_label(10.0 ** v)) for v in choices[fit][0]]
 
 
-STEP_NICE = (1, 2, 5)
-
 
 def log_step(steps):
     """The position of step k on a log step axis: log₁₀(1 + k) (step 0 at 0, so the start stays in view)."""
