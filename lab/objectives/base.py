@@ -20,6 +20,8 @@ class Objective:
     name: str = ""
     dim: int = 2
     stochastic: bool = False
+    axes: tuple[str, str] = ("x", "y")
+    """What the plots call the first two coordinates (a data objective's are its parameters: w, b)."""
 
     def __init__(self, params: dict, domain, minima, min_value: float | None, start, notes: str = ""):
         self.params = dict(params)

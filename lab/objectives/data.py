@@ -122,6 +122,7 @@ class LinearRegression(DataObjective):
 
     name = "linear_regression"
     task = REGRESSION
+    axes = ("w", "b")
     TRUE_LINE = (1.0, 0.5)
     PARAMS = (n_param(50), Param("noise", 0.5, lo=0.0, hi=10.0, doc="σ of the Gaussian noise on y"),
               *minibatch_params(5))
@@ -212,6 +213,7 @@ class LogisticRegression(DataObjective):
     """
 
     name = "logistic_regression"
+    axes = ("w₁", "w₂")
     task = CLASSIFICATION
     AXIS = (0.8, 0.6)
     PARAMS = (n_param(100),

@@ -125,6 +125,7 @@ class BasinView(OptimizerChoice, AnalysisView):
     def _on_objective_changed(self) -> None:
         obj = self.model.objective
         self._hyper = {}
+        style_plot(self.plot.getPlotItem(), left=obj.axes[1], bottom=obj.axes[0])
         dom = obj.domain
         where = (f"starts over [{dom[0, 0]:g}, {dom[0, 1]:g}] × [{dom[1, 0]:g}, {dom[1, 1]:g}]" if obj.dim == 2
                  else f"needs a 2-D objective ({obj.dim} coordinates)")

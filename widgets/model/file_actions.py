@@ -86,6 +86,7 @@ class FileActions:
         self.experiment = exp
         self._ensure_colors()
         self.objective = obj or exp.make_objective()
+        self.derive_lr_hand()
         self.selected_row = 0 if exp.racers else -1
         self.objectiveChanged.emit()
         self.startChanged.emit()

@@ -134,7 +134,7 @@ class ObjectivePanel(QFrame):
             value, owner = exp.params.get(p.name, p.default), f"objective {spec.name!r}"
             if spec.name == "custom" and p.name == "expr":  # checked as typed, compiled off the GUI thread
                 f = ExpressionField(p, value, owner, self.jobs)
-                f.checked.connect(lambda text: text and self.model.messageShown.emit("Formula refused, " + text))
+                f.checked.connect(self._on_formula_checked)
             else:
                 f = ParamField(p, value, owner)
             if p.kind == "str":
@@ -170,6 +170,17 @@ class ObjectivePanel(QFrame):
     def _on_combo_changed(self, index: int) -> None:
         if index >= 0 and not self.model.set_objective(self.combo.itemData(index)):
             self._on_objective_changed()
+
+    @Slot(str)
+    def _on_formula_checked(self, problem: str) -> None:
+        """A refused formula in the status bar; once it passes, that refusal is replaced (never left showing for a
+        formula that is valid)."""
+        if problem:
+            self._refused = True
+            self.model.messageShown.emit("Formula refused, " + problem)
+        elif getattr(self, "_refused", False):
+            self._refused = False
+            self.model.messageShown.emit("Formula OK: it applies when you pause (or press Enter)")
 
     @Slot(str, object)
     def _on_param_accepted(self, name: str, value) -> None:

@@ -212,6 +212,15 @@ class MinibatchCurves(QObject):
         self._timer.timeout.connect(self._on_timer)
         model.raceReset.connect(self._on_race_reset)
         model.raceAdvanced.connect(self._on_timer_soon)
+        loss_plot.stepAxisChanged.connect(self._on_step_axis)
+
+    @Slot(bool)
+    def _on_step_axis(self, *_) -> None:
+        """The loss plot's step axis went log (or back): the curves drawn again on it."""
+        lp, min_value = self.loss_plot, self.model.objective.min_value
+        for c, env in zip(self.curves, self._envelopes):
+            x, y = env.points()
+            c.setData(lp.step_x(x), minibatch_curve(lp, y, min_value))
 
     def set_enabled(self, on: bool) -> None:
         self.enabled = bool(on)
@@ -292,7 +301,7 @@ class MinibatchCurves(QObject):
             self.values[i].extend(v)
             self._envelopes[i].extend(np.arange(first, first + len(v), dtype=float), v)
             x, y = self._envelopes[i].points()  # a bounded number of points however long the race
-            self.curves[i].setData(x, minibatch_curve(lp, y, min_value))
+            self.curves[i].setData(lp.step_x(x), minibatch_curve(lp, y, min_value))
         self.updated.emit()
         self._on_timer_soon()
 
