@@ -14,7 +14,7 @@ from lab.errors import LabError
 from lab.objectives import make_objective, objective_spec
 from lab.optimizers import OPTIMIZERS, optimizer_spec
 from lab.optimizers import label as optimizer_label
-from lab.presets import lecture_set, suggest
+from lab.presets import Scales, lecture_set, suggest
 from lab.race import RacerSpec
 from lab.stochastic import check_noise
 from widgets.style import PALETTE, color_for
@@ -78,15 +78,17 @@ class ExperimentEditing:
     def derive_lr_hand(self) -> None:
         """After racers came from elsewhere (a file, remembered settings): an lr other than the one ``suggest``
         gives for this objective and start counts as set by hand."""
-        self._lr_hand = [r.hyperparameters.get("lr") != suggest(r.optimizer, self.objective, self.start).get("lr")
-                         for r in self.racers]
+        scales = Scales(self.objective, self.start)  # one Hessian for every racer
+        self._lr_hand = [r.hyperparameters.get("lr")
+                         != suggest(r.optimizer, self.objective, self.start, scales).get("lr") for r in self.racers]
 
     def _resuggest_lr(self) -> list[str]:
         """Give every racer whose lr was not set by hand the suggested lr for the (new) objective, as Lecture set
         does; the names of those whose lr changed."""
         racers, tuned = list(self.racers), []
+        scales = Scales(self.objective, self.start)  # one Hessian for every racer
         for i, r in enumerate(racers):
-            lr = suggest(r.optimizer, self.objective, self.start).get("lr")
+            lr = suggest(r.optimizer, self.objective, self.start, scales).get("lr")
             if self.lr_set_by_hand(i) or lr is None or lr == r.hyperparameters.get("lr"):
                 continue
             racers[i] = replace(r, hyperparameters=dict(r.hyperparameters, lr=lr))
