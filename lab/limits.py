@@ -14,6 +14,11 @@ parsed — and a refusal names the limit: ``racers: at most 100 racers in an exp
     MAX_EXPERIMENT_BYTES    bytes in an experiment file
     MAX_TRAJECTORY_BYTES    bytes in a trajectory file read back (.csv, .npz, .json written by ``run --out``)
     MAX_SETTINGS_BYTES      bytes in the window's settings file (its remembered experiment, geometry, speed)
+    MAX_DATA_BYTES          bytes in a data file (parameter ``data`` of the regressions and the network)
+    MAX_DATA_ROWS           data rows in a data file
+    MAX_DATA_VALUE          the largest size of a number in a data file (squares and sums stay finite)
+    MAX_CLASSES             distinct labels in the network's data (the logistic regression takes exactly 2)
+    MAX_EMBED_ROWS          data rows stored inside an experiment file (``run --embed-data``, the window)
 
 MAX_DERIVATIVE_SIZE: a formula of a few hundred characters can have derivatives millions of terms long
 (``x**x**x**...**y``: the gradient grows with the square of the depth, the Hessian with its cube), and the
@@ -38,6 +43,12 @@ MAX_SEED = 2**63 - 1
 MAX_EXPERIMENT_BYTES = 1_000_000
 MAX_TRAJECTORY_BYTES = 2_000_000_000
 MAX_SETTINGS_BYTES = 4_000_000
+MAX_DATA_BYTES = 20_000_000
+MAX_DATA_ROWS = 100_000
+MAX_DATA_VALUE = 1e12
+MAX_CLASSES = 10
+MAX_EMBED_ROWS = 10_000
 
-__all__ = ["MAX_COLOR", "MAX_DERIVATIVE_SIZE", "MAX_EXPERIMENT_BYTES", "MAX_FORMULA", "MAX_FORMULA_DEPTH",
-           "MAX_LABEL", "MAX_RACERS", "MAX_SEED", "MAX_SETTINGS_BYTES", "MAX_STEPS", "MAX_TRAJECTORY_BYTES"]
+__all__ = ["MAX_CLASSES", "MAX_COLOR", "MAX_DATA_BYTES", "MAX_DATA_ROWS", "MAX_DATA_VALUE", "MAX_DERIVATIVE_SIZE",
+           "MAX_EMBED_ROWS", "MAX_EXPERIMENT_BYTES", "MAX_FORMULA", "MAX_FORMULA_DEPTH", "MAX_LABEL", "MAX_RACERS",
+           "MAX_SEED", "MAX_SETTINGS_BYTES", "MAX_STEPS", "MAX_TRAJECTORY_BYTES"]
