@@ -37,15 +37,11 @@ _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 @dataclass(frozen=True, eq=False)
-class Dataset:
-    """A data set as read: ``features`` (N, 1) t for a regression or (N, 2) points, in the file's units;
-    ``targets`` (N,) the y values (regression) or the class indices 0, 1, ... (classification); ``columns`` the
-    names of the columns used; ``class_names`` the labels of classes 0, 1, ... as the file writes them.
-    ``text`` is the file's text and ``sha256`` the SHA-256 of its bytes (hex)."""
+class Table:
+    """A data set: ``features`` (N, 1) t for a regression or (N, 2) points, in the file's units; ``targets`` (N,)
+    the y values (regression) or the class indices 0, 1, ... (classification); ``columns`` the names of the
+    columns used; ``class_names`` the labels of classes 0, 1, ... as the file writes them (none: a regression)."""
 
-    source: str
-    text: str
-    sha256: str
     columns: tuple
     features: np.ndarray
     targets: np.ndarray
@@ -54,6 +50,19 @@ class Dataset:
     @property
     def n(self) -> int:
         return len(self.targets)
+
+    def csv(self) -> str:
+        """The CSV text that ``parse_dataset`` reads back to the same numbers (``to_csv``)."""
+        return to_csv(self.columns, self.features, self.targets, self.class_names)
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset(Table):
+    """A data set as read from ``source``: ``text`` is the file's text, ``sha256`` the SHA-256 of its bytes."""
+
+    source: str = ""
+    text: str = ""
+    sha256: str = ""
 
 
 def sha256_hex(data: bytes) -> str:
@@ -93,12 +102,12 @@ def parse_dataset(data: bytes, source: str, kind: str, columns: str | None = Non
             values[i, j] = _number(cells[col], source, line, col, header[col])
     names = tuple(header[c] for c in used)
     if kind == REGRESSION:
-        return Dataset(source, text, sha256_hex(data), names, values[:, :1], values[:, 1])
+        return Dataset(names, values[:, :1], values[:, 1], (), source, text, sha256_hex(data))
     labels = [cells[used[2]].strip() for _, cells in rows]
     classes = _classes(labels, kind, source, header[used[2]], used[2])
     index = {name: k for k, name in enumerate(classes)}
     targets = np.array([index[v] for v in labels], dtype=int)
-    return Dataset(source, text, sha256_hex(data), names, values, targets, classes)
+    return Dataset(names, values, targets, classes, source, text, sha256_hex(data))
 
 
 def _table(text: str, source: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -213,4 +222,4 @@ def to_csv(columns, features: np.ndarray, targets: np.ndarray, class_names=()) -
     return buf.getvalue()
 
 
-__all__ = ["BINARY", "CLASSES", "Dataset", "REGRESSION", "parse_dataset", "read_dataset", "sha256_hex", "to_csv"]
+__all__ = ["BINARY", "CLASSES", "Dataset", "Table", "REGRESSION", "parse_dataset", "read_dataset", "sha256_hex", "to_csv"]

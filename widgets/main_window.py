@@ -15,6 +15,7 @@ from widgets.analysis.menu import install_analysis_menu
 from widgets.error_box import error_box
 from widgets.file_dialogs import FileDialogs
 from widgets.model import LabModel
+from widgets.own_data import install_own_data
 from widgets.panels.controls import Controls, RunSettings
 from widgets.panels.curvature_panel import CurvaturePanel
 from widgets.panels.leaderboard import Leaderboard
@@ -211,6 +212,7 @@ class MainWindow(FileDialogs, QMainWindow):
         self._action(rc, "Lecture set", self.model.use_lecture_set, "Ctrl+L", "lectureSetAction")
 
         install_analysis_menu(self)  # Analysis → Convergence map… / Learning-rate sweep… (analysis/menu.py)
+        install_own_data(self)  # File → Open data… / Save data…, points by clicking (own_data/)
         h = bar.addMenu("&Help")
         self._action(h, "Keys and symbols", self._on_help, QKeySequence.StandardKey.HelpContents, "helpAction")
         for menu in (f, r, rc, h):

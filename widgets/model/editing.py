@@ -52,13 +52,18 @@ class ExperimentEditing:
         except (LabError, KeyError) as exc:
             self.errorOccurred.emit(str(exc))
             return False
+        self.set_objective_params(params, obj)
+        self.messageShown.emit(f"{spec.name}: {name} = {value:g}" if isinstance(value, float) else f"{name} = {value}")
+        return True
+
+    def set_objective_params(self, params: dict, obj) -> None:
+        """The objective's parameters and the objective built from them (elsewhere: a data set is built in the
+        view-jobs thread); the race is rebuilt, and resumes if it was running."""
         was = self._halt()
         self.experiment.params = params
         self.objective = obj
         self.objectiveChanged.emit()
         self._rebuild(resume=was)
-        self.messageShown.emit(f"{spec.name}: {name} = {value:g}" if isinstance(value, float) else f"{name} = {value}")
-        return True
 
     def set_start(self, point) -> bool:
         try:
