@@ -253,3 +253,19 @@ def test_read_dataset_names_the_file_for_a_regression(tmp_path):
     path, t, y = line_csv(tmp_path)
     ds = read_dataset(path, REGRESSION)
     assert ds.columns == ("year", "value") and ds.features[:, 0].tolist() == t.tolist() and ds.n == 30
+
+
+def test_decision_boundary_outlines_every_class():
+    """Three bands of classes: the boundary runs at the midpoints between the grid columns where the class changes
+    (the 0.5 level of each class's indicator); two classes: the one line of before."""
+    from lab.views.data_fit import decision_boundary
+
+    xs = ys = np.linspace(0, 1, 30)
+    gx, _ = np.meshgrid(xs, ys, indexing="ij")
+    classes = np.where(gx < 0.33, 0, np.where(gx < 0.66, 1, 2))
+    bx, by = decision_boundary(xs, ys, classes)
+    inside = np.isfinite(bx) & (by > 0.1) & (by < 0.9)
+    assert set(np.round(bx[inside], 9)) == {round((xs[9] + xs[10]) / 2, 9), round((xs[19] + xs[20]) / 2, 9)}
+    bx, by = decision_boundary(xs, ys, (gx > 0.5).astype(int))
+    inside = np.isfinite(bx) & (by > 0.1) & (by < 0.9)
+    assert set(np.round(bx[inside], 9)) == {round((xs[14] + xs[15]) / 2, 9)}

@@ -61,7 +61,11 @@ def decision_boundary(xs: np.ndarray, ys: np.ndarray, classes: np.ndarray) -> tu
     after another with a NaN between them (a curve draws them as separate lines)."""
     n = len(xs)
     segments_x, segments_y = [], []
-    for path in isocurve(np.asarray(classes, dtype=float), 0.5):
+    classes = np.asarray(classes)
+    # two classes: the 0.5 level of the class image; more: each class's own outline (a shared edge drawn twice)
+    images = [classes] if classes.max(initial=0) <= 1 else [classes == k for k in np.unique(classes)]
+    paths = [path for image in images for path in isocurve(np.asarray(image, dtype=float), 0.5)]
+    for path in paths:
         p = np.asarray(path, dtype=float)
         segments_x += list(np.interp(p[:, 0] - 0.5, np.arange(n), xs)) + [np.nan]
         segments_y += list(np.interp(p[:, 1] - 0.5, np.arange(len(ys)), ys)) + [np.nan]

@@ -139,3 +139,23 @@ def test_the_save_dialogs_check_box_stores_the_data(with_data, qtbot, tmp_path, 
     os.remove(path)
     exp = Experiment.load(out)  # no CSV: the experiment holds the data
     np.testing.assert_array_equal(exp.make_objective().minima, window.model.objective.minima)
+
+
+def test_a_network_on_four_classes_shows_them_named_and_resets_its_start(window, qtbot, tmp_path, monkeypatch):
+    window.model.set_objective("mlp")
+    rng = np.random.default_rng(1)
+    names = ["apple", "banana", "cherry", "date"]
+    rows = [f"{2 * np.cos(k * np.pi / 2) + rng.normal():.3f},{2 * np.sin(k * np.pi / 2) + rng.normal():.3f},{nm}"
+            for k, nm in enumerate(names) for _ in range(6)]
+    path = tmp_path / "fruit.csv"
+    path.write_text("x,y,fruit\n" + "\n".join(rows) + "\n")
+    monkeypatch.setattr(window, "_ask_path", lambda *a, **k: str(path))
+    edit(window, qtbot, lambda: window.findChild(QAction, "openDataAction").trigger())
+    obj = window.model.objective
+    assert obj.classes == 4 and obj.dim == 7 * 16 + 4 and len(window.model.start) == obj.dim
+    plot = window.data_panel.plot
+    assert [len(p.data) for p in plot.points[:4]] == [6, 6, 6, 6]
+    assert [item[1].text for item in plot.legend.items] == names
+    assert [window.own_data.selector.itemText(i) for i in range(4)] == names
+    window.refresh_now()
+    assert set(np.unique(plot.shown["regions"][2])) <= {0, 1, 2, 3}

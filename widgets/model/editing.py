@@ -62,7 +62,12 @@ class ExperimentEditing:
         was = self._halt()
         self.experiment.params = params
         self.objective = obj
+        moved = len(self.experiment.start) != obj.dim  # a network on data with another number of classes
+        if moved:
+            self.experiment.start = obj.start.tolist()
         self.objectiveChanged.emit()
+        if moved:
+            self.startChanged.emit()
         self._rebuild(resume=was)
 
     def set_start(self, point) -> bool:

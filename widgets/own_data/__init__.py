@@ -40,6 +40,7 @@ class OwnDataControls(QObject):
         self.hint = QLabel()
         self.hint.setObjectName("ownDataHint")
         self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.hint.setWordWrap(True)
         for w in (self.prefix, self.selector, self.second, self.hint):
             w.setFont(font(FONT_PT - 2))
         h.addWidget(self.prefix)
@@ -87,8 +88,9 @@ class OwnDataControls(QObject):
             w.setVisible(bool(classes))
         self.second.setText(f"· Shift+click: {classes[1]}" if len(classes) > 1 else "")
         own = getattr(obj, "own", None) if on else None
-        self.hint.setText(("click: add a point · " if not classes else "") + "right-click: remove · Ctrl+Z: undo"
-                          + (" · the loss sees z = (x − mean)/std" if own is not None and own.standardize else ""))
+        self.hint.setText((f"the loss sees z = (x − mean)/std of {', '.join(obj.columns[:2 if classes else 1])} · "
+                           if own is not None and own.standardize else "") +
+                          ("click: add a point · " if not classes else "") + "right-click: remove · Ctrl+Z: undo")
         self.hint.setToolTip(self.hint.text())
         self._label_axes(obj if on else None)
 
