@@ -269,3 +269,26 @@ def test_decision_boundary_outlines_every_class():
     bx, by = decision_boundary(xs, ys, (gx > 0.5).astype(int))
     inside = np.isfinite(bx) & (by > 0.1) & (by < 0.9)
     assert set(np.round(bx[inside], 9)) == {round((xs[14] + xs[15]) / 2, 9)}
+
+
+def test_many_points_at_once_are_evaluated_in_chunks_with_the_same_bits(tmp_path):
+    """A contour grid on a large data set: (points, N) temporaries stay bounded, and every value, gradient and
+    Hessian has the bits of the point evaluated alone; the grid is coarser for large N."""
+    from lab.objectives.data import CHUNK_FLOATS
+    from lab.views.contour_grid import GRID, contour_grid
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    rows = "".join(f"{a!r},{b!r},{c}\n" for a, b, c in zip(rng.normal(size=n).tolist(), rng.normal(size=n).tolist(),
+                                                          rng.integers(0, 2, n).tolist()))
+    obj = make_objective("logistic_regression", data=write(tmp_path / "big.csv", "a,b,c\n" + rows))
+    x = rng.normal(size=(3, 800, 2))
+    assert x.size // 2 * n > 2 * CHUNK_FLOATS  # several chunks
+    alone = np.array([[obj.loss_and_grad_on(p, None) for p in row] for row in x[:, ::97]], dtype=object)
+    value, grad = obj.value_and_grad(x)
+    for i in range(3):
+        for j, k in enumerate(range(0, 800, 97)):
+            assert value[i, k] == alone[i, j][0] and grad[i, k].tobytes() == alone[i, j][1].tobytes()
+    assert obj.hessian(x)[2, 799].tobytes() == obj.hessian_on(x[2, 799], None).tobytes()
+    assert contour_grid(obj).z.shape == (100, 100)  # √(3e7 / 3000) = 100 a side
+    assert contour_grid(make_objective("logistic_regression")).z.shape == (GRID, GRID)  # the default data: as before

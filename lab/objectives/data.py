@@ -14,6 +14,8 @@ from lab.params import Param
 from lab.stochastic import DATA_STREAM, EPOCH, SAMPLINGS, Minibatches, stream
 
 REGRESSION, CLASSIFICATION = "regression", "classification"
+CHUNK_FLOATS = 2**21
+"""Many points at once (a contour grid) are evaluated in chunks: one (chunk, N) temporary stays below 16 MB."""
 
 
 def n_param(default: int, lo: int = 2) -> Param:
@@ -104,17 +106,33 @@ class DataObjective(Objective):
     def loss_and_grad_on(self, x: np.ndarray, idx: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         return self.loss_on(x, idx), self.grad_on(x, idx)
 
+    def _chunked(self, method, x: np.ndarray):
+        """``method(x, None)`` on the full data, many points x at a time (a contour grid) in chunks, so that the
+        (points, N) temporaries stay below CHUNK_FLOATS floats; the same bits as in one call (every sum runs
+        along the samples, per point)."""
+        x = np.asarray(x, dtype=float)
+        if x.ndim < 2 or "targets" not in self.__dict__:  # one point, or while __init__ finds the minimum
+            return method(x, None)
+        rows = x.reshape(-1, x.shape[-1])
+        step = max(1, CHUNK_FLOATS // max(1, self.n))
+        if len(rows) <= step:
+            return method(x, None)
+        parts = [method(rows[i:i + step], None) for i in range(0, len(rows), step)]
+        if isinstance(parts[0], tuple):
+            return tuple(np.concatenate(p).reshape(x.shape[:-1] + p[0].shape[1:]) for p in zip(*parts))
+        return np.concatenate(parts).reshape(x.shape[:-1] + parts[0].shape[1:])
+
     def value(self, x: np.ndarray) -> np.ndarray:
-        return self.loss_on(x, None)
+        return self._chunked(self.loss_on, x)
 
     def grad(self, x: np.ndarray) -> np.ndarray:
-        return self.grad_on(x, None)
+        return self._chunked(self.grad_on, x)
 
     def hessian(self, x: np.ndarray) -> np.ndarray:
-        return self.hessian_on(x, None)
+        return self._chunked(self.hessian_on, x)
 
     def value_and_grad(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.loss_and_grad_on(x, None)
+        return self._chunked(self.loss_and_grad_on, x)
 
     def minibatch(self, k: int) -> np.ndarray:
         """Bₖ, the sample indices of step k; a function of (seed, k) only."""

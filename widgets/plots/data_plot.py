@@ -108,7 +108,8 @@ class DataPlot(pg.PlotWidget):
         self.boundary.setData([], [])
         self.regions.clear()
         for p in self.points:
-            p.setData([], [])
+            if len(p.data):
+                p.setData([], [])
         self.legend.clear()
         self.legend.setVisible(getattr(obj, "own", None) is not None and obj.task != "regression")
         if not self.active:
@@ -120,7 +121,7 @@ class DataPlot(pg.PlotWidget):
             self.plot.setLabel("bottom", "t", **label)
             self.plot.setLabel("left", "y", **label)
         else:
-            for c, p in enumerate(self.points):
+            for c, p in enumerate(self.points[:max(2, len(getattr(obj, "class_names", ())))]):
                 mine = np.asarray(targets) == c
                 p.setData(inputs[mine, 0], inputs[mine, 1])
             if getattr(obj, "own", None) is not None:
