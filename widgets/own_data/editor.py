@@ -77,7 +77,8 @@ class DataEditor(QObject):
         name, params = self.model.experiment.objective, dict(self.model.experiment.params)
         self.model.messageShown.emit(f"Reading {path}…")
         self.jobs.submit(KEY, lambda: attempt(lambda: data_edit.opened(name, params, path)),
-                         lambda result: self._apply(result, f"Opened data {path}; race reset"))
+                         lambda result: self._apply(result, f"Opened data {path}; race reset (Lecture set "
+                                                            "re-tunes the racers for it)"))
 
     def save_data(self, path) -> bool:
         """File → Save data…: the points as a CSV file that data=FILE reads back; the experiment then reads it."""

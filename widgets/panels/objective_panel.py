@@ -148,7 +148,8 @@ class ObjectivePanel(QFrame):
             name = QLabel(p.name)
             name.setToolTip(p.doc)
             row = self.more_params if many else self.params_row
-            row.addWidget(name, 0, Qt.AlignmentFlag.AlignTop)
+            if p.kind != "bool":  # a check box carries its own name (standardize)
+                row.addWidget(name, 0, Qt.AlignmentFlag.AlignTop)
             row.addWidget(f, 0, Qt.AlignmentFlag.AlignTop)
         if many:
             self.more_params.addStretch(1)

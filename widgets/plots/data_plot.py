@@ -77,7 +77,7 @@ class DataPlot(pg.PlotWidget):
             p.setZValue(5)
             self.plot.addItem(p)
         self.legend = pg.LegendItem(offset=(2, 2), labelTextSize=f"{FONT_PT - 2}pt", labelTextColor=INK,
-                                    brush=pg.mkBrush(255, 255, 255, 190), pen=pg.mkPen("#999999"))
+                                    brush=pg.mkBrush(255, 255, 255, 160), pen=pg.mkPen("#999999"))
         self.legend.setZValue(20)
         self.legend.setParentItem(self.plot.getViewBox())  # the class names of data from a file
         self.line = pg.PlotCurveItem(pen=pg.mkPen(INK, width=LINE_WIDTH + 1))
