@@ -222,4 +222,5 @@ def to_csv(columns, features: np.ndarray, targets: np.ndarray, class_names=()) -
     return buf.getvalue()
 
 
-__all__ = ["BINARY", "CLASSES", "Dataset", "Table", "REGRESSION", "parse_dataset", "read_dataset", "sha256_hex", "to_csv"]
+__all__ = ["BINARY", "CLASSES", "Dataset", "REGRESSION", "Table", "parse_dataset", "read_dataset", "sha256_hex",
+           "to_csv"]

@@ -121,13 +121,14 @@ def load(name: str, kind: str, data, columns, standardize: bool, data_sha256, da
     for j in range(features.shape[1]):
         if std[j] == 0 and (standardize or kind == REGRESSION):
             why = "cannot standardize it" if standardize else "the line is not determined"
-            raise LabError(f"{ds.source}: column {ds.columns[j]!r} has the same value in every row ({features[0, j]:g}); "
-                           f"{why}; expected at least two different values")
+            raise LabError(f"{ds.source}: column {ds.columns[j]!r} has the same value in every row "
+                           f"({features[0, j]:g}); {why}; expected at least two different values")
     shift = mean if standardize else np.zeros_like(mean)
     scale = std if standardize else np.ones_like(std)
     inputs = (features - shift) / scale
     inputs = inputs[:, 0] if inputs.shape[1] == 1 else inputs
-    shown_data = "(stored)" if data in (None, "") else _short(data) + (" (stored)" if data_csv not in (None, "") else "")
+    stored = data_csv not in (None, "")
+    shown_data = "(stored)" if data in (None, "") else _short(data) + (" (stored)" if stored else "")
     params = {"data": shown_data, **({"columns": columns} if columns else {}), "standardize": standardize}
     return OwnData(ds, standardize, shift, scale, inputs, params)
 
