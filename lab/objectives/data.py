@@ -310,9 +310,7 @@ class LogisticRegression(DataObjective):
             centre, minima, minimum = np.zeros(2), np.empty((0, 2)), None
             notes = "the points lie on one line through the origin: the loss is flat across it, no single minimum"
         else:
-            centre = _newton_minimum(self)
-            minima, minimum = centre[None], float(self.value(centre))
-            notes = "minimum by Newton's method to full precision (the loss is strictly convex here)"
+            centre, minima, minimum, notes = _newton_or_none(self)
         domain, start = _box(centre, max(3.0, 1.5 * float(np.abs(centre).max())))
         super().__init__(params, points, labels, batches, domain, minima, minimum, start, notes, own)
 
@@ -345,6 +343,22 @@ class LogisticRegression(DataObjective):
         x = np.asarray(x, dtype=float)
         p = self.to_model_units(points)
         return (p[..., 0] * x[0] + p[..., 1] * x[1] > 0).astype(int)
+
+
+def _newton_or_none(obj: Objective) -> tuple:
+    """(centre, minima, min_value, notes) of the logistic loss by Newton's method; none known when the Hessian
+    is singular on the way (data far from standardised: margins so large that σ(m)·σ(−m) rounds to 0)."""
+    with np.errstate(all="ignore"):
+        try:
+            centre = _newton_minimum(obj)
+        except np.linalg.LinAlgError:
+            centre = None
+        value = None if centre is None else float(obj.value(centre))
+    if centre is None or not np.all(np.isfinite(centre)) or not np.isfinite(value):
+        return (np.zeros(2), np.empty((0, 2)), None, "no minimum found: Newton's method met a singular Hessian "
+                "(the margins are huge; standardize the features)")
+    return centre, centre[None], value, ("minimum by Newton's method to full precision (the loss is strictly convex "
+                                         "here)")
 
 
 def _newton_minimum(obj: Objective, steps: int = 100) -> np.ndarray:

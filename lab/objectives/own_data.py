@@ -121,8 +121,8 @@ def load(name: str, kind: str, data, columns, standardize: bool, data_sha256, da
     for j in range(features.shape[1]):
         if std[j] == 0 and (standardize or kind == REGRESSION):
             why = "cannot standardize it" if standardize else "the line is not determined"
-            raise LabError(f"{ds.source}: column {ds.columns[j]!r} has the same value in every row "
-                           f"({features[0, j]:g}); {why}; expected at least two different values")
+            raise LabError(f"{ds.source}: column {ds.columns[j]!r} does not vary (the same value in every row, "
+                           f"or its standard deviation rounds to 0); {why}; expected values that differ")
     shift = mean if standardize else np.zeros_like(mean)
     scale = std if standardize else np.ones_like(std)
     inputs = (features - shift) / scale

@@ -56,3 +56,31 @@ def test_any_bytes_give_a_data_set_or_one_line(data, kind):
        st.sampled_from([None, "a,b", "a,b,c", "b,a,c", "c,b,a", "a,a,b", "x,y,z", "", ","]))
 def test_csv_like_text_gives_a_data_set_or_one_line(data, kind, columns):
     check(data, kind, columns)
+
+
+numbers = st.one_of(st.sampled_from([0.0, 1.0, -1.0, 0.5, 3.0, 1e-300, 1e-12, -1e-12, 1e12, -1e12, 5e-324]),
+                    st.floats(-1e12, 1e12, allow_nan=False))
+
+
+@FUZZ
+@given(st.lists(st.tuples(numbers, numbers, st.sampled_from(["x", "y", "z", "1", "2"])), min_size=2, max_size=12),
+       st.sampled_from(["linear_regression", "logistic_regression", "mlp"]), st.booleans())
+def test_any_parsed_data_set_gives_an_objective_or_one_line(rows, name, standardize):
+    """Past the reader: tiny, huge, equal or collinear numbers give an objective whose minimum (when known) is
+    finite, or a one-line LabError; never a LinAlgError or a warning."""
+    import warnings
+
+    from lab.objectives import make_objective
+
+    text = "a,b,c\n" + "".join(f"{a!r},{b!r},{c}\n" for a, b, c in rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            obj = make_objective(name, data_csv=text, standardize=standardize, hidden=2) if name == "mlp" else \
+                make_objective(name, data_csv=text, standardize=standardize)
+        except LabError as exc:
+            assert "\n" not in str(exc)
+            return
+    assert np.all(np.isfinite(obj.start)) and np.all(np.isfinite(obj.domain))
+    assert obj.min_value is None or np.isfinite(obj.min_value)
+    assert np.all(np.isfinite(obj.minima))
