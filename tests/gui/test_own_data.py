@@ -153,6 +153,7 @@ def test_a_network_on_four_classes_shows_them_named_and_resets_its_start(window,
     edit(window, qtbot, lambda: window.findChild(QAction, "openDataAction").trigger())
     obj = window.model.objective
     assert obj.classes == 4 and obj.dim == 7 * 16 + 4 and len(window.model.start) == obj.dim
+    assert window.objective_panel.combo.currentText() == "mlp (116-D)"
     plot = window.data_panel.plot
     assert [len(p.data) for p in plot.points[:4]] == [6, 6, 6, 6]
     assert [item[1].text for item in plot.legend.items] == names

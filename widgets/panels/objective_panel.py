@@ -119,6 +119,8 @@ class ObjectivePanel(QFrame):
         i = self.combo.findData(exp.objective)
         if i >= 0 and i != self.combo.currentIndex():
             self.combo.setCurrentIndex(i)
+        if i >= 0 and self.model.objective.dim != 2:  # the dimension of this instance (hidden units, classes)
+            self.combo.setItemText(i, f"{exp.objective} ({self.model.objective.dim}-D)")
         self.summary.set_full_text(spec.summary)  # as much as two lines hold, ending "…"; all of it in the tooltip
         self.summary.setToolTip(spec.summary)
         for row in (self.params_row, self.more_params):
