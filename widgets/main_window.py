@@ -19,6 +19,7 @@ from widgets.file_dialogs import FileDialogs
 from widgets.lessons.menu import install_lessons
 from widgets.keys import install_keys
 from widgets.model import LabModel
+from widgets.own_data import install_own_data
 from widgets.panels.controls import Controls, RunSettings
 from widgets.panels.curvature_panel import CurvaturePanel
 from widgets.panels.leaderboard import Leaderboard
@@ -223,6 +224,7 @@ class MainWindow(FileDialogs, QMainWindow):
         install_tune(self)  # Racers → Tune learning rates… (analysis/tune_view.py)
         install_keys(self)  # text fields keep Space and the letters; Esc or a click on a plot gives them back
         install_step_axis(self)  # View → Log step axis (plots/step_axis.py)
+        install_own_data(self)  # File → Open data… / Save data…, points by clicking (own_data/)
         h = bar.addMenu("&Help")
         self._action(h, "Keys and symbols", self._on_help, QKeySequence.StandardKey.HelpContents, "helpAction")
         for menu in (f, r, rc, h):

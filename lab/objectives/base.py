@@ -145,6 +145,9 @@ class ObjectiveSpec:
 
     def make(self, **params) -> Objective:
         values = check_all(self.params, params, f"objective {self.name!r}")
+        settle = getattr(self.build, "settle", None)  # values that depend on what was given (own_data)
+        if callable(settle):
+            values = settle(params, values)
         obj = self.build(**values)
         obj.name = self.name
         return obj

@@ -57,17 +57,29 @@ class ExperimentEditing:
         except (LabError, KeyError) as exc:
             self.errorOccurred.emit(str(exc))
             return False
-        was = self._halt()
-        self.experiment.params = params
-        self.objective = obj
-        tuned = self._resuggest_lr()
-        self.objectiveChanged.emit()
-        if tuned:
-            self.racersChanged.emit()
-        self._rebuild(resume=was)
+        tuned = self.set_objective_params(params, obj)
         self.messageShown.emit((f"{spec.name}: {name} = {value:g}" if isinstance(value, float) else f"{name} = {value}")
                                + self._tuned_note(tuned))
         return True
+
+    def set_objective_params(self, params: dict, obj) -> list[str]:
+        """The objective's parameters and the objective built from them (elsewhere: a data set is built in the
+        view-jobs thread); racers whose lr was not typed get the suggested one (their names are returned); the race
+        is rebuilt, and resumes if it was running."""
+        was = self._halt()
+        self.experiment.params = params
+        self.objective = obj
+        moved = len(self.experiment.start) != obj.dim  # a network on data with another number of classes
+        if moved:
+            self.experiment.start = obj.start.tolist()
+        tuned = self._resuggest_lr()
+        self.objectiveChanged.emit()
+        if moved:
+            self.startChanged.emit()
+        if tuned:
+            self.racersChanged.emit()
+        self._rebuild(resume=was)
+        return tuned
 
     # ----- learning rates typed by hand (kept) and the others (re-suggested for a new objective) -----------------
     def lr_set_by_hand(self, row: int) -> bool:
