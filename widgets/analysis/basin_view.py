@@ -22,7 +22,7 @@ from lab.optimizers import label as optimizer_label
 from lab.presets import suggest
 from widgets.analysis.figure_parts import color_bar, plot_widget
 from widgets.analysis.view_base import AnalysisView, OptimizerChoice, HyperEditor, int_field, side_legend
-from widgets.style import FONT_PT, configure_pyqtgraph
+from widgets.style import FONT_PT, configure_pyqtgraph, style_plot
 
 MINIMUM_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 OUTCOME_COLORS = {DIVERGED: "#000000", NOT_CONVERGED: "#BBBBBB", ELSEWHERE: "#F0E442", NOT_RUN: "#FFFFFF"}
