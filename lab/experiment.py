@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from lab.files import atomic_write, read_text, shown
 from lab.limits import MAX_COLOR, MAX_EXPERIMENT_BYTES, MAX_LABEL, MAX_RACERS
 from lab.objectives import make_objective
 from lab.objectives.base import Objective
+from lab.objectives.own_data import pinned
 from lab.engine.race import Race, RacerSpec
 from lab.stochastic import check_noise, gradient_source
 
@@ -26,6 +28,10 @@ class Experiment:
     "tol": 1e-8, "bound": 1e6, "noise": 0.0, "format_version": 1}; keys other than objective, start and racers
     are optional. ``noise``: the scale of Gaussian noise added to every gradient the racers step on (seeded by
     ``seed``, the same draw for every racer at step k; lab.stochastic).
+
+    Data from a file (params ``data``, lab.objectives.own_data): a relative path is read from the experiment file's
+    folder; a loaded experiment records the file's absolute path and the SHA-256 of its bytes (``data_sha256``),
+    so that it never runs silently on other data; ``data_csv`` stores the data itself.
     """
 
     objective: str
@@ -81,8 +87,9 @@ class Experiment:
         return atomic_write(path, lambda fh: fh.write(text + "\n"))
 
     @classmethod
-    def from_dict(cls, data, where: str = "experiment") -> "Experiment":
-        """Read and check a parsed experiment; LabError says where it is broken."""
+    def from_dict(cls, data, where: str = "experiment", folder=None) -> "Experiment":
+        """Read and check a parsed experiment; LabError says where it is broken. A relative data file is read
+        from ``folder`` (the experiment file's), and the experiment records its absolute path and its SHA-256."""
         if not isinstance(data, dict):
             raise LabError(f"{where}: expected a JSON object at the top, got {_type(data)}")
         version = data.get("format_version", FORMAT_VERSION)
@@ -117,12 +124,16 @@ class Experiment:
             raise LabError(f"{where}: racers: at most {MAX_RACERS} racers in an experiment (MAX_RACERS), "
                            f"got {len(raw)}")
         racers = [_racer(r, f"{where}: racers[{i}]") for i, r in enumerate(raw)]
+        data_file = params.get("data")
+        if folder is not None and isinstance(data_file, str) and data_file and not os.path.isabs(data_file):
+            params = {**params, "data": os.path.join(folder, data_file)}
         exp = cls(objective, start, racers, params, seed, steps, tol, bound, noise)
         try:
             obj = exp.make_objective()
             obj.check_point(start, "start")
         except LabError as exc:
             raise LabError(f"{where}: {exc}") from None
+        exp.params = pinned(params, obj)
         for i, r in enumerate(racers):
             try:
                 r.build()
@@ -134,16 +145,17 @@ class Experiment:
     def load(cls, path) -> "Experiment":
         """Read an experiment file; LabError for a missing, unreadable or broken one, saying where."""
         p = shown(Path(path))
-        return cls.from_json(read_text(path, MAX_EXPERIMENT_BYTES, "MAX_EXPERIMENT_BYTES", "experiment file"), p)
+        return cls.from_json(read_text(path, MAX_EXPERIMENT_BYTES, "MAX_EXPERIMENT_BYTES", "experiment file"), p,
+                             os.path.dirname(os.path.abspath(path)))
 
     @classmethod
-    def from_json(cls, text: str, where: str = "experiment") -> "Experiment":
+    def from_json(cls, text: str, where: str = "experiment", folder=None) -> "Experiment":
         """An experiment from its JSON text (a file's, or one the window remembered), checked as ``load`` checks
         a file: at most MAX_EXPERIMENT_BYTES characters, unique keys, no NaN; LabError naming ``where``."""
         if len(text) > MAX_EXPERIMENT_BYTES:
             raise LabError(f"{where}: {len(text)} characters, more than the {MAX_EXPERIMENT_BYTES} an experiment "
                            "may have (MAX_EXPERIMENT_BYTES)")
-        return cls.from_dict(parse_json(text, where, "an experiment file"), where)
+        return cls.from_dict(parse_json(text, where, "an experiment file"), where, folder)
 
 
 def parse_json(text: str, where: str, what: str) -> object:

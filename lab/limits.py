@@ -27,6 +27,11 @@ parsed — and a refusal names the limit: ``racers: at most 100 racers in an exp
     MIN_ANIMATION_SIZE      the smallest frame of an animation (the whole window's own smallest size is larger)
     MAX_FRAMES              frames in an animation (an hour at 30 frames a second)
     MAX_FPS                 frames per second of an animation
+    MAX_DATA_BYTES          bytes in a data file (parameter ``data`` of the regressions and the network)
+    MAX_DATA_ROWS           data rows in a data file
+    MAX_DATA_VALUE          the largest size of a number in a data file (squares and sums stay finite)
+    MAX_CLASSES             distinct labels in the network's data (the logistic regression takes exactly 2)
+    MAX_EMBED_ROWS          data rows stored inside an experiment file (``run --embed-data``, the window)
 
 MAX_DERIVATIVE_SIZE: a formula of a few hundred characters can have derivatives millions of terms long
 (``x**x**x**...**y``: the gradient grows with the square of the depth, the Hessian with its cube), and the
@@ -76,8 +81,15 @@ MIN_ANIMATION_SIZE = (160, 120)
 MAX_FRAMES = 108_000
 MAX_FPS = 120
 
-__all__ = ["MAX_ANIMATION_SIZE", "MAX_COLOR", "MAX_DERIVATIVE_SIZE", "MAX_EXPERIMENT_BYTES", "MAX_FORMULA",
-           "MAX_FORMULA_DEPTH", "MAX_FPS", "MAX_FRAMES", "MAX_GRID", "MAX_GRID_FOLDER", "MAX_LABEL",
-           "MAX_LESSON_BYTES", "MAX_LESSON_PAGES", "MAX_LESSON_TEXT", "MAX_LESSON_TRIES", "MAX_PHASE_SIZE",
-           "MAX_RACERS", "MAX_SEED", "MAX_SETTINGS_BYTES", "MAX_STEPS", "MAX_TRAJECTORY_BYTES", "MAX_TUNE_RUNS",
-           "MAX_WORKERS", "MIN_ANIMATION_SIZE", "PLUGIN_IMPORT_SECONDS"]
+MAX_DATA_BYTES = 20_000_000
+MAX_DATA_ROWS = 100_000
+MAX_DATA_VALUE = 1e12
+MAX_CLASSES = 10
+MAX_EMBED_ROWS = 10_000
+
+__all__ = ["MAX_ANIMATION_SIZE", "MAX_CLASSES", "MAX_COLOR", "MAX_DATA_BYTES", "MAX_DATA_ROWS", "MAX_DATA_VALUE",
+           "MAX_DERIVATIVE_SIZE", "MAX_EMBED_ROWS", "MAX_EXPERIMENT_BYTES", "MAX_FORMULA", "MAX_FORMULA_DEPTH",
+           "MAX_FPS", "MAX_FRAMES", "MAX_GRID", "MAX_GRID_FOLDER", "MAX_LABEL", "MAX_LESSON_BYTES",
+           "MAX_LESSON_PAGES", "MAX_LESSON_TEXT", "MAX_LESSON_TRIES", "MAX_PHASE_SIZE", "MAX_RACERS", "MAX_SEED",
+           "MAX_SETTINGS_BYTES", "MAX_STEPS", "MAX_TRAJECTORY_BYTES", "MAX_TUNE_RUNS", "MAX_WORKERS",
+           "MIN_ANIMATION_SIZE", "PLUGIN_IMPORT_SECONDS"]

@@ -74,20 +74,24 @@ class Scales:
         return domain_width(self.objective)
 
 
-def suggest(optimizer: str, objective: Objective, start=None) -> dict:
+def suggest(optimizer: str, objective: Objective, start=None, scales: Scales | None = None) -> dict:
     """Hyperparameters for ``optimizer`` that behave well on ``objective`` from ``start`` (its spec's ``preset``).
 
     Only the values the preset sets are returned; the optimizer's defaults fill the rest. Every value is
-    inside its parameter's range.
+    inside its parameter's range. ``scales``: the objective's Scales near ``start``, shared by several calls (the
+    Hessian behind them is taken once).
     """
     spec = optimizer_spec(optimizer)
     start = objective.start if start is None else start
-    out = spec.preset(Scales(objective, start)) if spec.preset is not None else {}
+    if scales is None:
+        scales = Scales(objective, start)
+    out = spec.preset(scales) if spec.preset is not None else {}
     known = {p.name for p in spec.params}
     return {k: spec.param(k).check(v, f"optimizer {optimizer!r}") for k, v in out.items() if k in known}
 
 
 def lecture_set(objective: Objective, start=None) -> list[RacerSpec]:
     """The lecture's racers (the specs marked ``lecture``, in registry order), tuned by ``suggest``."""
-    return [RacerSpec(s.name, suggest(s.name, objective, start), s.label or s.name)
+    scales = Scales(objective, objective.start if start is None else start)
+    return [RacerSpec(s.name, suggest(s.name, objective, start, scales), s.label or s.name)
             for s in OPTIMIZERS.values() if s.lecture]

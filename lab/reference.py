@@ -79,7 +79,7 @@ def objectives_section() -> list[str]:
              "|---|---|---|---|---|---|---|---|"]
     for spec in OBJECTIVES.values():
         obj = spec.make()
-        params = ", ".join(f"`{p.name}`={_num(p.default)}" for p in spec.params) or "–"
+        params = ", ".join(f"`{p.name}`={_num(p.default)}" for p in spec.params if p.default is not None) or "–"
         mv = "unknown" if obj.min_value is None else f"{obj.min_value:.10g}"
         minima = obj.minima.tolist()
         shown = "; ".join("(" + ", ".join(f"{c:.6g}" for c in m) + ")" for m in minima[:4]) if obj.dim <= 2 else \
@@ -95,7 +95,8 @@ def objectives_section() -> list[str]:
               "|---|---|---|---|---|"]
     for spec in OBJECTIVES.values():
         for p in spec.params:
-            lines.append(f"| `{spec.name}` | `{p.name}` | {_cell(_num(p.default))} | {_cell(p.allowed())} | "
+            default = "none" if p.default is None else _cell(_num(p.default))
+            lines.append(f"| `{spec.name}` | `{p.name}` | {default} | {_cell(p.allowed())} | "
                          f"{_cell(p.doc)} |")
     return lines
 

@@ -150,7 +150,8 @@ def test_the_default_classes_overlap():
 @pytest.mark.parametrize("name", ["linear_regression", "logistic_regression"])
 def test_parameters_are_checked(name):
     spec = OBJECTIVES[name]
-    assert [p.name for p in spec.params][-3:] == ["batch_size", "sampling", "seed"]
+    assert [p.name for p in spec.params][-8:] == ["batch_size", "sampling", "seed", "data", "columns", "standardize",
+                                                  "data_sha256", "data_csv"]
     assert spec.dim == 2 and "f = " in spec.summary
     n = spec.make().params["n"]
     with pytest.raises(LabError, match=f"batch_size={n + 1} is not allowed: expected 1 <= batch_size <= n={n}"):

@@ -12,14 +12,19 @@ from PySide6.QtWidgets import QFileDialog
 
 from lab.errors import LabError
 from widgets.model.export_adapter import FORMATS as TRAJECTORY_FORMATS
+from widgets.own_data.save_dialog import EMBED_CHECK, ask_save_path
 from widgets.plots.plot_export import export_plots
 
 
 class FileDialogs:
     """File → Open / Save / Save as / Export (a part of ``MainWindow``: it uses the window's model and status)."""
 
-    def _ask_path(self, title: str, filters: str, save: bool, suggested: str = "") -> str:
-        if save:
+    save_check = False  # the save dialog's check box (``check``), as last left
+
+    def _ask_path(self, title: str, filters: str, save: bool, suggested: str = "", check: str = "") -> str:
+        if save and check:  # a dialog with a check box (widgets/own_data: store the data in the experiment)
+            path, self.save_check = ask_save_path(self, title, suggested, filters, check, self.save_check)
+        elif save:
             path, _ = QFileDialog.getSaveFileName(self, title, suggested, filters)
         else:
             path, _ = QFileDialog.getOpenFileName(self, title, suggested, filters)
@@ -40,12 +45,13 @@ class FileDialogs:
 
     @Slot()
     def _on_save_as(self) -> None:
+        check = EMBED_CHECK if getattr(self.model.objective, "own", None) is not None else ""
         path = self._ask_path("Save experiment", "Experiment (*.json)", save=True,
-                              suggested=self.model.path or f"{self.model.experiment.objective}.json")
+                              suggested=self.model.path or f"{self.model.experiment.objective}.json", check=check)
         if path:
             if not Path(path).suffix:
                 path += ".json"
-            self.model.save(path)
+            self.model.save(path, embed=bool(check) and self.save_check)
 
     @Slot()
     def _on_export_trajectories(self) -> None:

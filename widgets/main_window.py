@@ -17,7 +17,9 @@ from widgets.animation.export_dialog import install_export_animation
 from widgets.error_box import error_box
 from widgets.file_dialogs import FileDialogs
 from widgets.lessons.menu import install_lessons
+from widgets.keys import install_keys
 from widgets.model import LabModel
+from widgets.own_data import install_own_data
 from widgets.panels.controls import Controls, RunSettings
 from widgets.panels.curvature_panel import CurvaturePanel
 from widgets.panels.fitting_label import FittingLabel
@@ -28,6 +30,7 @@ from widgets.plots.contour_plot import ContourView
 from widgets.plots.data_plot import DataPanel
 from widgets.plots.loss_plot import GradNormPlot, LossPlot
 from widgets.steps import install_steps
+from widgets.plots.step_axis import install_step_axis
 from widgets.style import FONT_PT, configure_pyqtgraph, font
 from widgets.view_modes.modes import ViewModes, install_view_modes
 from widgets.work.redraw_clock import RedrawClock
@@ -221,6 +224,9 @@ class MainWindow(ViewModes, FileDialogs, QMainWindow):
         install_analysis_menu(self)  # Analysis → Convergence map… / Learning-rate sweep… (analysis/menu.py)
         install_lessons(self)  # Lessons menu, File → Open lesson…, the caption with Next / Back (lessons/menu.py)
         install_tune(self)  # Racers → Tune learning rates… (analysis/tune_view.py)
+        install_keys(self)  # text fields keep Space and the letters; Esc or a click on a plot gives them back
+        install_step_axis(self)  # View → Log step axis (plots/step_axis.py)
+        install_own_data(self)  # File → Open data… / Save data…, points by clicking (own_data/)
         h = bar.addMenu("&Help")
         self._action(h, "Keys and symbols", self._on_help, QKeySequence.StandardKey.HelpContents, "helpAction")
         for menu in (f, r, rc, h):

@@ -10,6 +10,10 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
 PALETTE_NAMES = ("blue", "orange", "bluish green", "vermilion", "reddish purple", "sky blue", "black", "yellow")
 
+SYMBOLS = ("o", "s", "t", "t1", "p", "d", "h", "t3")
+"""Each palette colour's marker shape (pyqtgraph symbol names), a second cue for colours that look alike from
+the back of a room: orange ■ against vermilion ▲, blue ● against sky blue ◆."""
+
 FONT_PT = 14          # tables, plots, legends: the minimum on a projector
 TITLE_PT = 15
 LINE_WIDTH = 3.5      # racers' trajectories and curves, in pixels
@@ -33,6 +37,31 @@ def color_for(index: int, used: set[str] = frozenset()) -> str:
         if c.lower() not in {u.lower() for u in used}:
             return c
     return PALETTE[index % len(PALETTE)]
+
+
+def symbol_for(color: str, index: int = 0) -> str:
+    """The marker shape of a racer drawn in ``color`` (its palette colour's; a colour of one's own: by ``index``)."""
+    lowered = [c.lower() for c in PALETTE]
+    i = lowered.index(color.lower()) if color.lower() in lowered else index
+    return SYMBOLS[i % len(SYMBOLS)]
+
+
+def halo_for(color: str) -> str:
+    """The band drawn around a line of ``color``: white, or dark ink around a light colour (yellow fades into the
+    pale contour bands on white)."""
+    c = QColor(color)
+
+    def linear(v: float) -> float:  # sRGB to linear light (WCAG's relative luminance)
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * linear(c.redF()) + 0.7152 * linear(c.greenF()) + 0.0722 * linear(c.blueF())
+    return INK if luminance > 0.6 else "#FFFFFF"
+
+
+def nested_width(index: int, count: int) -> float:
+    """Racer ``index`` of ``count``'s line width on the contour: earlier racers wider (by 0.6 px a racer), so
+    paths that lie on one another show as a line inside a line."""
+    return LINE_WIDTH + 0.6 * max(count - 1 - index, 0)
 
 
 def pen(color: str, width: float = LINE_WIDTH, style=Qt.PenStyle.SolidLine):

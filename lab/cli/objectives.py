@@ -42,7 +42,7 @@ def run(args) -> int:
         if len(minima) > 1:
             shown += f" +{len(minima) - 1} more"
         rows.append([it["name"], str(it["dim"]),
-                     ", ".join(f"{k}={fmt(v)}" for k, v in it["params"].items()) or "-",
+                     ", ".join(f"{k}={fmt(v)}" for k, v in it["params"].items() if v is not None) or "-",
                      fmt(it["min_value"], 6), shown, fmt_point(it["start"], 4),
                      fmt_box(it["domain"])])
     print(table(["NAME", "DIM", "PARAMS (defaults)", "MIN VALUE", "MINIMA", "START", "DOMAIN"], rows, right=(1,)))

@@ -70,6 +70,9 @@ def add_parser(subparsers):
     p.add_argument("--racer", action="append", metavar="SPEC", help=SPEC_HELP)
     p.add_argument("--config", metavar="EXPERIMENT.json", help="run the experiment in this file")
     p.add_argument("--out", metavar="FILE", help="write the trajectories to FILE.csv, FILE.npz or FILE.json")
+    p.add_argument("--embed-data", action="store_true",
+                   help="store the objective's data file (at most 10000 rows) inside the experiment that --out "
+                        "FILE.json or FILE.npz records, so that it re-runs without the file")
     return p
 
 
@@ -123,10 +126,12 @@ def experiment_from_args(args):
         racers = [parse_racer(r) for r in args.racer]
         from lab.objectives import make_objective
 
+        from lab.objectives.own_data import pinned
+
         obj = make_objective(name, **params)
         start = obj.start if args.start is None else parse_numbers(args.start, "--start")
         start = obj.check_point(start, "--start").tolist()
-        exp = Experiment(name, start, racers, params)
+        exp = Experiment(name, start, racers, pinned(params, obj))  # a data file: its path and SHA-256 recorded
     if args.steps is not None:
         exp.steps = parse_whole(args.steps, "--steps", hi=MAX_STEPS)
     elif exp.steps > MAX_STEPS:
@@ -157,6 +162,8 @@ def run(args) -> int:
     if args.out is not None:  # before the race: a bad path costs nothing and writes nothing
         check_writable(args.out, inputs=[args.config])  # never over the experiment file it read
     obj = exp.make_objective()
+    if getattr(args, "embed_data", False):
+        embed_data(args, exp, obj)
     race = exp.build_race(obj).run()
     if args.out is not None:
         check_output(args.out, inputs=[args.config])  # again: the race may have taken a while
@@ -171,6 +178,18 @@ def run(args) -> int:
     print(headline(exp, obj, race))
     print(leaderboard(obj, race.tracks, racer_names(race.tracks)))
     return 0
+
+
+def embed_data(args, exp, obj) -> None:
+    """--embed-data: the data file's text into the experiment's parameters (the one --out records)."""
+    from pathlib import Path
+
+    from lab.objectives.own_data import embedded
+
+    if args.out is None or Path(args.out).suffix.lower() not in (".json", ".npz"):
+        raise LabError("--embed-data stores the data in the experiment that --out FILE.json or FILE.npz writes; "
+                       "give such an --out")
+    exp.params = embedded(exp.params, obj)
 
 
 def headline(exp, obj, race) -> str:

@@ -20,6 +20,8 @@ class Objective:
     name: str = ""
     dim: int = 2
     stochastic: bool = False
+    axes: tuple[str, str] = ("x", "y")
+    """What the plots call the first two coordinates (a data objective's are its parameters: w, b)."""
 
     def __init__(self, params: dict, domain, minima, min_value: float | None, start, notes: str = ""):
         self.params = dict(params)
@@ -143,6 +145,9 @@ class ObjectiveSpec:
 
     def make(self, **params) -> Objective:
         values = check_all(self.params, params, f"objective {self.name!r}")
+        settle = getattr(self.build, "settle", None)  # values that depend on what was given (own_data)
+        if callable(settle):
+            values = settle(params, values)
         obj = self.build(**values)
         obj.name = self.name
         return obj

@@ -1,10 +1,11 @@
-"""A small neural network as an objective: 2 inputs, h tanh units, 2 outputs, softmax cross-entropy.
+"""A small neural network as an objective: 2 inputs, h tanh units, K outputs, softmax cross-entropy.
 
-The parameter vector x of dimension D = 2h + h + 2h + 2 (82 for h = 16) holds, in this order::
+K is 2 for the generated data sets and the number of classes (2 to 10) for data from a file. The parameter
+vector x of dimension D = 2h + h + Kh + K (82 for h = 16, K = 2) holds, in this order::
 
-    W1 (h × 2, row-major), b1 (h), W2 (2 × h, row-major), b2 (2)
+    W1 (h × 2, row-major), b1 (h), W2 (K × h, row-major), b2 (K)
 
-and for a data point p with class yᵢ ∈ {0, 1}::
+and for a data point p with class yᵢ ∈ {0, ..., K − 1}::
 
     a = tanh(W1 p + b1),   z = W2 a + b2,   ℓᵢ = −log softmax(z)[yᵢ] = logsumexp(z) − z[yᵢ]
 
@@ -18,6 +19,8 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from lab.errors import LabError
+from lab import dataset as dataset_kinds
+from lab.objectives import own_data
 from lab.objectives.data import CLASSIFICATION, DataObjective, minibatch_params, minibatches_for, n_param
 from lab.params import Param
 from lab.stochastic import DATA_STREAM, INIT_STREAM, stream
@@ -54,7 +57,7 @@ DATASETS: dict[str, Callable[[int, np.random.Generator], tuple[np.ndarray, np.nd
 
 class Weights(NamedTuple):
     """The network's weights, each with the parameter vectors' leading axes: W1 (..., h, 2), b1 (..., h),
-    W2 (..., 2, h), b2 (..., 2)."""
+    W2 (..., K, h), b2 (..., K)."""
 
     W1: np.ndarray
     b1: np.ndarray
@@ -62,15 +65,15 @@ class Weights(NamedTuple):
     b2: np.ndarray
 
 
-def unpack(x: np.ndarray, hidden: int) -> Weights:
-    """Views of the flat vector(s) x (..., 5h + 2) as the four weight arrays."""
-    h, lead = hidden, x.shape[:-1]
+def unpack(x: np.ndarray, hidden: int, classes: int = 2) -> Weights:
+    """Views of the flat vector(s) x (..., (3 + K)h + K) as the four weight arrays (K = ``classes``)."""
+    h, k, lead = hidden, classes, x.shape[:-1]
     return Weights(x[..., :2 * h].reshape(lead + (h, 2)), x[..., 2 * h:3 * h],
-                   x[..., 3 * h:5 * h].reshape(lead + (2, h)), x[..., 5 * h:5 * h + 2])
+                   x[..., 3 * h:(3 + k) * h].reshape(lead + (k, h)), x[..., (3 + k) * h:(3 + k) * h + k])
 
 
 def pack(w: Weights) -> np.ndarray:
-    """The flat vector(s) (..., 5h + 2) of ``w``."""
+    """The flat vector(s) (..., (3 + K)h + K) of ``w``."""
     lead = w.b2.shape[:-1]
     return np.concatenate([w.W1.reshape(lead + (-1,)), w.b1, w.W2.reshape(lead + (-1,)), w.b2], axis=-1)
 
@@ -103,7 +106,11 @@ def _forward(w: Weights, p: np.ndarray) -> _Forward:
     np.tanh(a, out=a)
     logp = a @ _t(w.W2)
     logp += w.b2[:, None, :]
-    logp -= np.logaddexp(logp[..., 0], logp[..., 1])[..., None]
+    if logp.shape[-1] == 2:
+        logp -= np.logaddexp(logp[..., 0], logp[..., 1])[..., None]
+    else:  # log-sum-exp over the K outputs, shifted by their largest
+        top = logp.max(axis=-1, keepdims=True)
+        logp -= top + np.log(np.sum(np.exp(logp - top), axis=-1, keepdims=True))
     return _Forward(a, logp)
 
 
@@ -174,27 +181,37 @@ class MLP(DataObjective):
     name = "mlp"
     task = CLASSIFICATION
     dim = 82  # for the default hidden = 16; an instance has 5·hidden + 2
+    GENERATED = ("dataset", "n", "seed")
     PARAMS = (Param("dataset", "spiral", kind="choice", choices=tuple(DATASETS), doc="the generated data set"),
               Param("hidden", 16, lo=1, hi=64, kind="int", doc="h, the number of tanh units"),
-              n_param(200, lo=4), *minibatch_params(20))
+              n_param(200, lo=4), *minibatch_params(20), *own_data.data_params(standardize=True))
 
-    def __init__(self, dataset: str, hidden: int, n: int, batch_size: int, sampling: str, seed: int):
-        if dataset not in DATASETS:
-            raise LabError(f"objective 'mlp': unknown dataset {dataset!r}; choose one of: {', '.join(DATASETS)}")
+    def __init__(self, dataset: str, hidden: int, n: int, batch_size: int, sampling: str, seed: int, data=None,
+                 columns=None, standardize: bool = True, data_sha256=None, data_csv=None):
+        own = own_data.load(self.name, dataset_kinds.CLASSES, data, columns, standardize, data_sha256, data_csv)
         self.hidden = h = int(hidden)
-        self.dim = 5 * h + 2
-        points, labels = DATASETS[dataset](n, stream(seed, DATA_STREAM))
-        self._onehot = np.eye(2)[labels]
+        if own is None:
+            if dataset not in DATASETS:
+                raise LabError(f"objective 'mlp': unknown dataset {dataset!r}; choose one of: {', '.join(DATASETS)}")
+            points, labels = DATASETS[dataset](n, stream(seed, DATA_STREAM))
+            params = {"dataset": dataset, "hidden": h, "n": n, "batch_size": batch_size, "sampling": sampling,
+                      "seed": seed}
+        else:  # the label's k-th value in sorted order is class k (lab.dataset)
+            points, labels, n, seed = own.inputs, own.dataset.targets, own.dataset.n, 0
+            batch_size = self.default_batch(n) if batch_size is None else batch_size
+            params = {**own.params, "hidden": h, "batch_size": batch_size, "sampling": sampling}
+        self.classes = k = 2 if own is None else len(own.dataset.class_names)
+        self.dim = (3 + k) * h + k
+        self._onehot = np.eye(k)[labels]
         self._onehot.flags.writeable = False
         rng = stream(seed, INIT_STREAM)
         start = pack(Weights(rng.standard_normal((h, 2)) / np.sqrt(2), np.zeros(h),
-                             rng.standard_normal((2, h)) / np.sqrt(h), np.zeros(2)))
-        params = {"dataset": dataset, "hidden": h, "n": n, "batch_size": batch_size, "sampling": sampling,
-                  "seed": seed}
+                             rng.standard_normal((k, h)) / np.sqrt(h), np.zeros(k)))
         super().__init__(params, points, labels, minibatches_for(self.name, n, batch_size, sampling, seed),
                          np.tile([-3.0, 3.0], (self.dim, 1)), np.empty((0, self.dim)), None, start,
                          "minimum unknown (the loss is > 0); start: seeded small random weights; the Hessian is "
-                         f"singular everywhere ({h + 1} flat directions: the softmax ignores a shift of both outputs)")
+                         f"singular everywhere ({h + 1} flat directions: the softmax ignores a shift of all outputs)",
+                         own)
 
     def _data(self, idx) -> tuple[np.ndarray, np.ndarray]:
         if idx is None:
@@ -217,12 +234,12 @@ class MLP(DataObjective):
     def loss_on(self, x, idx):
         x, rows = self._rows(x)
         (value,) = self._map_rows(rows, idx, lambda r, p, onehot: (
-            _loss(_forward(unpack(r, self.hidden), p), onehot),))
+            _loss(_forward(unpack(r, self.hidden, self.classes), p), onehot),))
         return value.reshape(x.shape[:-1])
 
     def grad_on(self, x, idx):
         def grad(r, p, onehot):
-            w = unpack(r, self.hidden)
+            w = unpack(r, self.hidden, self.classes)
             fw = _forward(w, p)
             return (_grad(fw, _backward(w, fw, onehot), p),)
         x, rows = self._rows(x)
@@ -231,7 +248,7 @@ class MLP(DataObjective):
 
     def loss_and_grad_on(self, x, idx):
         def both(r, p, onehot):
-            w = unpack(r, self.hidden)
+            w = unpack(r, self.hidden, self.classes)
             fw = _forward(w, p)
             return _loss(fw, onehot), _grad(fw, _backward(w, fw, onehot), p)
         x, rows = self._rows(x)
@@ -245,9 +262,9 @@ class MLP(DataObjective):
         d = self.dim
 
         def hvp(r, p, onehot):
-            w = unpack(r[:, :d], self.hidden)
+            w = unpack(r[:, :d], self.hidden, self.classes)
             fw = _forward(w, p)
-            return (_hvp(w, unpack(r[:, d:], self.hidden), fw, _backward(w, fw, onehot), p),)
+            return (_hvp(w, unpack(r[:, d:], self.hidden, self.classes), fw, _backward(w, fw, onehot), p),)
         (out,) = self._map_rows(np.concatenate([rows, v.reshape(-1, d)], axis=-1), idx, hvp)
         return out.reshape(x.shape)
 
@@ -262,14 +279,18 @@ class MLP(DataObjective):
         return 0.5 * (h + _t(h))
 
     def logits(self, x: np.ndarray, points: np.ndarray) -> np.ndarray:
-        """z = W2·tanh(W1·p + b1) + b2 for one weight vector x (D,) at points (..., 2): shape (..., 2)."""
-        w = unpack(np.asarray(x, dtype=float).reshape(1, self.dim), self.hidden)
-        p = np.asarray(points, dtype=float)
+        """z = W2·tanh(W1·p + b1) + b2 for one weight vector x (D,) at points (..., 2) in the file's units
+        (standardised first when the loss sees standardised points): shape (..., K)."""
+        w = unpack(np.asarray(x, dtype=float).reshape(1, self.dim), self.hidden, self.classes)
+        p = self.to_model_units(points)
         flat = p.reshape(-1, 2)
         z = np.tanh(flat @ w.W1[0].T + w.b1[0]) @ w.W2[0].T + w.b2[0]
-        return z.reshape(p.shape[:-1] + (2,))
+        return z.reshape(p.shape[:-1] + (self.classes,))
 
     def classify(self, x: np.ndarray, points: np.ndarray) -> np.ndarray:
-        """The class (0 or 1) the network with weights x gives each point (..., 2): argmax of the logits."""
+        """The class (0 ... K − 1) the network with weights x gives each point (..., 2): argmax of the logits
+        (for K = 2: 1 where z₁ > z₀, so a tie is class 0)."""
         z = self.logits(x, points)
-        return (z[..., 1] > z[..., 0]).astype(int)
+        if self.classes == 2:
+            return (z[..., 1] > z[..., 0]).astype(int)
+        return np.argmax(z, axis=-1)

@@ -2,6 +2,8 @@
 
 Regression (``objective.task == "regression"``): points (tᵢ, yᵢ) and the racer's line ŷ = w·t + b.
 Classification: points pᵢ coloured by class and the racer's decision regions (``classify``).
+Points are in the data file's units (``raw_inputs``); ``predict`` and ``classify`` standardise them when the loss
+sees standardised features (lab.objectives.own_data).
 """
 from __future__ import annotations
 
@@ -18,9 +20,14 @@ def has_data(objective: Objective) -> bool:
 
 
 def data_points(objective: Objective) -> tuple[np.ndarray, np.ndarray]:
-    """(inputs, targets): regression (N,) t and (N,) y; classification (N, 2) points and (N,) classes 0/1."""
+    """(inputs, targets) in the file's units: regression (N,) t and (N,) y; classification (N, 2) points and (N,)
+    classes 0, 1, ..."""
     _need(objective)
-    return objective.inputs, objective.targets
+    return _raw(objective), objective.targets
+
+
+def _raw(objective: Objective) -> np.ndarray:
+    return getattr(objective, "raw_inputs", objective.inputs)
 
 
 def predict_classes(objective: Objective, x: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -34,7 +41,7 @@ def decision_regions(objective: Objective, x: np.ndarray, n: int = 100, margin: 
     """(xs, ys, classes): an n × n grid over the data's bounding box widened by ``margin`` of its size on each
     side, and classes[i, j] = the class at (xs[i], ys[j]) (first axis along x, as ``indexing="ij"``)."""
     _need(objective, "classify")
-    lo, hi = objective.inputs.min(axis=0), objective.inputs.max(axis=0)
+    lo, hi = _raw(objective).min(axis=0), _raw(objective).max(axis=0)
     pad = margin * (hi - lo)
     xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], n)
     ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], n)
@@ -45,7 +52,7 @@ def decision_regions(objective: Objective, x: np.ndarray, n: int = 100, margin: 
 def fitted_line(objective: Objective, x: np.ndarray, n: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """(t, ŷ): n points of the line with parameters x over the data's t range; regression objectives only."""
     _need(objective, "predict")
-    t = np.linspace(objective.inputs.min(), objective.inputs.max(), n)
+    t = np.linspace(_raw(objective).min(), _raw(objective).max(), n)
     return t, objective.predict(np.asarray(x, dtype=float), t)
 
 
@@ -54,7 +61,11 @@ def decision_boundary(xs: np.ndarray, ys: np.ndarray, classes: np.ndarray) -> tu
     after another with a NaN between them (a curve draws them as separate lines)."""
     n = len(xs)
     segments_x, segments_y = [], []
-    for path in isocurve(np.asarray(classes, dtype=float), 0.5):
+    classes = np.asarray(classes)
+    # two classes: the 0.5 level of the class image; more: each class's own outline (a shared edge drawn twice)
+    images = [classes] if classes.max(initial=0) <= 1 else [classes == k for k in np.unique(classes)]
+    paths = [path for image in images for path in isocurve(np.asarray(image, dtype=float), 0.5)]
+    for path in paths:
         p = np.asarray(path, dtype=float)
         segments_x += list(np.interp(p[:, 0] - 0.5, np.arange(n), xs)) + [np.nan]
         segments_y += list(np.interp(p[:, 1] - 0.5, np.arange(len(ys)), ys)) + [np.nan]

@@ -90,13 +90,13 @@ def test_a_gif_of_the_contour_view(qtbot, capsys, tmp_path, race):
 
 def test_an_mp4_of_the_window_with_an_odd_size(qtbot, capsys, tmp_path, race):
     out = tmp_path / "race.mp4"
-    rc, stdout, err = cli(capsys, "animate", "--config", race, "--out", out, "--frames", 3, "--size", "965x601",
-                          "--timeline", "log", "--steps", 40)  # 601: the objective's formula has a row of its own
+    rc, stdout, err = cli(capsys, "animate", "--config", race, "--out", out, "--frames", 3, "--size", "1023x601",
+                          "--timeline", "log", "--steps", 40)
     assert rc == 0, err
-    assert err.count("an MP4 needs an even width and height: 965x601 is drawn as 966x602") == 1
+    assert err.count("an MP4 needs an even width and height: 1023x601 is drawn as 1024x602") == 1
     assert "steps 0 to 40, log timeline" in stdout
     frames = read(out)
-    assert len(frames) == 3 and all(f.shape == (602, 966, 3) for f in frames)
+    assert len(frames) == 3 and all(f.shape == (602, 1024, 3) for f in frames)
 
 
 @pytest.mark.parametrize("extra, says", [

@@ -11,7 +11,8 @@ from lab.race import RacerSpec
 from lab.slices import slice_directions, slice_grid
 from lab.stochastic import minibatch_losses
 from lab.views import data_fit
-from lab.views.scales import loss_gap
+from lab.views.contour_grid import BANDS
+from lab.views.scales import band_of, loss_gap, quantile_levels
 from widgets.plots.data_plot import minibatch_curve
 from widgets.plots.slice_view import N, axis_label
 
@@ -123,7 +124,13 @@ def test_mlp_shows_a_labelled_slice_through_the_selected_racer(window, qtbot):
         alphas, betas, loss = slice_grid(m.objective, x, d.d1, d.d2, n=N)
         got = view.slice.last
         assert np.array_equal(got.loss, loss) and np.array_equal(got.alphas, alphas)
-        assert np.array_equal(view.image.image, loss)
+        edges = quantile_levels(loss, BANDS)  # drawn as bands of equal area, the colour bar's ticks f at their edges
+        assert np.array_equal(view.image.image, band_of(loss, edges))
+        ticks = view.colorbar.axis._tickLevels[0]
+        assert [float(t) for _, t in ticks] == pytest.approx([edges[int(p)] for p, _ in ticks], rel=5e-3)
+        assert len(np.unique(view.image.image)) >= 10  # structure: most of the 14 bands show
+        assert got.path.shape[1] == 2 and np.allclose(got.path[-1], 0.0)  # the path ends at the racer (0, 0)
+        assert not view.vb.state["aspectLocked"]  # fills its axes
         assert view.plot.getAxis("bottom").labelText == axis_label(d.labels[0]) and word in d.labels[0]
         assert view.plot.getAxis("left").labelText == axis_label(d.labels[1])
         if kind == "hessian":  # the direction's number and its λ, shortened
@@ -132,6 +139,7 @@ def test_mlp_shows_a_labelled_slice_through_the_selected_racer(window, qtbot):
             assert float(axis_label(d.labels[1]).split("= ")[1]) == pytest.approx(lam, rel=5e-3)
     m.set_objective("booth")  # back to two dimensions: the contour's own axes
     assert not view.slice.active and view.plot.getAxis("bottom").labelText == "x"
+    assert view.vb.state["aspectLocked"] and view.colorbar.axis._tickLevels is None
 
 
 def test_custom_formula_checked_as_typed_and_used_when_valid(window, qtbot):

@@ -1,7 +1,12 @@
 """Racers → Tune learning rates…: the table holds lab.tune's result for the racers, the job runs in the worker with
 a progress bar, Cancel aborts (never finishes), Apply gives the racers their tuned lr, racers the batched engine
-cannot step are listed as not tuned."""
+cannot step (a plug-in's; every built-in one batches: L-BFGS stands in for one here) are listed as not tuned."""
+import dataclasses
+
 import numpy as np
+import pytest
+
+from lab.optimizers import OPTIMIZERS
 
 from lab.tune import TuneSetup, tune
 from widgets.panels.tables import number
@@ -12,9 +17,15 @@ def open_view(window):
     return window.tune_view
 
 
-def test_tune_apply_and_the_table(qtbot, small):
+@pytest.fixture
+def lbfgs_unbatched(monkeypatch):
+    """L-BFGS as if it stepped one point at a time (as a plug-in might)."""
+    monkeypatch.setitem(OPTIMIZERS, "lbfgs", dataclasses.replace(OPTIMIZERS["lbfgs"], batched=False))
+
+
+def test_tune_apply_and_the_table(qtbot, small, lbfgs_unbatched):
     model = small.model
-    model.update_racer(0, optimizer="lbfgs")  # not batched: listed, not tuned
+    model.update_racer(0, optimizer="lbfgs")  # not batched here: listed, not tuned
     view = open_view(small)
     assert "not tuned: L-BFGS" in view.objective_label.text()
     assert view.steps_field.submit("200") and view.seeds_field.submit("2")
@@ -64,7 +75,7 @@ def test_cancel_aborts_and_never_finishes(qtbot, small):
     assert view.run_button.isEnabled()
 
 
-def test_nothing_to_tune_is_said(qtbot, small):
+def test_nothing_to_tune_is_said(qtbot, small, lbfgs_unbatched):
     model = small.model
     while len(model.racers) > 1:
         model.remove_racer(1)

@@ -243,11 +243,18 @@ def test_the_objective_summary_shows_whole_words_in_two_lines(qtbot):
 
 
 def test_the_start_label_stays_inside_the_contour_plot(small):
+    """At the view's edges "start" stays inside it, off its marker (lab/views/placement.py)."""
+    from tests.gui.test_drawings import label_box, marker_box
+
     c = small.contour
-    small.model.set_start([1.5, 0.0])  # the right third of the bowl's view: "start" goes to the marker's left
-    assert tuple(c.start_label.anchor) == (1.15, 1.1)
-    small.model.set_start([-1.5, 0.0])
-    assert tuple(c.start_label.anchor) == (-0.15, 1.1)
+    small.refresh_now()
+    r = c.vb.viewRect()
+    for x, y in ((r.right() - 0.01 * r.width(), 0.0), (r.left() + 0.01 * r.width(), r.bottom() - 0.01 * r.height())):
+        small.model.set_start([x, y])
+        small.refresh_now()
+        box, view = label_box(c, c.start_label), c.vb.sceneBoundingRect()
+        assert view.contains(box), (x, box, view)
+        assert box.intersected(marker_box(c, x, y, 24)).isEmpty()
 
 
 def test_the_contour_grid_is_evaluated_off_the_gui_thread(window, qtbot, monkeypatch):

@@ -22,7 +22,7 @@ from lab.optimizers import label as optimizer_label
 from lab.presets import suggest
 from widgets.analysis.figure_parts import color_bar, plot_widget
 from widgets.analysis.view_base import AnalysisView, OptimizerChoice, HyperEditor, int_field, side_legend
-from widgets.style import FONT_PT, configure_pyqtgraph
+from widgets.style import FONT_PT, configure_pyqtgraph, style_plot
 
 MINIMUM_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 OUTCOME_COLORS = {DIVERGED: "#000000", NOT_CONVERGED: "#BBBBBB", ELSEWHERE: "#F0E442", NOT_RUN: "#FFFFFF"}
@@ -125,6 +125,7 @@ class BasinView(OptimizerChoice, AnalysisView):
     def _on_objective_changed(self) -> None:
         obj = self.model.objective
         self._hyper = {}
+        style_plot(self.plot.getPlotItem(), left=obj.axes[1], bottom=obj.axes[0])
         dom = obj.domain
         where = (f"starts over [{dom[0, 0]:g}, {dom[0, 1]:g}] × [{dom[1, 0]:g}, {dom[1, 1]:g}]" if obj.dim == 2
                  else f"needs a 2-D objective ({obj.dim} coordinates)")

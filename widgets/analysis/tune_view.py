@@ -121,7 +121,8 @@ class TuneView(AnalysisView):
             raise LabError(f"Fix the value{'s' if len(bad) > 1 else ''} in red first: {', '.join(bad)}")
         rows = self.tunable_rows
         if not rows:
-            raise LabError("No racer to tune: add a racer whose optimizer the batched engine steps (not L-BFGS).")
+            raise LabError("No racer to tune: add a racer whose optimizer the batched engine steps (every built-in "
+                           "one does; a plug-in may not).")
         exp, obj = self.model.experiment_copy(), self.model.objective
         metric = self.metric_combo.currentData()
         seeds, count = int(self.seeds_field.value), int(self.starts_field.value)

@@ -6,13 +6,15 @@ race, rebuilds it, and resumes it if it was running (``_halt`` / ``_rebuild``, f
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from lab.errors import LabError
 from lab.objectives import make_objective, objective_spec
 from lab.optimizers import OPTIMIZERS, optimizer_spec
 from lab.optimizers import label as optimizer_label
-from lab.presets import lecture_set, suggest
+from lab.presets import Scales, lecture_set, suggest
 from lab.race import RacerSpec
 from lab.stochastic import check_noise
 from widgets.style import PALETTE, color_for
@@ -36,10 +38,13 @@ class ExperimentEditing:
         self.experiment.objective, self.experiment.params = name, {}
         self.experiment.start = obj.start.tolist()
         self.objective = obj
+        tuned = self._resuggest_lr()
         self.objectiveChanged.emit()
         self.startChanged.emit()
+        if tuned:
+            self.racersChanged.emit()
         self._rebuild(resume=was)
-        self.messageShown.emit(f"Objective: {name} — {objective_spec(name).summary}  (Lecture set re-tunes the racers)")
+        self.messageShown.emit(f"Objective: {name} — {objective_spec(name).summary}" + self._tuned_note(tuned))
         return True
 
     def set_objective_param(self, name: str, value) -> bool:
@@ -52,13 +57,60 @@ class ExperimentEditing:
         except (LabError, KeyError) as exc:
             self.errorOccurred.emit(str(exc))
             return False
+        tuned = self.set_objective_params(params, obj)
+        self.messageShown.emit((f"{spec.name}: {name} = {value:g}" if isinstance(value, float) else f"{name} = {value}")
+                               + self._tuned_note(tuned))
+        return True
+
+    def set_objective_params(self, params: dict, obj) -> list[str]:
+        """The objective's parameters and the objective built from them (elsewhere: a data set is built in the
+        view-jobs thread); racers whose lr was not typed get the suggested one (their names are returned); the race
+        is rebuilt, and resumes if it was running."""
         was = self._halt()
         self.experiment.params = params
         self.objective = obj
+        moved = len(self.experiment.start) != obj.dim  # a network on data with another number of classes
+        if moved:
+            self.experiment.start = obj.start.tolist()
+        tuned = self._resuggest_lr()
         self.objectiveChanged.emit()
+        if moved:
+            self.startChanged.emit()
+        if tuned:
+            self.racersChanged.emit()
         self._rebuild(resume=was)
-        self.messageShown.emit(f"{spec.name}: {name} = {value:g}" if isinstance(value, float) else f"{name} = {value}")
-        return True
+        return tuned
+
+    # ----- learning rates typed by hand (kept) and the others (re-suggested for a new objective) -----------------
+    def lr_set_by_hand(self, row: int) -> bool:
+        """Whether racer ``row``'s lr was typed (kept when the objective changes) rather than suggested."""
+        hand = getattr(self, "_lr_hand", [])
+        return 0 <= row < len(hand) and hand[row]
+
+    def derive_lr_hand(self) -> None:
+        """After racers came from elsewhere (a file, remembered settings): an lr other than the one ``suggest``
+        gives for this objective and start counts as set by hand."""
+        scales = Scales(self.objective, self.start)  # one Hessian for every racer
+        self._lr_hand = [r.hyperparameters.get("lr")
+                         != suggest(r.optimizer, self.objective, self.start, scales).get("lr") for r in self.racers]
+
+    def _resuggest_lr(self) -> list[str]:
+        """Give every racer whose lr was not set by hand the suggested lr for the (new) objective, as Lecture set
+        does; the names of those whose lr changed."""
+        racers, tuned = list(self.racers), []
+        scales = Scales(self.objective, self.start)  # one Hessian for every racer
+        for i, r in enumerate(racers):
+            lr = suggest(r.optimizer, self.objective, self.start, scales).get("lr")
+            if self.lr_set_by_hand(i) or lr is None or lr == r.hyperparameters.get("lr"):
+                continue
+            racers[i] = replace(r, hyperparameters=dict(r.hyperparameters, lr=lr))
+            tuned.append(f"{r.name} {lr:g}")
+        self.experiment.racers = racers
+        return tuned
+
+    @staticmethod
+    def _tuned_note(tuned: list[str]) -> str:
+        return f"; suggested lr: {', '.join(tuned)} (an lr typed by hand is kept)" if tuned else ""
 
     def set_start(self, point) -> bool:
         try:
@@ -93,8 +145,12 @@ class ExperimentEditing:
                 used = {x.color for x in racers if x.color}
                 racers[i] = RacerSpec(r.optimizer, dict(r.hyperparameters), r.label, color_for(i, used), r.enabled)
 
-    def _set_racers(self, racers: list[RacerSpec], select: int | None = None) -> None:
+    def _set_racers(self, racers: list[RacerSpec], select: int | None = None, hand: list[bool] | None = None) -> None:
+        """The racers (``hand``: whose lr was typed, one flag a racer; None: as they were)."""
         was = self._halt()
+        old = [self.lr_set_by_hand(i) for i in range(len(self.racers))]
+        self._lr_hand = list(hand) if hand is not None else (old if len(old) == len(racers) else
+                                                             [False] * len(racers))
         self.experiment.racers = racers
         self._ensure_colors()
         if select is not None:
@@ -114,7 +170,8 @@ class ExperimentEditing:
         hyper = suggest(optimizer, self.objective, self.start)
         label = self._unique_label(optimizer_label(optimizer))
         spec = RacerSpec(optimizer, hyper, label, color_for(len(self.racers), self._used_colors()))
-        self._set_racers(self.racers + [spec], select=len(self.racers))
+        hand = [self.lr_set_by_hand(i) for i in range(len(self.racers))] + [False]
+        self._set_racers(self.racers + [spec], select=len(self.racers), hand=hand)
         self.messageShown.emit(f"Added {label}")
         return len(self.racers) - 1
 
@@ -123,7 +180,8 @@ class ExperimentEditing:
             return
         gone = self.racers[row].name
         racers = self.racers[:row] + self.racers[row + 1:]
-        self._set_racers(racers, select=min(row, len(racers) - 1))
+        hand = [self.lr_set_by_hand(i) for i in range(len(self.racers)) if i != row]
+        self._set_racers(racers, select=min(row, len(racers) - 1), hand=hand)
         self.messageShown.emit(f"Removed {gone}")
 
     def duplicate_racer(self, row: int) -> int:
@@ -133,7 +191,8 @@ class ExperimentEditing:
         spec = RacerSpec(r.optimizer, dict(r.hyperparameters), self._unique_label(r.name),
                          color_for(row + 1, self._used_colors()), r.enabled)
         racers = self.racers[: row + 1] + [spec] + self.racers[row + 1:]
-        self._set_racers(racers, select=row + 1)
+        hand = [self.lr_set_by_hand(i) for i in range(len(self.racers))]
+        self._set_racers(racers, select=row + 1, hand=hand[: row + 1] + [hand[row]] + hand[row + 1:])
         self.messageShown.emit(f"Duplicated {r.name} as {spec.label}")
         return row + 1
 
@@ -141,7 +200,7 @@ class ExperimentEditing:
         """Replace the racers by the lecture's seven, tuned for the current objective and start."""
         racers = [RacerSpec(r.optimizer, r.hyperparameters, r.label, PALETTE[i % len(PALETTE)])
                   for i, r in enumerate(lecture_set(self.objective, self.start))]
-        self._set_racers(racers, select=0)
+        self._set_racers(racers, select=0, hand=[False] * len(racers))
         self.messageShown.emit(f"Lecture set, tuned for {self.experiment.objective}: " +
                                ", ".join(f"{r.label} lr={r.hyperparameters['lr']:g}" for r in racers))
 
@@ -170,7 +229,10 @@ class ExperimentEditing:
             return True
         racers = list(self.racers)
         racers[row] = new
-        self._set_racers(racers)
+        hand = [self.lr_set_by_hand(i) for i in range(len(self.racers))]
+        if optimizer != r.optimizer:
+            hand[row] = False  # the new optimizer's lr is the suggested one
+        self._set_racers(racers, hand=hand)
         return True
 
     def set_hyperparameter(self, row: int, name: str, value) -> bool:
@@ -188,15 +250,20 @@ class ExperimentEditing:
             self.errorOccurred.emit(self.refusal)
             return False
         hyper = dict(r.hyperparameters, **{name: value})
-        if hyper == r.hyperparameters:
-            return True
-        try:  # with the others: what one range cannot say (lr_min < lr)
-            optimizer_spec(r.optimizer).make(**hyper)
-        except LabError as exc:
-            self.refusal = str(exc)
-            self.errorOccurred.emit(self.refusal)
-            return False
-        return self.update_racer(row, hyperparameters=hyper)
+        if hyper != r.hyperparameters:
+            try:  # with the others: what one range cannot say (lr_min < lr)
+                optimizer_spec(r.optimizer).make(**hyper)
+            except LabError as exc:
+                self.refusal = str(exc)
+                self.errorOccurred.emit(self.refusal)
+                return False
+            if not self.update_racer(row, hyperparameters=hyper):
+                return False
+            shown = f"{value:g}" if isinstance(value, float) else str(value)
+            self.messageShown.emit(f"{r.name}: {name} = {shown}")  # in place of an earlier refusal's message
+        if name == "lr":
+            self._lr_hand[row] = True
+        return True
 
     def select(self, row: int) -> None:
         if row != self.selected_row and -1 <= row < len(self.racers):

@@ -15,6 +15,7 @@ import copy
 from lab.errors import LabError
 from lab.experiment import Experiment
 from lab.objectives.base import Objective
+from lab.objectives.own_data import embedded
 from widgets.model import export_adapter
 from widgets.model.editing import MAX_STEPS_LIMIT
 
@@ -86,6 +87,7 @@ class FileActions:
         self.experiment = exp
         self._ensure_colors()
         self.objective = obj or exp.make_objective()
+        self.derive_lr_hand()
         self.selected_row = 0 if exp.racers else -1
         self.objectiveChanged.emit()
         self.startChanged.emit()
@@ -94,10 +96,15 @@ class FileActions:
         self._rebuild(resume=False)
         self.selectionChanged.emit(self.selected_row)
 
-    def save(self, path) -> bool:
-        """Save the experiment (File → Save); atomic, so a failure leaves any old file as it was."""
+    def save(self, path, embed: bool = False) -> bool:
+        """Save the experiment (File → Save); atomic, so a failure leaves any old file as it was. ``embed``: the
+        data file's text stored in the experiment (data from clicks always is), at most MAX_EMBED_ROWS rows."""
         try:
-            self.experiment.save(path)
+            exp = self.experiment
+            if embed or exp.params.get("data_csv"):
+                exp = copy.copy(exp)
+                exp.params = embedded(exp.params, self.objective)
+            exp.save(path)
         except LabError as exc:
             self.errorOccurred.emit(str(exc))
             return False

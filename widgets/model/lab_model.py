@@ -73,6 +73,7 @@ class LabModel(ExperimentEditing, FileActions, QObject):
             self.experiment.steps = MAX_STEPS_LIMIT
         self._ensure_colors()
         self.objective: Objective = self.experiment.make_objective()
+        self.derive_lr_hand()
         self.selected_row = 0 if self.experiment.racers else -1
         self.path: str | None = None
         self.exporting: str | None = None  # the file a background export is writing

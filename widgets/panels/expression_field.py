@@ -1,20 +1,25 @@
 """The custom objective's formula field: checked on every keystroke, compiled off the GUI thread before use.
 
 Each edit runs ``lab.expression.check_expression`` (the whitelist reader, no sympy, tens of microseconds): a
-refused formula turns the field red with "column N: what" under it and in its tooltip. Finishing the edit
-(Enter, or leaving the field) with a refused formula changes nothing: the race keeps the last good objective.
+refused formula turns the field red with "column N: what" under it and in its tooltip. A formula that passes
+applies by itself once typing pauses for ``PAUSE_MS``, as Enter does. Finishing the edit (Enter, leaving the
+field, the pause) with a refused formula changes nothing: the race keeps the last good objective.
 A formula that passes is compiled once in the view-jobs thread (sympy's first derivation takes a few hundred
 milliseconds; the model's own objective of the same text reuses it: lab.objectives.custom), and only then
 handed to the model, which rebuilds the race and the contour. What only sympy can refuse (1/(x - x)) is shown the same way.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 
 from lab.errors import LabError
 from lab.expression import check_expression
 from lab.params import Param
 from widgets.panels.param_field import ParamField
+
+
+PAUSE_MS = 700
+"""A formula that passes the check applies this long after the last keystroke."""
 
 
 def _compile(text: str):
@@ -39,6 +44,10 @@ class ExpressionField(ParamField):
         self.editor.setObjectName("expressionEditor")
         self.editor.setPlaceholderText("a formula in x and y, e.g. sin(x)*cos(y) + 0.1*(x**2 + y**2)")
         self.editor.textEdited.connect(self._on_text_edited)
+        self.pause = QTimer(self)
+        self.pause.setSingleShot(True)
+        self.pause.setInterval(PAUSE_MS)
+        self.pause.timeout.connect(self._on_editing_finished)
         self.error.setWordWrap(False)  # one line under the field: "column N: what"; the hint in the tooltip
 
     def _show_error(self, message: str) -> None:
@@ -50,11 +59,14 @@ class ExpressionField(ParamField):
         if err is None:
             self._clear_error()
             self.checked.emit("")
+            self.pause.start()  # applies when typing pauses
         else:
+            self.pause.stop()
             self._show_error(str(err))
             self.checked.emit(str(err))
 
     def _on_editing_finished(self) -> bool:
+        self.pause.stop()
         text = self.editor.text()
         err = check_expression(text)
         if err is not None:

@@ -8,6 +8,7 @@ from PySide6.QtCore import QEvent, Qt, Slot
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from lab.objectives import OBJECTIVES, make_objective, objective_spec
+from lab.objectives.own_data import shown_params
 from widgets.model import LabModel
 from widgets.panels.expression_field import ExpressionField
 from widgets.panels.param_field import ParamField, PointField
@@ -121,6 +122,8 @@ class ObjectivePanel(QFrame):
             i = self.combo.count() - 1
         if i >= 0 and i != self.combo.currentIndex():
             self.combo.setCurrentIndex(i)
+        if i >= 0 and self.model.objective.dim != 2:  # the dimension of this instance (hidden units, classes)
+            self.combo.setItemText(i, f"{exp.objective} ({self.model.objective.dim}-D)")
         self.summary.set_full_text(spec.summary)  # as much as two lines hold, ending "…"; all of it in the tooltip
         self.summary.setToolTip(spec.summary)
         for row in (self.params_row, self.more_params):
@@ -129,12 +132,13 @@ class ObjectivePanel(QFrame):
                 if item.widget() is not None:
                     item.widget().deleteLater()
         self.fields = {}
-        many = len(spec.params) > 3
-        for p in spec.params:
+        shown = shown_params(spec, exp.params)  # with data from a file: not the parameters that generate data
+        many = len(shown) > 3
+        for p in shown:
             value, owner = exp.params.get(p.name, p.default), f"objective {spec.name!r}"
             if spec.name == "custom" and p.name == "expr":  # checked as typed, compiled off the GUI thread
                 f = ExpressionField(p, value, owner, self.jobs)
-                f.checked.connect(lambda text: text and self.model.messageShown.emit("Formula refused, " + text))
+                f.checked.connect(self._on_formula_checked)
             else:
                 f = ParamField(p, value, owner)
             if p.kind == "str":
@@ -149,11 +153,12 @@ class ObjectivePanel(QFrame):
             name = QLabel(p.name)
             name.setToolTip(p.doc)
             row = self.more_params if many else self.params_row
-            row.addWidget(name, 0, Qt.AlignmentFlag.AlignTop)
+            if p.kind != "bool":  # a check box carries its own name (standardize)
+                row.addWidget(name, 0, Qt.AlignmentFlag.AlignTop)
             row.addWidget(f, 0, Qt.AlignmentFlag.AlignTop)
         if many:
             self.more_params.addStretch(1)
-        self.params_box.setVisible(bool(spec.params) and not many)
+        self.params_box.setVisible(bool(shown) and not many)
 
     def eventFilter(self, obj, event) -> bool:
         if event.type() == QEvent.Type.Show and self.jobs is not None and "sympy" not in sys.modules:
@@ -170,6 +175,17 @@ class ObjectivePanel(QFrame):
     def _on_combo_changed(self, index: int) -> None:
         if index >= 0 and not self.model.set_objective(self.combo.itemData(index)):
             self._on_objective_changed()
+
+    @Slot(str)
+    def _on_formula_checked(self, problem: str) -> None:
+        """A refused formula in the status bar; once it passes, that refusal is replaced (never left showing for a
+        formula that is valid)."""
+        if problem:
+            self._refused = True
+            self.model.messageShown.emit("Formula refused, " + problem)
+        elif getattr(self, "_refused", False):
+            self._refused = False
+            self.model.messageShown.emit("Formula OK: it applies when you pause (or press Enter)")
 
     @Slot(str, object)
     def _on_param_accepted(self, name: str, value) -> None:

@@ -2,8 +2,7 @@
 selected racer's point its −∇f arrow, velocity / lookahead (where the method has them) and the Hessian's
 eigenvector directions.
 
-Trajectories are ``TrajectoryItem``s: each holds the racer's full path (``getData``) and draws it through
-``PixelPath`` (one-pixel reduction, see lab/views/decimate.py), appending the new rows on each redraw tick.
+Trajectories are ``TrajectoryItem``s (widgets/plots/trajectory.py).
 """
 from __future__ import annotations
 
@@ -12,74 +11,19 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Slot
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QFontMetrics
 
 from lab.views.contour_grid import BANDS, contour_grid
-from lab.views.decimate import PixelPath
-from widgets.model import LabModel, RacerTrace
+from widgets.model import LabModel
 from widgets.plots.guides import Guides, label_item
+from widgets.plots.label_layout import place as place_labels
 from widgets.plots.markers import Markers
 from widgets.plots.slice_view import SliceLayer
 from widgets.plots.trail_layer import BUDGET, TrailLayer
-from widgets.style import FONT_PT, INK, LINE_WIDTH, MARKER_SIZE, font, style_plot
+from widgets.plots.trajectory import REDUCE_ROWS, TrajectoryItem, banded_colormap
+from widgets.style import FONT_PT, INK, MARKER_SIZE, font, nested_width, style_plot, symbol_for
 from widgets.work.gil import gui_busy
 from widgets.work.redraw_clock import RedrawClock
-
-REDUCE_ROWS = 30_000   # trajectory rows reduced per racer per turn: a zoom at step 10⁶ re-reduces every row (~70 ms
-                       # a racer at once) over several turns instead of holding the GUI thread for half a second
-# light bands, darker uphill: coloured racers stand out on all of them
-BAND_COLORS = ("#FFFFFF", "#D9E4EF", "#8EA3BB")
-
-
-def banded_colormap(bands: int = BANDS) -> pg.ColorMap:
-    """A stepped colour map: ``bands`` flat colours, light (low f) to dark (high f)."""
-    ramp = pg.ColorMap([0.0, 0.45, 1.0], [QColor(c) for c in BAND_COLORS])
-    colors = ramp.map(np.linspace(0.0, 1.0, bands), mode="qcolor")
-    pos, cols = [], []
-    for i, c in enumerate(colors):
-        pos += [i / bands, (i + 1) / bands]
-        cols += [c, c]
-    return pg.ColorMap(pos, cols)
-
-
-class TrajectoryItem(pg.ItemGroup):
-    """One racer's path: holds all of it (``getData``) and its one-pixel reduction (``path``), which the view's
-    ``TrailLayer`` paints (in the racer's colour, on a white halo). ``curve`` is the legend's sample."""
-
-    def __init__(self, trace: RacerTrace, cell, box):
-        super().__init__()
-        self.trace = trace
-        self.color = trace.color
-        self.curve = pg.PlotCurveItem(pen=pg.mkPen(QColor(trace.color), width=LINE_WIDTH))
-        self.curve.setParentItem(self)
-        self.curve.opts["name"] = trace.label
-        self.path = PixelPath(cell, box)
-        self.drawn = 0
-
-    def getData(self):
-        """The racer's full trajectory, every step (the very rows the engine produced)."""
-        v = self.trace.positions.view
-        return v[:, 0], v[:, 1]
-
-    def regrid(self, cell, box) -> None:
-        self.path = PixelPath(cell, box)
-        self.drawn = 0
-
-    def refresh(self, rows: int | None = None) -> bool:
-        """Reduce the rows that arrived since the last refresh (at most ``rows`` of them); True if there were any."""
-        n = self.trace.positions.n
-        if n == self.drawn:
-            return False
-        stop = n if rows is None else min(n, self.drawn + rows)
-        self.path.extend(self.trace.positions.view[self.drawn:stop, :2])
-        self.drawn = stop
-        return True
-
-    @property
-    def behind(self) -> bool:
-        """Rows wait to be reduced (after a regrid of a long path: ``REDUCE_ROWS`` a turn)."""
-        return self.drawn < self.trace.positions.n
-
 
 class ContourView(pg.GraphicsLayoutWidget):
     """The plot, and under it the legend (a row of its own, so it never hides a trajectory)."""
@@ -109,6 +53,9 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         self.colorbar.axis.setTickFont(font(FONT_PT))
         self.colorbar.axis.setTextPen(pg.mkPen(INK))
+        # wide enough for "−16" and, beyond it, the title: pyqtgraph sizes the axis before the large font is known
+        metrics = QFontMetrics(font(FONT_PT))
+        self.colorbar.axis.setWidth(metrics.horizontalAdvance("−16") + metrics.height() + 14)
 
         self.minima = pg.ScatterPlotItem(symbol="star", size=26, brush=pg.mkBrush("#FFFFFF"),
                                          pen=pg.mkPen(INK, width=2))
@@ -128,6 +75,9 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.trails = TrailLayer(self.vb)
         self.trails.setZValue(10)
         self.plot.addItem(self.trails, ignoreBounds=True)
+        self.selected_trail = TrailLayer(self.vb, outline=INK, extra=1.5)  # the selected racer's, over the rest
+        self.selected_trail.setZValue(13)
+        self.plot.addItem(self.selected_trail, ignoreBounds=True)
 
         self.current = Markers()  # the racers' current points
         self.current.setZValue(20)
@@ -161,6 +111,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         model.startChanged.connect(self._on_start_changed)
         model.raceReset.connect(self._on_race_reset)
         model.raceAdvanced.connect(self._on_race_advanced)
+        model.selectionChanged.connect(self._on_selection_changed)
         model.selectionChanged.connect(self._on_race_advanced)
         model.view_step.viewStepChanged.connect(self._on_race_advanced)  # the timeline: markers and arrows at k
         clock.tick.connect(self._on_tick)
@@ -198,9 +149,10 @@ class ContourView(pg.GraphicsLayoutWidget):
             self.vb.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
             return
         self.note.hide()
+        style_plot(self.plot, obj.axes[1], obj.axes[0])
         (x0, x1), (y0, y1) = obj.domain
         self._request_grid(obj)
-        self.minima.setData(pos=obj.minima[:, :2] if len(obj.minima) else np.empty((0, 2)))
+        self.minima.setData(pos=self.minima_points())
         self.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
         self._regrid(force=True)
 
@@ -242,16 +194,8 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.start.setPos(QPointF(float(s[0]), float(s[1])))
         self.start.blockSignals(False)
         self.start_label.setPos(float(s[0]), float(s[1]))
-        self._place_start_label()
-
-    def _place_start_label(self) -> None:
-        """"start" to the right of the marker, or to its left when the start is in the right third of the view
-        (the word would run under the colour bar)."""
-        r = self.vb.viewRect()
-        right = r.width() > 0 and self.model.start[0] > r.left() + 2 / 3 * r.width()
-        anchor = (1.15, 1.1) if right else (-0.15, 1.1)
-        if tuple(self.start_label.anchor) != anchor:
-            self.start_label.setAnchor(anchor)
+        self._dirty = True  # its label is placed with the others on the next tick
+        self.clock.request(half=0)
 
     @Slot(object)
     def _on_start_dragged(self, target) -> None:
@@ -276,16 +220,26 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.legend.clear()
         self.trajectories = []
         if self.two_d:
-            for trace in self.model.traces:
-                item = TrajectoryItem(trace, self._cell, self._box)
+            for i, trace in enumerate(self.model.traces):
+                item = TrajectoryItem(trace, self._cell, self._box, nested_width(i, len(self.model.traces)))
                 self.plot.addItem(item, ignoreBounds=True)
                 self.legend.addItem(item.curve, trace.label)
                 self.trajectories.append(item)
         for sample, label in self.legend.items:
             label.setText(label.text, size=f"{FONT_PT}pt", color=INK)
         self.trails.set_sources(self.trajectories)
+        self._on_selection_changed()
         self._dirty = True
         self.clock.request(half=0)
+
+    @Slot()
+    @Slot(int)
+    def _on_selection_changed(self, *_) -> None:
+        """The selected racer's path (a dark outline) and step markers drawn over the others'."""
+        selected = [t for t in self.trajectories if t.trace.row == self.model.selected_row]
+        for t in self.trajectories:
+            t.setZValue(14 if t in selected else 12)
+        self.selected_trail.set_sources(selected)
 
     @Slot()
     @Slot(object)
@@ -296,8 +250,6 @@ class ContourView(pg.GraphicsLayoutWidget):
 
     @Slot(object, object)
     def _on_range_changed(self, *_) -> None:
-        if self.two_d:
-            self._place_start_label()
         cell, _ = self._grid()
         if max(cell[0] / self._cell[0], self._cell[0] / cell[0]) > 1.3:
             self._regrid_pending = True
@@ -318,6 +270,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         for t in self.trajectories:
             t.regrid(self._cell, self._box)
         self.trails.invalidate()
+        self.selected_trail.invalidate()
         self._regrid_pending = False
         self._dirty = True
 
@@ -346,13 +299,32 @@ class ContourView(pg.GraphicsLayoutWidget):
         self._dirty = False
         for t in self.trajectories:
             t.refresh(None if self.clock.flushing else REDUCE_ROWS)
-        self.trails.refresh(budget=10**9 if self.clock.flushing else BUDGET)
-        if self.trails.behind or any(t.behind for t in self.trajectories):  # a backlog: the rest on the next turns
+        for layer in (self.trails, self.selected_trail):
+            layer.refresh(budget=10**9 if self.clock.flushing else BUDGET)
+        if self.trails.behind or self.selected_trail.behind or any(t.behind for t in self.trajectories):  # a backlog: the rest on the next turns
             self._dirty = True
             self.clock.request(half=0)
         self._draw_current_points()
         self.guides.draw(self.model.view_step.selected, self.model.experiment.tol, self.vb.viewRect().width())
+        self._place_labels()
         self.clock.expect_paint(self)
+
+    def _place_labels(self) -> None:
+        """``start`` and the guides' labels, clear of each other, the minima's stars, the start and the selected
+        racer's point (widgets/plots/label_layout.py)."""
+        s = self.model.start
+        entries = [(self.start_label, (float(s[0]), float(s[1])), (1.0, 1.0))] + list(self.guides.placed)
+        obstacles = ([(m[0], m[1], 28) for m in self.minima_points()] + [(float(s[0]), float(s[1]), 26)]
+                     + [(t[0], t[1], 18) for t in self.guides.tips])
+        trace = self.model.view_step.selected  # as shown: at the timeline's step
+        if trace is not None and trace.point is not None:
+            x = np.asarray(trace.point.x, float)
+            obstacles.append((x[0], x[1], MARKER_SIZE + 10))
+        place_labels(self.vb, entries, obstacles)
+
+    def minima_points(self) -> np.ndarray:
+        obj = self.model.objective
+        return obj.minima[:, :2] if len(obj.minima) else np.empty((0, 2))
 
     def _draw_current_points(self) -> None:
         """One marker per racer at its last finite point up to the step shown (an ✕ if its last step left the
@@ -372,7 +344,7 @@ class ContourView(pg.GraphicsLayoutWidget):
             brushes.append(pg.mkBrush(t.color))
             pens.append(pg.mkPen(INK, width=3 if big else 1.5))
             sizes.append(MARKER_SIZE + (8 if big else 0))
-            symbols.append("o" if k == len(v) - 1 else "x")
+            symbols.append(symbol_for(t.color, t.row) if k == len(v) - 1 else "x")
         with np.errstate(all="ignore"):  # a point near 1e300 overflows the rounding: no warning, it is only a key
             key = (tuple(map(tuple, np.round(pos, 12))) if pos else (), tuple(sizes), tuple(symbols),
                    tuple(b.color().name() for b in brushes))

@@ -30,9 +30,12 @@ from widgets.work.view_jobs import ViewJobs
 RATE_HZ = 4
 REGION_GRID = 80
 # class 0 / class 1: Okabe–Ito blue and vermilion, circles and triangles; their regions in light tints
-CLASS_COLORS = ("#0072B2", "#D55E00")
-CLASS_SYMBOLS = ("o", "t")
-REGION_TINTS = ((214, 231, 243), (248, 222, 204))
+# classes 2 to 9 (a network on data from a file): the rest of Okabe–Ito, then brown and grey; tints 16 % of each
+CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000", "#8C564B",
+                "#7F7F7F")
+CLASS_SYMBOLS = ("o", "t", "s", "d", "star", "t1", "h", "p", "x", "+")
+REGION_TINTS = ((214, 231, 243), (248, 222, 204)) + tuple(
+    tuple(round(255 - 0.16 * (255 - int(c[i:i + 2], 16))) for i in (1, 3, 5)) for c in CLASS_COLORS[2:])
 POINT_SIZE = 11
 MINIBATCH_ROWS_PER_JOB = 5000
 
@@ -73,6 +76,10 @@ class DataPlot(pg.PlotWidget):
         for p in self.points:
             p.setZValue(5)
             self.plot.addItem(p)
+        self.legend = pg.LegendItem(offset=(2, 2), labelTextSize=f"{FONT_PT - 2}pt", labelTextColor=INK,
+                                    brush=pg.mkBrush(255, 255, 255, 160), pen=pg.mkPen("#999999"))
+        self.legend.setZValue(20)
+        self.legend.setParentItem(self.plot.getViewBox())  # the class names of data from a file
         self.line = pg.PlotCurveItem(pen=pg.mkPen(INK, width=LINE_WIDTH + 1))
         self.line.setZValue(10)
         self.plot.addItem(self.line)
@@ -102,7 +109,10 @@ class DataPlot(pg.PlotWidget):
         self.boundary.setData([], [])
         self.regions.clear()
         for p in self.points:
-            p.setData([], [])
+            if len(p.data):
+                p.setData([], [])
+        self.legend.clear()
+        self.legend.setVisible(getattr(obj, "own", None) is not None and obj.task != "regression")
         if not self.active:
             return
         inputs, targets = data_fit.data_points(obj)
@@ -112,9 +122,14 @@ class DataPlot(pg.PlotWidget):
             self.plot.setLabel("bottom", "t", **label)
             self.plot.setLabel("left", "y", **label)
         else:
-            for c, p in enumerate(self.points):
+            for c, p in enumerate(self.points[:max(2, len(getattr(obj, "class_names", ())))]):
                 mine = np.asarray(targets) == c
                 p.setData(inputs[mine, 0], inputs[mine, 1])
+            if getattr(obj, "own", None) is not None:
+                for p, name in zip(self.points, obj.class_names):
+                    self.legend.addItem(p, name)
+            k = max(2, len(getattr(obj, "class_names", ())))
+            self.regions.setLookupTable(np.array(REGION_TINTS[:k], dtype=np.ubyte))
             self.plot.setLabel("bottom", "p₁", **label)
             self.plot.setLabel("left", "p₂", **label)
         self._fit()
@@ -175,7 +190,8 @@ class DataPlot(pg.PlotWidget):
         else:
             xs, ys, classes = result["regions"]
             dx, dy = xs[1] - xs[0], ys[1] - ys[0]
-            self.regions.setImage(np.asarray(classes, dtype=float), levels=(0, 1), autoLevels=False)
+            self.regions.setImage(np.asarray(classes, dtype=float), autoLevels=False,
+                                  levels=(0, max(1, len(getattr(obj, "class_names", ())) - 1)))
             self.regions.setRect(xs[0] - dx / 2, ys[0] - dy / 2, xs[-1] - xs[0] + dx, ys[-1] - ys[0] + dy)
             self.boundary.setData(*result["boundary"])
             title = f"{who}'s regions"
@@ -212,6 +228,15 @@ class MinibatchCurves(QObject):
         self._timer.timeout.connect(self._on_timer)
         model.raceReset.connect(self._on_race_reset)
         model.raceAdvanced.connect(self._on_timer_soon)
+        loss_plot.stepAxisChanged.connect(self._on_step_axis)
+
+    @Slot(bool)
+    def _on_step_axis(self, *_) -> None:
+        """The loss plot's step axis went log (or back): the curves drawn again on it."""
+        lp, min_value = self.loss_plot, self.model.objective.min_value
+        for c, env in zip(self.curves, self._envelopes):
+            x, y = env.points()
+            c.setData(lp.step_x(x), minibatch_curve(lp, y, min_value))
 
     def set_enabled(self, on: bool) -> None:
         self.enabled = bool(on)
@@ -292,7 +317,7 @@ class MinibatchCurves(QObject):
             self.values[i].extend(v)
             self._envelopes[i].extend(np.arange(first, first + len(v), dtype=float), v)
             x, y = self._envelopes[i].points()  # a bounded number of points however long the race
-            self.curves[i].setData(x, minibatch_curve(lp, y, min_value))
+            self.curves[i].setData(lp.step_x(x), minibatch_curve(lp, y, min_value))
         self.updated.emit()
         self._on_timer_soon()
 

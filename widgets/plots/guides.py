@@ -14,7 +14,8 @@ from lab.views.glyphs import arrow_xy, eigen_glyphs
 from widgets.plots.markers import Markers
 from widgets.style import FONT_PT, GUIDE, INK, font
 
-VELOCITY = "#7A1F00"   # the velocity arrow and the lookahead point (dark brown: no racer has it)
+VELOCITY = "#6A1B9A"   # the velocity arrow and the lookahead point (deep violet: no racer has it, and it stands
+                       # apart from the black −∇f and the contour's grey-blue bands)
 ARROW_FRACTION = 0.13  # −∇f arrow length, as a fraction of the view's width (its direction is what matters)
 
 
@@ -47,7 +48,11 @@ class Guides:
             item.setZValue(25 if isinstance(item, pg.TextItem) else 15)  # labels on top; lines under the points
             plot.addItem(item)
 
+    placed: list = []
+    tips: list = []
+
     def hide(self) -> None:
+        self.placed, self.tips = [], []
         for g in self.items:
             g.hide()
 
@@ -58,6 +63,8 @@ class Guides:
             self.hide()
             return
         x = np.asarray(p.x, float)[:2]
+        self.placed = []  # (label, its point, the side it prefers), for label_layout.place; most important first
+        self.tips = []  # the arrows' heads: labels keep off them
         # −∇f, drawn at a fixed length: its direction is the lesson (the size is in the panels)
         g = None if p.grad is None else np.asarray(p.grad, float)[:2]
         flat = max(tol, 1e-12)  # below the tolerance the direction is rounding noise
@@ -65,6 +72,8 @@ class Guides:
             d = -g / np.hypot(*g) * ARROW_FRACTION * width
             self.grad_arrow.setData(*arrow_xy(x, d), connect="pairs")
             self.grad_label.setPos(*(x + d * 1.35))
+            self.placed.append((self.grad_label, x + d, d))
+            self.tips.append(x + d)
             self.grad_arrow.show()
             self.grad_label.show()
         else:
@@ -76,6 +85,8 @@ class Guides:
         if v is not None and np.all(np.isfinite(v)) and np.hypot(*v[:2]) > 1e-3 * width:
             self.velocity_arrow.setData(*arrow_xy(base, v[:2]), connect="pairs")
             self.velocity_label.setPos(*(base + v[:2] + 0.35 * ARROW_FRACTION * width * v[:2] / np.hypot(*v[:2])))
+            self.placed.append((self.velocity_label, base + v[:2], v[:2]))
+            self.tips.append(base + v[:2])
             self.velocity_arrow.show()
             self.velocity_label.show()
         else:
@@ -86,6 +97,7 @@ class Guides:
             self.lookahead.setData([np.asarray(look, float)[:2]], [pg.mkBrush(None)], [pg.mkPen(VELOCITY, width=3)],
                                    [20], ["o"])
             self.lookahead_label.setPos(*np.asarray(look, float)[:2])
+            self.placed.append((self.lookahead_label, np.asarray(look, float)[:2], (1.0, 1.0)))
             self.lookahead.show()
             self.lookahead_label.show()
         else:
@@ -98,6 +110,7 @@ class Guides:
             for i, end in enumerate(ends):
                 self.eigen_labels[i].setText(f"λ{'₁₂'[i]}")
                 self.eigen_labels[i].setPos(*end)
+                self.placed.append((self.eigen_labels[i], np.asarray(end, float), np.asarray(end, float) - x))
                 self.eigen_labels[i].show()
             self.eigen.setData(np.array(xs), np.array(ys), connect="pairs")
             self.eigen.show()

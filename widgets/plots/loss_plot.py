@@ -13,11 +13,12 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFontMetrics
 
 from lab.views.decimate import Envelope
-from lab.views.scales import FLOOR, floor_for, loss_gap, positive_floor
+from lab.views.scales import (FLOOR, SINGULAR_KAPPA, floor_for, kappa_shown, log_step, log_ticks, loss_gap,
+                              positive_floor, step_ticks)
 from lab.views.snapshot import PER_STEP_CURVATURE_MAX_DIM
 from widgets.model import LabModel
 from widgets.plots.curve_set import CurveSet, RacerCurve
@@ -42,6 +43,8 @@ class SeriesPlot(pg.PlotWidget):
 
     bottom = False  # the three plots share the step axis, one above the other; only the bottom one names it
     half = 0  # the redraw clock's half this plot redraws on (widgets/work/redraw_clock.py)
+    log_x = False  # the step axis: linear, or log₁₀(1 + step) (Newton's few steps spread out): ``set_log_x``
+    stepAxisChanged = Signal(bool)  # for other curves on the plot (the lr, the minibatch losses): redraw with step_x
 
     def __init__(self, model: LabModel, clock: RedrawClock, object_name: str, title: str | tuple, parent=None):
         super().__init__(parent)
@@ -60,6 +63,10 @@ class SeriesPlot(pg.PlotWidget):
         # zoom or pan stops following until the next reset or a double-click
         self.plot.disableAutoRange()
         self.plot.getViewBox().sigRangeChangedManually.connect(self._on_user_range)
+        self.plot.getViewBox().sigYRangeChanged.connect(self._space_ticks)  # labels for the range in view
+        self.plot.getViewBox().sigResized.connect(self._space_ticks)  # and as many as its height has room for
+        self.plot.getViewBox().sigXRangeChanged.connect(self._space_step_ticks)
+        self.plot.getViewBox().sigResized.connect(self._space_step_ticks)
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         # vertical grid lines at the labelled steps only: the minor ones (every 1 000 steps: dozens of translucent
         # full-height lines) cost ~40 % of a paint in the raster engine
@@ -101,6 +108,40 @@ class SeriesPlot(pg.PlotWidget):
         """Axis mode and guide line for the current objective (called on reset)."""
 
     log_y = True
+
+    def step_x(self, steps) -> np.ndarray:
+        """Where steps go on this plot's x axis: the step, or log₁₀(1 + step) on a log step axis."""
+        return log_step(steps) if self.log_x else np.asarray(steps, dtype=float)
+
+    def set_log_x(self, log: bool) -> None:
+        """A log step axis (every curve redrawn from its envelope; the view follows the data again)."""
+        if log == self.log_x:
+            return
+        self.log_x = log
+        self._drawn = [0] * len(self.curves)
+        self._follow, self._fitted = True, None
+        self.plot.getAxis("bottom").setLabel("step (log scale)" if log and self.bottom else
+                                             "step" if self.bottom else "")
+        self._space_step_ticks()
+        self._dirty = True
+        self.clock.request(half=self.half)
+        self.stepAxisChanged.emit(log)
+
+    def _space_step_ticks(self, *_) -> None:
+        """On a log step axis, the steps 0, 1, 2, 5, 10, … labelled where they lie (``step_ticks``)."""
+        axis = self.plot.getAxis("bottom")
+        if not self.log_x:
+            if getattr(self, "_step_ticks", None) is not None:
+                self._step_ticks = None
+                axis.setTicks(None)
+            return
+        vb = self.plot.getViewBox()
+        lo, hi = vb.viewRange()[0]
+        room = max(2, int(vb.width() // 60))
+        ticks = step_ticks(lo, hi, room)
+        if getattr(self, "_step_ticks", None) != ticks:
+            self._step_ticks = ticks
+            axis.setTicks([ticks, []])
 
     def set_log_y(self, log: bool) -> None:
         """Log y (the curves hold log₁₀ values, the axis shows 10ᵏ), never zoomed in to less than one decade."""
@@ -174,7 +215,8 @@ class SeriesPlot(pg.PlotWidget):
             lo, hi = mid - 0.5, mid + 0.5
         elif hi - lo < 1e-12:
             lo, hi = lo - 1.0, hi + 1.0
-        q = 0.5 if self.log_y else 0.5 * 10.0 ** np.floor(np.log10(hi - lo))
+        # half decades; a tenth over less than two (a κ = 50 bowl keeps [16, 160], not [10, 316]: room for 20, 50, 100)
+        q = (0.5 if hi - lo >= 2.0 else 0.1) if self.log_y else 0.5 * 10.0 ** np.floor(np.log10(hi - lo))
         lo, hi = np.floor(lo / q) * q, np.ceil(hi / q) * q
         x_hi = max(self._n, 1.0)
         x_hi = min(float(nice_above(x_hi)), max(x_hi, float(self.model.max_steps)))
@@ -183,29 +225,28 @@ class SeriesPlot(pg.PlotWidget):
             return
         self._fitted = target
         vb = self.plot.getViewBox()
-        vb.setRange(xRange=(0, x_hi), yRange=(lo, hi), padding=0.04)
-        self._space_ticks(lo, hi)
+        vb.setRange(xRange=(0, float(self.step_x(x_hi))), yRange=(lo, hi), padding=0.04)
+        self._space_ticks()
         # the new transform now, not in the paint: the guide line and its label move in this tick, so the view
         # paints once (updated during a paint they would change the scene again: a second, full paint)
         vb.prepareForPaint()
 
-    def _space_ticks(self, lo: float, hi: float) -> None:
-        """On a log axis over [lo, hi] (decades), label every 1, 2, 5, 10, … decades: as many labels as fit
-        14-pt text, but never fewer than two (one label alone gives no scale)."""
+    def _space_ticks(self, *_) -> None:
+        """On a log axis over the view's [lo, hi] (decades), as many labels as fit 14-pt text, but at least three when the
+        view spans less than a few decades (``log_ticks``: 5, 10, 20, 50 on a κ = 50 bowl, not 10 alone)."""
         axis = self.plot.getAxis("left")
         if not self.log_y:
-            axis.setTickSpacing()
+            axis.setTicks(None)
             return
-        room = max(2, int(self.plot.getViewBox().height() // (2.2 * self._label_height)))
-        steps = (1, 2, 5, 10, 20, 50, 100, 200)
-        shown = [int(np.floor(hi / s) - np.ceil(lo / s)) + 1 for s in steps]  # labels each step puts in view
-        fit = next((i for i, k in enumerate(shown) if k <= room), len(steps) - 1)
-        while fit > 0 and shown[fit] < 2:
-            fit -= 1
-        step = steps[fit]
-        if getattr(self, "_tick_step", None) != step:
-            self._tick_step = step
-            axis.setTickSpacing(major=step, minor=step if step > 1 else 1)
+        vb = self.plot.getViewBox()
+        lo, hi = vb.viewRange()[1]
+        if hi <= lo or vb.height() <= 0:
+            return
+        inset = 0.5 * self._label_height / vb.height() * (hi - lo)  # a label centred nearer the end is cut off
+        ticks = log_ticks(lo + inset, hi - inset, vb.height() - self._label_height, self._label_height)
+        if getattr(self, "_ticks", None) != ticks:
+            self._ticks = ticks
+            axis.setTicks([ticks, []])
 
     def paintEvent(self, ev) -> None:
         t0 = time.perf_counter()
@@ -243,7 +284,7 @@ class SeriesPlot(pg.PlotWidget):
             y = self.values(y)
             self._grow_range(i, x, env)
             self._drawn[i] = n
-            c.setData(x, y)
+            c.setData(self.step_x(x), y)
         if self._follow:
             self._fit()
         self.clock.expect_paint(self)
@@ -321,8 +362,13 @@ class ConditionPlot(SeriesPlot):
                          ("condition number κ (log)", "κ of H (log)", "κ (log)"), parent)
         self.set_log_y(True)
         self.plot.setLabel("left", "κ", **{"font-size": f"{FONT_PT}pt", "color": INK})
-        self.guide.hide()
+        self.guide.setPos(np.log10(SINGULAR_KAPPA))  # a κ this high is a singular H: drawn on this line
+        self.guide.label.setFormat("singular: κ ≥ 1/ε")
+        self.guide.label.setPosition(0.45)  # clear of the right edge, which would cut it
         self._on_race_reset()
 
     def envelope(self, trace) -> Envelope:
         return trace.kappa_curve  # low dimension: κ at every step; high: now and then (x: its steps)
+
+    def values(self, y):
+        return self.mapped(kappa_shown(y))

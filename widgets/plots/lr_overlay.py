@@ -33,6 +33,8 @@ class LrOverlay(QObject):
         for signal in (model.racersChanged, model.raceReset, model.maxStepsChanged):
             signal.connect(self.refresh)
         model.selectionChanged.connect(self.refresh)
+        if hasattr(parent, "stepAxisChanged"):
+            parent.stepAxisChanged.connect(self.refresh)
         self.refresh()
 
     @property
@@ -54,7 +56,8 @@ class LrOverlay(QObject):
             self.plot.hideAxis("right")
             return
         t, lr = curve
-        self.curve.setData(t, lr, pen=pg.mkPen(racer.color or INK, width=2.5, style=Qt.PenStyle.DashLine))
+        step_x = getattr(self.parent(), "step_x", None)  # the plot's step axis (log₁₀(1 + step) if log)
+        self.curve.setData(t if step_x is None else step_x(t), lr, pen=pg.mkPen(racer.color or INK, width=2.5, style=Qt.PenStyle.DashLine))
         self.curve.show()
         self.plot.showAxis("right")
         top = float(lr.max()) if lr.size else 1.0

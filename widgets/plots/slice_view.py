@@ -4,7 +4,10 @@
 
 through the selected racer's current point x, along two seeded random directions or the Hessian's top two
 eigenvectors (the combo box at the plot's top left), with the axes saying which (``lab.slices``). The grid is
-computed in the view-jobs thread at most ``RATE_HZ`` times a second; the racer sits at the centre (0, 0).
+computed in the view-jobs thread at most ``RATE_HZ`` times a second; the racer sits at the centre (0, 0), its
+last ``RECENT`` steps projected onto the plane (lab/views/projection.py). The colours are bands of equal area
+(``quantile_levels``: a loss flat but for a steep rim shows its floor's structure), the colour bar's ticks the
+f at their edges; the plot fills its axes (α and β are directions' coefficients, not a map: no locked aspect).
 """
 from __future__ import annotations
 
@@ -18,7 +21,11 @@ from PySide6.QtWidgets import QComboBox
 
 from lab.errors import LabError
 from lab.slices import HESSIAN, RANDOM, SliceDirections, slice_directions, slice_grid
+from lab.views.contour_grid import BANDS
+from lab.views.projection import RECENT, project_path, thin
+from lab.views.scales import band_of, quantile_levels
 from widgets.plots.data_plot import last_finite
+from widgets.plots.trajectory import banded_colormap
 from widgets.style import FONT_PT, INK, MARKER_SIZE, font, set_title
 from widgets.work.gil import gui_busy
 from widgets.work.view_jobs import ViewJobs
@@ -52,16 +59,20 @@ class SliceResult(NamedTuple):
     alphas: np.ndarray
     betas: np.ndarray
     loss: np.ndarray
+    path: np.ndarray  # (m, 2): the racer's recent points projected onto the plane
 
 
-def compute_slice(objective, x: np.ndarray, step: int, kind: str, n: int = N, extent: float = EXTENT):
-    """The slice through x (view-jobs thread); a LabError's text if there is none (a non-finite Hessian)."""
+def compute_slice(objective, x: np.ndarray, step: int, kind: str, n: int = N, extent: float = EXTENT,
+                  recent: np.ndarray | None = None):
+    """The slice through x (view-jobs thread); a LabError's text if there is none (a non-finite Hessian).
+    ``recent``: the racer's last points (m, d), projected onto the slice's plane."""
     try:
         d = slice_directions(objective, x, kind, seed=SEED)
         alphas, betas, loss = slice_grid(objective, x, d.d1, d.d2, extent=extent, n=n)
     except LabError as exc:
         return str(exc)
-    return SliceResult(x, step, d, alphas, betas, loss)
+    path = np.empty((0, 2)) if recent is None or not len(recent) else project_path(recent, x, d.d1, d.d2)
+    return SliceResult(x, step, d, alphas, betas, loss, path)
 
 
 class SliceLayer(QObject):
@@ -90,6 +101,9 @@ class SliceLayer(QObject):
         self.marker = pg.ScatterPlotItem(size=MARKER_SIZE + 6, pxMode=True)
         self.marker.setZValue(20)
         view.plot.addItem(self.marker)
+        self.path = pg.PlotDataItem(symbol="o", symbolSize=6, antialias=True)  # the racer's recent steps
+        self.path.setZValue(15)
+        view.plot.addItem(self.path)
         self._dirty = False
         self._bar_width = None
         self._timer = QTimer(self)
@@ -120,9 +134,10 @@ class SliceLayer(QObject):
         self.last = None
         self.jobs.cancel(self)
         v = self.view
-        for item in (v.image, v.colorbar, self.marker):
+        for item in (v.image, v.colorbar, self.marker, self.path):
             item.setVisible(True)
         v.image.clear()
+        v.vb.setAspectLocked(False)  # fill the axes
         if self._bar_width is None:  # f's ticks (0.68, 0.72) are wider than log f's (−2): let the axis grow
             self._bar_width = v.colorbar.axis.width()
             v.colorbar.axis.setWidth(v.colorbar.axis.fontMetrics().horizontalAdvance("0.0000") + 36
@@ -153,6 +168,13 @@ class SliceLayer(QObject):
             self._bar_width = None
         self.marker.setData(pos=np.empty((0, 2)))
         self.marker.hide()
+        self.path.setData([], [])
+        self.path.hide()
+        v = self.view
+        v.vb.setAspectLocked(True)
+        v.colorbar.axis.setTicks(None)
+        v.colorbar.setColorMap(banded_colormap(BANDS))
+        self._bands = None
         style = {"font-size": f"{FONT_PT}pt", "color": INK}
         self.view.plot.setLabel("bottom", "x", **style)
         self.view.plot.setLabel("left", "y", **style)
@@ -179,13 +201,14 @@ class SliceLayer(QObject):
         obj, kind = self.model.objective, self.kind
         trace = self.model.view_step.selected
         x, step = last_finite(trace, self.model.start)
+        recent = None if trace is None else thin(trace.positions.view[max(0, step - RECENT):step + 1]).copy()
         who = trace.label if trace is not None else "the start"
         color = trace.color if trace is not None else "#FFFFFF"
         if wait:
             self.jobs.cancel(self)
-            self._draw(obj, kind, compute_slice(obj, x, step, kind), who, color)
+            self._draw(obj, kind, compute_slice(obj, x, step, kind, recent=recent), who, color)
         else:
-            self.jobs.submit(self, lambda: compute_slice(obj, x, step, kind),
+            self.jobs.submit(self, lambda: compute_slice(obj, x, step, kind, recent=recent),
                              lambda r: self._draw(obj, kind, r, who, color))
 
     def _draw(self, obj, kind: str, result, who: str, color: str) -> None:
@@ -198,17 +221,19 @@ class SliceLayer(QObject):
             self.updated.emit(None)
             return
         self.last = result
-        loss = result.loss
-        finite = loss[np.isfinite(loss)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        if hi - lo < 1e-12:
-            lo, hi = lo - 0.5, hi + 0.5
-        z = np.where(np.isfinite(loss), loss, hi)
+        edges = quantile_levels(result.loss, BANDS)  # bands of equal area: structure wherever f varies
+        bands = len(edges) - 1
+        z = band_of(result.loss, edges)
         a, b = result.alphas, result.betas
         da, db = a[1] - a[0], b[1] - b[0]
-        v.image.setImage(z, levels=(lo, hi), autoLevels=False)
+        if bands != getattr(self, "_bands", None):
+            self._bands = bands
+            v.colorbar.setColorMap(banded_colormap(bands))
+        v.image.setImage(z, levels=(0, bands), autoLevels=False)
         v.image.setRect(QRectF(a[0] - da / 2, b[0] - db / 2, a[-1] - a[0] + da, b[-1] - b[0] + db))
-        v.colorbar.setLevels((lo, hi))
+        v.colorbar.setLevels((0, bands))
+        every = max(1, int(np.ceil((bands + 1) / 6)))  # at most ~6 labels: f at the bands' edges
+        v.colorbar.axis.setTicks([[(i, f"{edges[i]:.3g}") for i in range(0, bands + 1, every)], []])
         v.colorbar.axis.setLabel("f", **style)
         v.plot.setLabel("bottom", axis_label(result.directions.labels[0]), **style)
         v.plot.setLabel("left", axis_label(result.directions.labels[1]), **style)
@@ -217,6 +242,9 @@ class SliceLayer(QObject):
         # short: the title's width is the plot's least width (a long one pushes the colour bar out of view)
         set_title(v.plot, f"f on a plane through {who}", FONT_PT - 1)
         self.marker.setData(pos=[(0.0, 0.0)], brush=pg.mkBrush(color), pen=pg.mkPen(INK, width=3))
+        self.path.setData(result.path[:, 0], result.path[:, 1], pen=pg.mkPen(color, width=3),
+                          shadowPen=pg.mkPen("#FFFFFF", width=6), symbolBrush=pg.mkBrush(color),
+                          symbolPen=pg.mkPen("#FFFFFF", width=1), connect="finite")
         self.updated.emit(result.x)
 
 

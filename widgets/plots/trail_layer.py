@@ -4,7 +4,12 @@ Redrawing 8 long antialiased paths with a halo every frame costs tens of millise
 hundred pixel-segments a frame needs only those painted. ``TrailLayer`` keeps a QImage the size of the plot's
 view box: each redraw tick paints the segments added since the last (``PixelPath.segments`` grows by
 appending), and ``paint`` only blits the image. When the view moves, zooms or resizes, the image is repainted
-from all segments (once). Memory: one image of the view's size, whatever the number of steps.
+from all segments (once). Memory: two images of the view's size, whatever the number of steps.
+
+The halos (a white band around each line, a dark one around a light colour's, so yellow reads on the pale
+contour) go in an image of their own, painted under the lines' image: a racer's halo never covers another
+racer's line. Each source has its own ``width``: racers earlier in the list are drawn wider, so two paths
+that lie on one another show as a line inside a line.
 """
 from __future__ import annotations
 
@@ -20,9 +25,6 @@ BUDGET = 600
 """Segments painted per refresh at most: a backlog (the first frame of a fast race, a repaint after zooming)
 is spread over several redraw ticks instead of holding the GUI thread in one."""
 
-OVERLAP = 6
-"""Segments of a racer's earlier batch repainted (line only) after a new batch's halo: the halo's round caps
-would otherwise leave a white notch at every join."""
 
 
 def _pen(color: QColor, width: float) -> QPen:
@@ -34,18 +36,22 @@ def _pen(color: QColor, width: float) -> QPen:
 
 
 class TrailLayer(pg.GraphicsObject):
-    """Paints ``(segments, color)`` sources incrementally; call ``refresh()`` after the sources grew."""
+    """Paints sources incrementally (objects with ``.path``, a PixelPath, ``.color`` and optionally ``.width``
+    and ``.halo``, a colour); call ``refresh()`` after the sources grew. ``outline``: a colour for every
+    source's halo (the selected racer's layer: a dark outline)."""
 
-    def __init__(self, viewbox: pg.ViewBox):
+    def __init__(self, viewbox: pg.ViewBox, outline: str | None = None, extra: float = 0.0):
         super().__init__()
         self.vb = viewbox
-        self.sources: list = []  # objects with .path (PixelPath) and .color
+        self.outline, self.extra = outline, extra
+        self.line_scale = 1.0  # presenter mode's zoom
+        self.sources: list = []
         self._image: QImage | None = None
+        self._halos: QImage | None = None
         self._key = None
         self._drawn: list[int] = []
         self.segments_painted = 0
         self.full_repaints = 0
-        self.line_scale = 1.0  # presenter mode's zoom
 
     # ----- what to draw ----------------------------------------------------------------------------------------
     def set_sources(self, sources: list) -> None:
@@ -93,15 +99,16 @@ class TrailLayer(pg.GraphicsObject):
         if w <= 0 or h <= 0:
             return False
         if key != self._key or self._image is None or len(self._drawn) != len(self.sources):
-            self._image = QImage(max(1, math.ceil(w * dpr)), max(1, math.ceil(h * dpr)),
-                                 QImage.Format.Format_ARGB32_Premultiplied)
-            self._image.setDevicePixelRatio(dpr)
-            self._image.fill(Qt.GlobalColor.transparent)
+            self._image, self._halos = (QImage(max(1, math.ceil(w * dpr)), max(1, math.ceil(h * dpr)),
+                                               QImage.Format.Format_ARGB32_Premultiplied) for _ in range(2))
+            for im in (self._image, self._halos):
+                im.setDevicePixelRatio(dpr)
+                im.fill(Qt.GlobalColor.transparent)
             self._drawn = [0] * len(self.sources)
             self._key = key
             self.full_repaints += 1
         m11, m12, m21, m22, dx, dy = key[:6]
-        painter = None
+        painter = halos = None
         for i, src in enumerate(self.sources):
             seg = src.path.segments.view
             start = self._drawn[i]
@@ -111,24 +118,28 @@ class TrailLayer(pg.GraphicsObject):
             if start == len(seg) or budget <= 0:
                 continue
             if painter is None:
-                painter = QPainter(self._image)
+                painter, halos = QPainter(self._image), QPainter(self._halos)
                 painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+                halos.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             stop = min(len(seg), start + 2 * budget)
             budget -= (stop - start) // 2
             new = seg[start:stop]
-            again = seg[max(0, start - 2 * OVERLAP):stop]
-            color = QColor(src.color)
-            z = self.line_scale
-            for pts, pen in ((new, _pen(QColor(255, 255, 255, 235), HALO_WIDTH * z)),
-                             (again, _pen(color, LINE_WIDTH * z))):
-                x = m11 * pts[:, 0] + m21 * pts[:, 1] + dx
-                y = m12 * pts[:, 0] + m22 * pts[:, 1] + dy
-                painter.setPen(pen)
-                painter.drawPath(pg.functions.arrayToQPath(x, y, connect="pairs"))
+            width = (getattr(src, "width", LINE_WIDTH) + self.extra) * self.line_scale
+            halo = QColor(self.outline or getattr(src, "halo", "#FFFFFF"))
+            if self.outline is None:
+                halo.setAlpha(235)
+            x = m11 * new[:, 0] + m21 * new[:, 1] + dx
+            y = m12 * new[:, 0] + m22 * new[:, 1] + dy
+            path = pg.functions.arrayToQPath(x, y, connect="pairs")
+            halos.setPen(_pen(halo, width + (HALO_WIDTH - LINE_WIDTH) * self.line_scale))
+            halos.drawPath(path)
+            painter.setPen(_pen(QColor(src.color), width))
+            painter.drawPath(path)
             self.segments_painted += len(new) // 2
             self._drawn[i] = stop
         if painter is not None:
             painter.end()
+            halos.end()
             self.update()
             return True
         return False
@@ -143,6 +154,7 @@ class TrailLayer(pg.GraphicsObject):
             return
         p.save()
         p.setTransform(to_data * p.transform())  # the image is in view-box pixels: view box → data → device
+        p.drawImage(QRectF(0, 0, self._key[6], self._key[7]), self._halos)
         p.drawImage(QRectF(0, 0, self._key[6], self._key[7]), self._image)
         p.restore()
 

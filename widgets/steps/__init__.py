@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QApplication, QTabWidget
 
 from widgets.steps.explain_panel import ExplainPanel
 from widgets.steps.gradcheck_panel import GradientCheckPanel
-from widgets.steps.timeline import install_timeline, window_menu
+from widgets.menus import window_menu
+from widgets.steps.timeline import install_timeline
 from widgets.style import FONT_PT, font
 
 TABS = ("Curvature", "Explain", "Gradient check")

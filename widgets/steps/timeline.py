@@ -10,8 +10,9 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QSlider, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QWidget
 
+from widgets.menus import window_menu
 from widgets.style import FONT_PT, INK, font
 
 TEN = 10  # Shift+← / Shift+→
@@ -143,21 +144,6 @@ class StepCursor:
         self.cursor.set_step(int(round(10.0 ** x - 1.0 if getattr(plot, "log_x", False) else x)))
 
 
-def window_menu(window, title: str):
-    """The menu bar's menu called ``title`` (made, before Help, if there is none)."""
-    bar = window.menuBar()
-    for action in bar.actions():
-        if action.menu() is not None and action.text() == title:
-            return action.menu()
-    help_menu = next((a for a in bar.actions() if a.text() == "&Help"), None)
-    menu = bar.addMenu(title) if help_menu is None else None
-    if menu is None:
-        menu = QMenu(title, bar)
-        bar.insertMenu(help_menu, menu)
-    menu.setFont(font(FONT_PT))
-    return menu
-
-
 def install_timeline(window) -> TimelineBar:
     """The bar under the plots, the cursor lines on the step plots and the keys (Run menu). The Run menu's
     "One step" (→) moves the timeline while it is wound back and steps the race at the live end."""
@@ -190,4 +176,4 @@ def install_timeline(window) -> TimelineBar:
     return bar
 
 
-__all__ = ["StepCursor", "TimelineBar", "install_timeline", "window_menu"]
+__all__ = ["StepCursor", "TimelineBar", "install_timeline"]
