@@ -144,7 +144,7 @@ class MainWindow(ViewModes, FileDialogs, QMainWindow):
         self.curves_split = QSplitter(Qt.Orientation.Vertical)
         for w in (self.loss_plot, self.grad_plot, self.curvature.kappa_plot):
             self.curves_split.addWidget(w)
-        self.curves_split.setSizes([220, 170, 170])
+        self.curves_split.setSizes([200, 150, 210])  # κ holds the step axis: it needs the room for three labels
 
         self.top_split = QSplitter(Qt.Orientation.Horizontal)
         self.top_split.addWidget(self.contour)

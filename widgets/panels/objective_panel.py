@@ -130,6 +130,7 @@ class ObjectivePanel(QFrame):
             while row.count():
                 item = row.takeAt(0)
                 if item.widget() is not None:
+                    item.widget().hide()  # gone now, not at the next event-loop turn (a screenshot, a test)
                     item.widget().deleteLater()
         self.fields = {}
         shown = shown_params(spec, exp.params)  # with data from a file: not the parameters that generate data
