@@ -33,6 +33,7 @@ from widgets.steps import install_steps
 from widgets.plots.step_axis import install_step_axis
 from widgets.style import FONT_PT, configure_pyqtgraph, font
 from widgets.view_modes.modes import ViewModes, install_view_modes
+from widgets.work.gc_in_gui import collect_in_gui_thread
 from widgets.work.redraw_clock import RedrawClock
 from widgets.work.view_jobs import ViewJobs
 
@@ -59,6 +60,7 @@ class MainWindow(ViewModes, FileDialogs, QMainWindow):
     def __init__(self, experiment: Experiment | None = None, *, remember: bool = True, parent=None):
         super().__init__(parent)
         configure_pyqtgraph()
+        collect_in_gui_thread()  # never a garbage collection in a worker thread (widgets/work/gc_in_gui.py)
         app = QApplication.instance()
         if app is not None and app.font().pointSize() < FONT_PT:
             app.setFont(font(FONT_PT))  # menus, dialogs and style-sheeted labels too: it is projected

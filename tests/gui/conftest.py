@@ -7,6 +7,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 @pytest.fixture(autouse=True)
+def collection_given_back():
+    """A window makes the GUI thread the only one that collects cyclic garbage (widgets/work/gc_in_gui.py); when a
+    test's windows are closed (this fixture's teardown runs after qtbot's), collection is Python's again, so the
+    tests that follow (the headless ones among them) run as they would alone."""
+    yield
+    from widgets.work.gc_in_gui import release
+
+    release()
+
+
+@pytest.fixture(autouse=True)
 def private_settings(tmp_path, monkeypatch):
     """Every test (and every subprocess it starts) reads and writes settings in its own file, never the user's."""
     path = tmp_path / "settings.ini"

@@ -215,6 +215,17 @@ class ContourView(pg.GraphicsLayoutWidget):
     # ----- racers ----------------------------------------------------------------------------------------------
     @Slot()
     def _on_race_reset(self) -> None:
+        traces = self.model.traces if self.two_d else []
+        widths = [nested_width(i, len(traces)) for i in range(len(traces))]
+        if traces and [t.key() for t in self.trajectories] == [TrajectoryItem.key_for(tr, w)
+                                                              for tr, w in zip(traces, widths)]:
+            for item, trace in zip(self.trajectories, traces):  # the same racers: the items and legend stay
+                item.rebind(trace, self._cell, self._box)
+            self.trails.set_sources(self.trajectories)
+            self._on_selection_changed()
+            self._dirty = True
+            self.clock.request(half=0)
+            return
         for t in self.trajectories:
             self.plot.removeItem(t)
         self.legend.clear()

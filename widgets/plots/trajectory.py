@@ -53,6 +53,20 @@ class TrajectoryItem(pg.ItemGroup):
         self.dots.setParentItem(self)
         self.regrid(cell, box)
 
+    def key(self) -> tuple:
+        """What the item draws a racer as: another trace with the same key can reuse it (``rebind``)."""
+        return self.color, self.symbol, self.width, self.curve.opts.get("name")
+
+    @staticmethod
+    def key_for(trace: RacerTrace, width: float) -> tuple:
+        return trace.color, symbol_for(trace.color, trace.row), width, trace.label
+
+    def rebind(self, trace: RacerTrace, cell, box) -> None:
+        """Draw ``trace`` (a new race's, with this item's key) from its start: no item, legend entry or pen is
+        made again (a new objective with the same racers: ~1.5 ms a racer less in the GUI thread)."""
+        self.trace = trace
+        self.regrid(cell, box)
+
     def getData(self):
         """The racer's full trajectory, every step (the very rows the engine produced)."""
         v = self.trace.positions.view
