@@ -118,11 +118,13 @@ def table_width(table) -> int:
 
 def presenter_hides(window) -> list[QWidget]:
     """What presenter mode hides: the editing panels only — the set-up column, the objective strip, the speed and
-    max-steps controls."""
+    max-steps controls, the data plot's click-to-edit row."""
     controls = window.controls
     captions = [w for w in controls.findChildren(QLabel) if w.text() in ("Speed", "Max steps")]
+    clicks = [w for w in (window.findChild(QWidget, "ownDataRow"), window.findChild(QWidget, "ownDataHint"))
+              if w is not None]  # the data plot's click-to-edit controls (widgets/own_data/)
     return [window.findChild(QScrollArea, "setupArea"), window.objective_panel, controls.speed,
-            controls.speed_label, controls.max_steps] + captions
+            controls.speed_label, controls.max_steps] + captions + clicks
 
 
 class _FitLegend(QObject):
