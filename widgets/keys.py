@@ -14,6 +14,23 @@ from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEd
 COMMAND = (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
            | Qt.KeyboardModifier.MetaModifier)
 
+KEYS_HELP = """<h3>Keys</h3>
+<table cellpadding=4>
+<tr><td><b>Space</b></td><td>run / pause</td></tr>
+<tr><td><b>← →</b></td><td>the timeline: one step back / on (→ at the last step: the race steps); Shift: ten; Home / End</td></tr>
+<tr><td><b>R</b></td><td>reset: every racer back to the start</td></tr>
+<tr><td><b>F5</b></td><td>presenter mode; <b>Ctrl+= Ctrl+− Ctrl+0</b>: its zoom</td></tr>
+<tr><td><b>PgDn PgUp</b></td><td>a lesson's next / previous page</td></tr>
+<tr><td><b>Ctrl+1 … 5</b></td><td>Curvature, Explain, Gradient check; the contour, the surface in 3-D (drag: turn)</td></tr>
+<tr><td><b>Ctrl+click</b></td><td>on the contour: the gradient check at that point</td></tr>
+</table>
+<h3>On the contour plot</h3>
+<p>Click or drag the cross to move the start. Wheel: zoom; drag: pan.<br>
+At the selected racer (click it in a table): <b>−∇f</b> (direction of steepest descent), <b>v</b> (velocity,
+where the method has one), the Nesterov <b>lookahead</b> point, and the Hessian's eigenvector directions
+<b>λ₁ λ₂</b> (dashed; longer where the curvature is smaller).</p>"""
+"""What Help → Keys shows."""
+
 
 def is_text_field(widget) -> bool:
     """A widget one types text into (an editable combo box's line edit is a QLineEdit)."""
@@ -61,4 +78,4 @@ def install_keys(window) -> TypingKeys:
     return keys
 
 
-__all__ = ["TypingKeys", "install_keys", "is_text_field"]
+__all__ = ["KEYS_HELP", "TypingKeys", "install_keys", "is_text_field"]

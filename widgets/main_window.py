@@ -17,7 +17,7 @@ from widgets.animation.export_dialog import install_export_animation
 from widgets.error_box import error_box
 from widgets.file_dialogs import FileDialogs
 from widgets.lessons.menu import install_lessons
-from widgets.keys import install_keys
+from widgets.keys import KEYS_HELP, install_keys
 from widgets.model import LabModel
 from widgets.own_data import install_own_data
 from widgets.panels.controls import Controls, RunSettings
@@ -41,17 +41,6 @@ DEFAULT_SIZE = (1400, 900)
 DEFAULT_SPEED = 500.0  # steps per second when nothing is remembered: a race you can watch
 EXPORT_WAIT_MS = 600_000  # closing the window while trajectories are being written waits for them this long at most
 
-KEYS_HELP = """<h3>Keys</h3>
-<table cellpadding=4>
-<tr><td><b>Space</b></td><td>run / pause</td></tr>
-<tr><td><b>← →</b></td><td>the timeline: one step back / on (→ at the last step: the race steps); Shift: ten; Home / End</td></tr>
-<tr><td><b>R</b></td><td>reset: every racer back to the start</td></tr>
-</table>
-<h3>On the contour plot</h3>
-<p>Click or drag the cross to move the start. Wheel: zoom; drag: pan.<br>
-At the selected racer (click it in a table): <b>−∇f</b> (direction of steepest descent), <b>v</b> (velocity,
-where the method has one), the Nesterov <b>lookahead</b> point, and the Hessian's eigenvector directions
-<b>λ₁ λ₂</b> (dashed; longer where the curvature is smaller).</p>"""
 
 
 class MainWindow(ViewModes, FileDialogs, QMainWindow):
