@@ -208,7 +208,7 @@ def test_switching_objectives_with_racers_added_and_removed_leaves_no_widgets_be
 
     switches(10)
     before = len(QApplication.allWidgets())
-    switches(40)
+    switches(25)  # without deleteLater honoured: ~95 widgets more a switch, ~2 400 here
     assert len(QApplication.allWidgets()) <= before + 20
 
 

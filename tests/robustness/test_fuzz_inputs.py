@@ -34,7 +34,7 @@ from lab.optimizers import OPTIMIZERS
 from lab.race import RacerSpec
 
 ROOT = Path(entry.__file__).resolve().parent
-FUZZ = settings(max_examples=int(os.environ.get("ROBUSTNESS_EXAMPLES", "150")), deadline=None,
+FUZZ = settings(max_examples=int(os.environ.get("ROBUSTNESS_EXAMPLES", "100")), deadline=None,
                 derandomize=not os.environ.get("ROBUSTNESS_RANDOM"), database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much])
