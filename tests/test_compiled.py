@@ -39,6 +39,12 @@ RULES = [("sgd", {"lr": 2e-3}), ("momentum", {"lr": 1e-3, "rho": 0.8}), ("nester
 IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in hp.items())}" for n, hp in RULES]
 
 
+@pytest.fixture(autouse=True)
+def compiled_path_on(monkeypatch):
+    """tests/conftest.py runs the NumPy path elsewhere; here the compiled one is the subject."""
+    monkeypatch.setenv(compiled.SWITCH, "1")
+
+
 @pytest.fixture
 def calls(monkeypatch):
     """How many times the compiled kernel ran (so a test knows which path it saw)."""

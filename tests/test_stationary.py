@@ -70,7 +70,10 @@ def test_stationary_reasons_in_many_dimensions_use_the_extreme_eigenvalues():
     assert stationary_reasons(obj, x).tolist() == [expected]
 
 
-def test_the_batched_engine_says_stationary_on_both_paths_and_basin_maps_label_it_elsewhere():
+def test_the_batched_engine_says_stationary_on_both_paths_and_basin_maps_label_it_elsewhere(monkeypatch):
+    from lab.engine import compiled
+
+    monkeypatch.setenv(compiled.SWITCH, "1")  # the compiled path beside the NumPy one (tests/conftest.py)
     obj = make_objective("saddle")
     starts = [[1.0, 0.0], [-0.5, 0.0], [1.0, 0.5]]
     fast = multistart(obj, "sgd", starts, steps=300, hyperparameters={"lr": 0.1})

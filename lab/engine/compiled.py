@@ -182,6 +182,16 @@ def _load_shared(path: Path, scalars: tuple, n_params: int):
     return advance
 
 
+_said_off: set[str] = set()
+
+
+def _say_off(reason: str) -> None:
+    """Log once per reason that the NumPy path runs (without turning the compiled path off for good)."""
+    if reason not in _said_off:
+        _said_off.add(reason)
+        log.info("batched engine: compiled path off, NumPy path used (%s)", reason)
+
+
 def _disable(reason: str) -> None:
     global _disabled_reason
     if _disabled_reason is None:
@@ -195,13 +205,13 @@ def kernel(rule, n_state: int, counted: bool, slots: tuple[bool, ...], formula, 
     ``scalars``: the rule's fixed hyperparameters as they will be passed (their types pick the signature), then,
     with ``pieces_kind``, the N_PIECE_ARGS pieces' values (see _kernel_text)."""
     key = (rule.__code__, n_state, counted, slots, formula.__code__, n_params, tuple(map(type, scalars)), pieces_kind)
+    if os.environ.get(SWITCH, "1").strip() == "0":  # read at each run: a benchmark or a test may switch it back on
+        _say_off(f"{SWITCH}=0")
+        return None
     with _lock:
         if key in _kernels:
             return _kernels[key]
         if _disabled_reason is not None:
-            return None
-        if os.environ.get(SWITCH, "1").strip() == "0":
-            _disable(f"{SWITCH}=0")
             return None
         try:
             result = _make(rule, n_state, counted, slots, formula, n_params, scalars, pieces_kind)
