@@ -52,8 +52,10 @@ from lab.curvature import MINIMUM, curvature_at, point_kind
 from lab.errors import LabError
 from lab.files import shown, write_npz, write_text
 from lab.limits import MAX_PHASE_SIZE
+from lab.optimizers import OPTIMIZERS as OPTIMIZER_SPECS
 
-OPTIMIZERS = ("momentum", "nesterov")
+OPTIMIZERS = tuple(name for name, spec in OPTIMIZER_SPECS.items() if spec.phase is not None)
+"""The optimizers whose spec declares a PhasePlane (momentum, nesterov; a plug-in may add one)."""
 MONOTONE, OSCILLATES, DIVERGES = 0, 1, 2
 REGION_NAMES = ("monotone", "oscillates", "diverges")
 DEFAULT_SIZE = 200
@@ -64,25 +66,26 @@ tends to 4/λmax as ρ → 1)."""
 BLOCK_CELLS = 1 << 16  # cells per block: rows of ρ at a time, a few MB of temporaries
 
 
+def plane(optimizer: str):
+    """The optimizer's PhasePlane (its spec's ``phase``), or LabError naming the optimizers that have one."""
+    spec = OPTIMIZER_SPECS.get(optimizer)
+    if spec is None or spec.phase is None:
+        raise LabError(f"the phase diagram is for {' or '.join(OPTIMIZERS)}, got {optimizer!r}")
+    return spec.phase
+
+
 def coefficients(optimizer: str, lr, rho, lam) -> tuple[np.ndarray, np.ndarray]:
     """(b, c) of the characteristic polynomial z² − b·z + c of the iteration along eigenvalue ``lam``
-    (broadcast over lr, rho, lam)."""
+    (broadcast over lr, rho, lam), from the optimizer's spec (``PhasePlane.characteristic``)."""
     lr, rho, lam = (np.asarray(a, dtype=float) for a in (lr, rho, lam))
-    if optimizer == "momentum":
-        return 1.0 + rho - lr * lam, np.broadcast_to(rho, np.broadcast_shapes(lr.shape, rho.shape, lam.shape))
-    if optimizer == "nesterov":
-        s = 1.0 - lr * lam
-        return (1.0 + rho) * s, rho * s
-    raise LabError(f"the phase diagram is for {' or '.join(OPTIMIZERS)}, got {optimizer!r}")
+    b, c = plane(optimizer).characteristic(lr, rho, lam)
+    shape = np.broadcast_shapes(lr.shape, rho.shape, lam.shape)
+    return np.broadcast_to(np.asarray(b, dtype=float), shape), np.broadcast_to(np.asarray(c, dtype=float), shape)
 
 
 def iteration_matrix(optimizer: str, lr: float, rho: float, lam: float) -> np.ndarray:
     """The 2×2 matrix M with (x', v') = M (x, v) along eigenvalue ``lam`` (see the module docstring)."""
-    if optimizer == "momentum":
-        return np.array([[1.0 - lr * lam, -lr * rho], [lam, rho]])
-    if optimizer == "nesterov":
-        return np.array([[1.0 - lr * lam * (1.0 + rho), -lr * rho * rho], [lam, rho]])
-    raise LabError(f"the phase diagram is for {' or '.join(OPTIMIZERS)}, got {optimizer!r}")
+    return plane(optimizer).matrix(lr, rho, lam)
 
 
 def root_modulus(b, c) -> tuple[np.ndarray, np.ndarray]:
@@ -120,12 +123,9 @@ def optimum(optimizer: str, eigenvalues) -> tuple[float, float, float]:
     """(lr*, ρ*, rate*): the setting with the smallest rate over all lr > 0, 0 ≤ ρ < 1 (see the module docstring)."""
     lam = check_eigenvalues(eigenvalues)
     lo, hi = float(lam.min()), float(lam.max())
-    if optimizer == "momentum":
-        lr = (2.0 / (np.sqrt(lo) + np.sqrt(hi))) ** 2
-        root = (np.sqrt(hi / lo) - 1.0) / (np.sqrt(hi / lo) + 1.0)
-        return float(lr), float(root * root), float(root)
-    if optimizer != "nesterov":
-        raise LabError(f"the phase diagram is for {' or '.join(OPTIMIZERS)}, got {optimizer!r}")
+    closed = plane(optimizer).optimum
+    if closed is not None:
+        return tuple(float(v) for v in closed(lo, hi))
     return _search(optimizer, lo, hi)
 
 

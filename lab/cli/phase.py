@@ -83,13 +83,13 @@ def run(args) -> int:
 
 
 def summary(d, obj, at) -> str:
-    from lab.phase import DIVERGES, OSCILLATES
+    from lab.phase import DIVERGES, OSCILLATES, plane
 
     params = ", ".join(f"{k}={fmt(v)}" for k, v in obj.params.items())
     where = "" if at is None else f" at {fmt_point(at)}"
     lam = ", ".join(fmt(v) for v in d.eigenvalues[:4]) + (", ..." if len(d.eigenvalues) > 4 else "")
     shares = [100.0 * (d.region == code).mean() for code in (OSCILLATES, DIVERGES)]
-    what = "optimum (Polyak's heavy ball)" if d.optimizer == "momentum" else "optimum (numerical)"
+    what = plane(d.optimizer).optimum_name
     return "\n".join([
         f"{obj.name}{f' ({params})' if params else ''}{where}: Hessian eigenvalues {lam}, κ = {fmt(d.kappa)}",
         f"{d.optimizer} {what}: lr* = {fmt(d.optimal_lr)}, ρ* = {fmt(d.optimal_rho)}, "

@@ -2,11 +2,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from lab.optimizers import pieces  # here, not in the methods: a plug-in's thread never waits for this package
 from lab.optimizers.optimizer import Optimizer
 from lab.params import Param, check_all
+
+
+class PhasePlane(NamedTuple):
+    """An optimizer with a velocity, on the quadratic model along one Hessian eigenvalue λ (lab/phase.py): (x, v)
+    evolve by a 2×2 matrix whose characteristic polynomial is z² − b·z + c.
+
+    - ``characteristic(lr, rho, lam) -> (b, c)``, broadcast over arrays;
+    - ``matrix(lr, rho, lam) -> (2, 2) array``, (x', v') = M (x, v) (the tests check it against the polynomial);
+    - ``optimum(lam_min, lam_max) -> (lr*, ρ*, rate*)`` in closed form, or None: then lab/phase.py searches;
+    - ``optimum_name``: how the summary names that optimum.
+    """
+
+    characteristic: Callable
+    matrix: Callable
+    optimum: Callable | None = None
+    optimum_name: str = "optimum (numerical)"
 
 
 @dataclass(frozen=True)
@@ -26,7 +42,8 @@ class OptimizerSpec:
     - ``state_names``: the state's fields by the names the rule gives them (``{"count": "t", "mu": "m"}``), a dict
       or ``f(hyperparameters) -> dict`` (a field left out is not shown); the explain contract's keys;
     - ``explain(step) -> list[str]``: the rule's own lines with one update's numbers (lab/optimizers/explaining.py
-      says what ``step`` holds); None: each state name with its value, then the step.
+      says what ``step`` holds); None: each state name with its value, then the step;
+    - ``phase``: a ``PhasePlane`` for a method with a velocity (its momentum phase diagram, lab/phase.py), or None.
     """
 
     name: str
@@ -44,6 +61,7 @@ class OptimizerSpec:
     lecture: bool = False
     state_names: dict | Callable[[dict], dict] = field(default_factory=dict, repr=False)
     explain: Callable[[Any], list[str]] | None = field(default=None, repr=False)
+    phase: "PhasePlane | None" = field(default=None, repr=False)
     first_order: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:

@@ -1,11 +1,12 @@
 """SGD + momentum (the heavy ball)."""
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
-from lab.optimizers.base import RHO, OptimizerSpec, lr
+from lab.optimizers.base import RHO, OptimizerSpec, PhasePlane, lr
 from lab.optimizers.elementwise import per_coordinate
 from lab.optimizers.explaining import vec, weight_decay_lines
 from lab.optimizers.scales import round_down
@@ -66,6 +67,18 @@ def explain(s) -> list[str]:
     return weight_decay_lines(s) + [f"v = ρ·v + g = {vec(s.after['v'])}", f"step = −lr·v = {vec(s.step)}"]
 
 
+def _optimum(lo: float, hi: float) -> tuple[float, float, float]:
+    """Polyak's heavy ball: lr* = (2/(√λmin + √λmax))², ρ* = ((√κ − 1)/(√κ + 1))², rate* = (√κ − 1)/(√κ + 1)."""
+    root = (math.sqrt(hi / lo) - 1.0) / (math.sqrt(hi / lo) + 1.0)
+    return (2.0 / (math.sqrt(lo) + math.sqrt(hi))) ** 2, root * root, root
+
+
+PHASE = PhasePlane(
+    # along λ: x' = x − lr·(ρv + λx), v' = ρv + λx  →  z² − (1 + ρ − lr·λ)·z + ρ
+    characteristic=lambda lr, rho, lam: (1.0 + rho - lr * lam, rho),
+    matrix=lambda lr, rho, lam: np.array([[1.0 - lr * lam, -lr * rho], [lam, rho]]),
+    optimum=_optimum, optimum_name="optimum (Polyak's heavy ball)")
+
 SPEC = OptimizerSpec(
     "momentum", (lr(1e-3), RHO, WEIGHT_DECAY), momentum,
     rule="g = ∇f(x) + wd·x\nv ← ρ·v + g\nx ← x − lr·v",
@@ -74,4 +87,4 @@ SPEC = OptimizerSpec(
     # x' = (1 + ρ − lr·λ)x − ρx₋ has its roots inside the unit circle iff lr·λ < 2(1 + ρ).
     lr_bound=lambda hp: 2.0 * (1 + float(hp["rho"])), lr_bound_text="2(1 + ρ)/λmax",
     preset=lambda scales: {"lr": round_down(1.0 / scales.curvature), "rho": 0.9},
-    per_point=("lr", "rho"), lecture=True, state_names={"v": "v"}, explain=explain)
+    per_point=("lr", "rho"), lecture=True, state_names={"v": "v"}, explain=explain, phase=PHASE)

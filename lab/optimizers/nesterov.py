@@ -1,7 +1,9 @@
 """Nesterov momentum: the gradient at the lookahead point."""
 from __future__ import annotations
 
-from lab.optimizers.base import RHO, OptimizerSpec, lr
+import numpy as np
+
+from lab.optimizers.base import RHO, OptimizerSpec, PhasePlane, lr
 from lab.optimizers.elementwise import per_coordinate
 from lab.optimizers.explaining import vec, weight_decay_lines
 from lab.optimizers.momentum import MomentumState, momentum_details
@@ -46,6 +48,11 @@ def explain(s) -> list[str]:
     return weight_decay_lines(s) + [f"v = ρ·v + g = {vec(s.after['v'])}", f"step = −lr·(g + ρ·v) = {vec(s.step)}"]
 
 
+PHASE = PhasePlane(
+    # along λ, with s = 1 − lr·λ: z² − (1 + ρ)·s·z + ρ·s (derived in lab/phase.py); its optimum is searched
+    characteristic=lambda lr, rho, lam: ((1.0 + rho) * (1.0 - lr * lam), rho * (1.0 - lr * lam)),
+    matrix=lambda lr, rho, lam: np.array([[1.0 - lr * lam * (1.0 + rho), -lr * rho * rho], [lam, rho]]))
+
 SPEC = OptimizerSpec(
     "nesterov", (lr(1e-3), RHO, WEIGHT_DECAY), nesterov,
     rule="g = ∇f(x̃) + wd·x̃   (x̃ = x + ρv, the lookahead point)\nv ← ρ·v + g\nx̃ ← x̃ − lr·(g + ρ·v)",
@@ -56,4 +63,4 @@ SPEC = OptimizerSpec(
     lr_bound_text="2(1 + ρ)/((1 + 2ρ)·λmax)",
     # The same lr as momentum, so that the race shows what the lookahead changes.
     preset=lambda scales: {"lr": round_down(1.0 / scales.curvature), "rho": 0.9},
-    per_point=("lr", "rho"), lecture=True, state_names={"v": "v"}, explain=explain)
+    per_point=("lr", "rho"), lecture=True, state_names={"v": "v"}, explain=explain, phase=PHASE)

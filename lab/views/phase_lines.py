@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lab.phase import DEFAULT_LR, DEFAULT_RHO, OSCILLATES, PhaseDiagram, rate
+from lab.phase import DEFAULT_LR, DEFAULT_RHO, OPTIMIZERS, OSCILLATES, PhaseDiagram, rate
 from lab.views.isocurve import isocurve
 
 RHO_TOP = 0.999  # the highest ρ the view's grid reaches to show a racer
@@ -47,7 +47,7 @@ def marked(racers, eigenvalues) -> list[Marked]:
     out = []
     lam = np.asarray(eigenvalues, dtype=float)
     for row, r in enumerate(racers):
-        if r.optimizer not in ("momentum", "nesterov") or not r.enabled:
+        if r.optimizer not in OPTIMIZERS or not r.enabled:
             continue
         values = {**optimizer_spec(r.optimizer).defaults(), **r.hyperparameters}
         lr, rho = float(values["lr"]), float(values["rho"])

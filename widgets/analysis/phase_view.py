@@ -26,9 +26,11 @@ from widgets.style import FONT_PT, INK, configure_pyqtgraph, pen
 
 COLORMAP = "viridis"
 DIVERGED_RGBA = (217, 217, 217, 255)
-SYMBOL = {"momentum": "o", "nesterov": "d"}
-SIZE = {"momentum": 26, "nesterov": 16}  # a Nesterov racer at a momentum racer's (lr, ρ) shows inside its disc
-GLYPH = {"momentum": "●", "nesterov": "◆"}
+# one marker per optimizer with a phase plane, in lab.phase.OPTIMIZERS' order (momentum, nesterov, …); each smaller
+# than the one before, so a Nesterov racer at a momentum racer's (lr, ρ) shows inside its disc
+SYMBOL = dict(zip(OPTIMIZERS, ("o", "d", "s", "t", "p")))
+SIZE = dict(zip(OPTIMIZERS, (26, 16, 12, 10, 8)))
+GLYPH = dict(zip(OPTIMIZERS, ("●", "◆", "■", "▼", "⬟")))
 WATCH = ("<b>What to watch:</b> each cell is how much of the distance to the minimum one step removes, on the "
          "quadratic model with the Hessian's λmin and λmax. ρ = 0 (the bottom row) is gradient descent. "
          "<b>Try:</b> set a racer to the star, then race it against the others.")
