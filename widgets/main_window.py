@@ -155,7 +155,8 @@ class MainWindow(ViewModes, FileDialogs, QMainWindow):
         self.right_split.addWidget(self.top_split)
         self.right_split.addWidget(self.bottom_split)
         self.right_split.setSizes([500, 270])
-        self.right_split.setStretchFactor(0, 1)
+        self.right_split.setStretchFactor(0, 2)  # a smaller window takes 2 of each 3 pixels from the plots, 1 from the
+        self.right_split.setStretchFactor(1, 1)  # tables (with the plots alone stretching, at 720 high they kept 260)
 
         self.main_split = QSplitter(Qt.Orientation.Horizontal)
         self.main_split.addWidget(scroll)
